@@ -1,0 +1,105 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cdk8s, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-mlops',
+  description: 'Typed cdk8s constructs for shipping ML models to GPU Kubernetes clusters: vLLM/Triton/TGI serving, Argo Rollouts progressive delivery behind metric gates, validation jobs and monitoring.',
+  license: 'Apache-2.0',
+  author: 'cdk8s-mlops maintainers',
+  authorAddress: 'maintainers@cdk8s-mlops.dev',
+  repositoryUrl: 'https://github.com/cdk8s-mlops/cdk8s-mlops.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'kubernetes', 'mlops', 'gpu', 'vllm', 'argo-rollouts', 'prometheus'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  peerDeps: ['cdk8s-plus-34@^2.0.54'],
+  devDeps: [
+    // jsii ~6.0 compiles with TypeScript 6; ts-jest does not accept TypeScript 7 yet.
+    'typescript@~6.0.3',
+    '@types/node@^20',
+    'cdk8s-plus-34@^2.0.54',
+    'cdk8s-cli@^2.207.60',
+    // Independent conformance checks (test only): schemas, PromQL parser, YAML.
+    'kubernetes-models@^5.1.0',
+    '@kubernetes-models/argo-rollouts@^2.0.0',
+    '@kubernetes-models/prometheus-operator@^6.0.0',
+    '@kubernetes-models/keda@^2.0.0',
+    '@kubernetes-models/istio@^3.0.1',
+    '@kubernetes-models/gateway-api@^2.0.0',
+    '@kubernetes-models/argo-cd@^4.0.0',
+    '@kubernetes-models/validate',
+    '@prometheus-io/lezer-promql@^0.315.0',
+    '@lezer/common',
+    'yaml@^2.9.1',
+  ],
+
+  // Only the JS package: the API stays jsii-clean so other targets can be switched on later.
+  docgen: true,
+  github: false,
+  release: false,
+  jestOptions: {
+    // A snapshot that changes must be reviewed, never rewritten by a test run.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      // kubernetes-models ships ESM only; the harness loads it with import().
+      testTimeout: 60_000,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/dist/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['examples/**/*.ts', 'bench/**/*.ts'],
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['src/imports/**'],
+  },
+  gitignore: ['/dist/examples/', '/.tmp/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/.ci/'] },
+});
+
+// npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+// Jest needs the VM modules API to import() the ESM-only kubernetes-models packages.
+project.testTask.env('NODE_OPTIONS', '--experimental-vm-modules');
+
+// CRD L1 classes: one `cdk8s import` per pinned upstream kind, so jsii compiles only what we use.
+const crdDir = '../shared/crds';
+const crdImports: Record<string, string> = {
+  rollout: 'argo-rollouts-v1.9.1-rollout.yaml',
+  analysistemplate: 'argo-rollouts-v1.9.1-analysis-template.yaml',
+  clusteranalysistemplate: 'argo-rollouts-v1.9.1-cluster-analysis-template.yaml',
+  prometheusrule: 'prometheus-operator-v0.93.0-prometheusrules.yaml',
+  servicemonitor: 'prometheus-operator-v0.93.0-servicemonitors.yaml',
+  podmonitor: 'prometheus-operator-v0.93.0-podmonitors.yaml',
+};
+const importTask = project.addTask('import:crds', {
+  description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,
+});
+for (const [module, file] of Object.entries(crdImports)) {
+  // --no-check-upgrade: the upgrade check needs the internet.
+  importTask.exec(`cdk8s import --no-check-upgrade --language typescript --output src/imports ${module}:=${crdDir}/${file}`);
+}
+
+// The main job: compile the examples and synthesize each to dist/examples/<name>/.
+const examples = fs.existsSync(path.join(__dirname, 'examples'))
+  ? fs.readdirSync(path.join(__dirname, 'examples')).filter(f => f.endsWith('.ts')).sort()
+  : [];
+const synthExamples = project.addTask('synth:examples', {
+  description: 'Synthesize every example app in examples/ to YAML under dist/examples/',
+});
+for (const file of examples) {
+  synthExamples.exec(`ts-node --project tsconfig.dev.json examples/${file} dist/examples/${path.basename(file, '.ts')}`);
+}
+
+project.synth();

@@ -1,0 +1,1 @@
+export * as rollout from './imports/rollout-argoproj.io';
