@@ -1,1 +1,9 @@
-export * as rollout from './imports/rollout-argoproj.io';
+export * from './gpu/accelerator';
+export * from './gpu/mig-profile';
+export * from './gpu/model-footprint';
+export * from './serving/lineage';
+export * from './serving/secret-ref';
+export * from './serving/model-runtime';
+export * from './serving/model-source';
+export * from './serving/model-cache';
+export * from './serving/gpu-model-service';

@@ -1,0 +1,62 @@
+import { ModelLineage as Lineage } from '../serving/lineage';
+import { labelValue } from './names';
+
+/** The domain of the library's own labels and annotations. */
+export const DOMAIN = 'mlops.cdk8s.io';
+
+/** Labels and annotations keys, in one place so every construct writes the same ones. */
+export const LabelKeys = {
+  NAME: 'app.kubernetes.io/name',
+  INSTANCE: 'app.kubernetes.io/instance',
+  VERSION: 'app.kubernetes.io/version',
+  COMPONENT: 'app.kubernetes.io/component',
+  MANAGED_BY: 'app.kubernetes.io/managed-by',
+  MODEL_NAME: `${DOMAIN}/model-name`,
+  MODEL_VERSION: `${DOMAIN}/model-version`,
+  MODEL_SOURCE: `${DOMAIN}/model-source`,
+  MODEL_URI: `${DOMAIN}/model-uri`,
+  RUNTIME: `${DOMAIN}/runtime`,
+  ACCELERATOR: `${DOMAIN}/accelerator`,
+  TRAINING_DATA: `${DOMAIN}/training-data-hash`,
+  TRAINING_RUN: `${DOMAIN}/training-run-id`,
+  GIT_REVISION: `${DOMAIN}/git-revision`,
+} as const;
+
+export const MANAGED_BY = 'cdk8s-mlops';
+
+/** Labels for selecting objects by model and version; values are shortened to valid label values. */
+export function lineageLabels(l: Lineage): Record<string, string> {
+  return {
+    [LabelKeys.MODEL_NAME]: labelValue(l.modelName),
+    [LabelKeys.MODEL_VERSION]: labelValue(l.modelVersion),
+    [LabelKeys.MODEL_SOURCE]: labelValue(l.sourceKind),
+  };
+}
+
+/** Annotations carrying the full, unshortened lineage values. */
+export function lineageAnnotations(l: Lineage): Record<string, string> {
+  return {
+    [LabelKeys.MODEL_NAME]: l.modelName,
+    [LabelKeys.MODEL_VERSION]: l.modelVersion,
+    [LabelKeys.MODEL_URI]: l.sourceUri,
+  };
+}
+
+/**
+ * The selector labels of a workload: stable for its whole life (a Deployment's selector is
+ * immutable), so they never carry the model version.
+ */
+export function selectorLabels(name: string): Record<string, string> {
+  return { [LabelKeys.NAME]: name, [LabelKeys.INSTANCE]: name };
+}
+
+/** The recommended `app.kubernetes.io/*` labels plus the lineage labels. */
+export function standardLabels(name: string, component: string, l: Lineage): Record<string, string> {
+  return {
+    ...selectorLabels(name),
+    [LabelKeys.VERSION]: labelValue(l.modelVersion),
+    [LabelKeys.COMPONENT]: component,
+    [LabelKeys.MANAGED_BY]: MANAGED_BY,
+    ...lineageLabels(l),
+  };
+}

@@ -1,0 +1,653 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct, IConstruct } from 'constructs';
+import { Accelerator } from '../gpu/accelerator';
+import { MigProfile } from '../gpu/mig-profile';
+import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
+import { wholeSeconds } from '../internal/duration';
+import { secretEnv, plainEnv } from '../internal/env';
+import { check, propError } from '../internal/errors';
+import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
+import { dnsLabel, isDnsLabel } from '../internal/names';
+import { sizeQuantity } from '../internal/quantity';
+import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { ModelLineage } from './lineage';
+import { ModelCache } from './model-cache';
+import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
+import { ModelSource } from './model-source';
+import { SecretKeyRef } from './secret-ref';
+
+/** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
+const MAX_NAME = 50;
+const MODEL_MOUNT = '/models';
+const SERVER = 'server';
+
+/**
+ * The object a workload controller (Deployment, Argo Rollout) is reached by, e.g. for a scale target.
+ */
+export interface WorkloadReference {
+  /** e.g. `apps/v1`. */
+  readonly apiVersion: string;
+  /** e.g. `Deployment`. */
+  readonly kind: string;
+  /** The object's name. */
+  readonly name: string;
+}
+
+/**
+ * A model service as other constructs see it: rollouts take over its workload, gates and monitoring
+ * read its names, ports and runtime.
+ */
+export interface IModelService extends IConstruct {
+  /** The name of the Service and the workload. */
+  readonly name: string;
+  /** The namespace, when set on the service. */
+  readonly namespace?: string;
+  /** The pod template every workload controller wraps. */
+  readonly podTemplate: k8s.PodTemplateSpec;
+  /** Labels selecting the service's pods, stable across versions. */
+  readonly selectorLabels: { [key: string]: string };
+  /** Labels every object of the service carries. */
+  readonly labels: { [key: string]: string };
+  /** Annotations every object of the service carries. */
+  readonly annotations: { [key: string]: string };
+  /** Desired replicas. */
+  readonly replicas: number;
+  /** GPUs (or MIG instances) one replica holds. */
+  readonly gpusPerReplica: number;
+  /** The inference port (named `http`). */
+  readonly port: number;
+  /** The metrics port. */
+  readonly metricsPort: number;
+  /** The metrics path. */
+  readonly metricsPath: string;
+  /** The server kind. */
+  readonly runtimeKind: RuntimeKind;
+  /** The model name clients (and vLLM metrics' `model_name` label) use. */
+  readonly servedModelName: string;
+  /** Where the served model version comes from. */
+  readonly lineage: ModelLineage;
+  /** The workload that runs the pods now. */
+  readonly workload: WorkloadReference;
+  /**
+   * Hands the pods over to another controller (an Argo Rollout): the service's Deployment is removed so
+   * that two controllers never fight over the same pods.
+   */
+  handOverWorkload(by: IConstruct, workload: WorkloadReference): void;
+}
+
+/** Timings of the startup, readiness and liveness probes. */
+export interface ProbeTimings {
+  /**
+   * How long the server may take from container start to answering its health endpoint: model loading,
+   * compilation and CUDA graph capture of a 70B model take many minutes.
+   * @default Duration.minutes(30)
+   */
+  readonly startupTimeout?: Duration;
+  /**
+   * Readiness probe period.
+   * @default Duration.seconds(5)
+   */
+  readonly readinessPeriod?: Duration;
+  /**
+   * Liveness probe period.
+   * @default Duration.seconds(15)
+   */
+  readonly livenessPeriod?: Duration;
+  /**
+   * Timeout of one probe request; must be shorter than every period.
+   * @default Duration.seconds(3)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Consecutive liveness failures before the container is restarted.
+   * @default 4
+   */
+  readonly livenessFailureThreshold?: number;
+}
+
+/** How a pod is drained before it stops. */
+export interface DrainOptions {
+  /**
+   * Delay in `preStop` so endpoints and load balancers stop sending new requests before the server gets SIGTERM.
+   * @default Duration.seconds(15)
+   */
+  readonly preStopDelay?: Duration;
+  /**
+   * Time the server has after SIGTERM to finish in-flight requests (long generations take minutes).
+   * `terminationGracePeriodSeconds` is the delay plus this.
+   * @default Duration.minutes(2)
+   */
+  readonly shutdownTimeout?: Duration;
+}
+
+/** Who may reach the service. */
+export interface NetworkPolicyOptions {
+  /**
+   * Namespaces (besides the service's own) allowed to send inference requests.
+   * @default - only pods of the same namespace
+   */
+  readonly allowFromNamespaces?: string[];
+  /**
+   * Namespaces allowed to scrape the metrics port (where Prometheus runs).
+   * @default ['monitoring']
+   */
+  readonly metricsNamespaces?: string[];
+}
+
+/**
+ * Properties of a GpuModelService.
+ */
+export interface GpuModelServiceProps {
+  /** Where the model comes from, pinned to one version. */
+  readonly model: ModelSource;
+  /** The server that runs it. */
+  readonly runtime: ModelRuntime;
+  /** The GPU product to run on, selected through GPU Feature Discovery labels. */
+  readonly accelerator: Accelerator;
+  /**
+   * Name of the Service, the workload and every companion object (a DNS-1035 label of at most 50 characters).
+   * @default - derived from the model name
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The model name clients send in requests.
+   * @default - the service name
+   */
+  readonly servedModelName?: string;
+  /**
+   * Replicas of the whole model (each holds `gpuCount` GPUs).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * GPUs per replica. Must equal `tensorParallelSize` x `pipelineParallelSize`.
+   * @default - tensorParallelSize x pipelineParallelSize
+   */
+  readonly gpuCount?: number;
+  /**
+   * GPUs one model shard is split across (vLLM `--tensor-parallel-size`, TGI `--num-shard`). Must fit in one node.
+   * @default - gpuCount, or 1
+   * @see https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * Pipeline stages (vLLM `--pipeline-parallel-size`): the better split on GPUs without NVLink.
+   * @default 1
+   */
+  readonly pipelineParallelSize?: number;
+  /**
+   * Accept tensor parallelism over PCIe on a product without NVLink. All-reduce over PCIe is slow.
+   * @default false
+   */
+  readonly allowPcieTensorParallel?: boolean;
+  /**
+   * Run on a MIG instance instead of whole GPUs (needs the device plugin's `mixed` MIG strategy).
+   * @default - whole GPUs
+   * @see https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/gpu-operator-mig.html
+   */
+  readonly migProfile?: MigProfile;
+  /**
+   * The model's size, for the GPU memory fit check at synth time.
+   * @default - no fit check
+   */
+  readonly footprint?: ModelFootprint;
+  /**
+   * Where a downloaded model is stored.
+   * @default ModelCache.emptyDir()
+   */
+  readonly modelCache?: ModelCache;
+  /**
+   * Size of the memory-backed `/dev/shm`, used by NCCL and the runtime's worker processes. It counts
+   * against the pod's memory.
+   * @default - 1 GiB for one GPU, 2 GiB per GPU for more
+   */
+  readonly sharedMemorySize?: Size;
+  /**
+   * CPU cores per replica (request and limit, for the Guaranteed QoS class).
+   * @default - 4 per GPU (2 on a MIG instance)
+   */
+  readonly cpu?: number;
+  /**
+   * Memory per replica (request and limit), not counting `/dev/shm`, which is added.
+   * @default - 16 GiB per GPU (8 GiB on a MIG instance)
+   */
+  readonly memory?: Size;
+  /**
+   * Probe timings.
+   * @default - see ProbeTimings
+   */
+  readonly probes?: ProbeTimings;
+  /**
+   * Graceful drain.
+   * @default - see DrainOptions
+   */
+  readonly drain?: DrainOptions;
+  /**
+   * Priority class of the pods (GPU serving usually outranks batch work).
+   * @default - the cluster default
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Extra required node labels, on top of the GPU product.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Extra tolerations, on top of `nvidia.com/gpu:NoSchedule`.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Require replicas on distinct nodes instead of preferring it.
+   * @default false
+   */
+  readonly requireNodeSpread?: boolean;
+  /**
+   * Spread replicas across zones (`topology.kubernetes.io/zone`), best effort.
+   * @default false
+   */
+  readonly zoneSpread?: boolean;
+  /**
+   * Plain environment variables for the server. Credentials are refused: use `secretEnv`.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Environment variables read from Secret keys.
+   * @default - none
+   */
+  readonly secretEnv?: { [name: string]: SecretKeyRef };
+  /**
+   * Annotations of the ServiceAccount, e.g. `eks.amazonaws.com/role-arn` for IRSA.
+   * @default - none
+   */
+  readonly serviceAccountAnnotations?: { [key: string]: string };
+  /**
+   * Network policy.
+   * @default - see NetworkPolicyOptions
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /**
+   * Deployment rolling update: extra replicas during an update. Every surge replica needs its own GPUs.
+   * @default 1
+   */
+  readonly maxSurge?: number;
+  /**
+   * Deployment rolling update: replicas that may be unavailable during an update.
+   * @default 0
+   */
+  readonly maxUnavailable?: number;
+}
+
+/**
+ * A model server on GPUs: the exact model version, on the right GPU product, with NVLink-aware
+ * parallelism, probes, graceful drain and Pod Security Standards "restricted".
+ *
+ * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
+ * `NetworkPolicy`, and `Deployment` unless a progressive-delivery construct takes the workload over.
+ */
+export class GpuModelService extends Construct implements IModelService {
+  public readonly name: string;
+  public readonly namespace?: string;
+  public readonly podTemplate: k8s.PodTemplateSpec;
+  public readonly selectorLabels: { [key: string]: string };
+  public readonly labels: { [key: string]: string };
+  public readonly annotations: { [key: string]: string };
+  public readonly replicas: number;
+  public readonly gpusPerReplica: number;
+  /** GPUs all replicas hold together (MIG instances when `migProfile` is set). */
+  public readonly totalGpus: number;
+  public readonly port: number;
+  public readonly metricsPort: number;
+  public readonly metricsPath: string;
+  public readonly runtimeKind: RuntimeKind;
+  public readonly servedModelName: string;
+  public readonly lineage: ModelLineage;
+  /** The GPU product. */
+  public readonly accelerator: Accelerator;
+  /** The MIG profile, when the service runs on MIG instances. */
+  public readonly migProfile?: MigProfile;
+  /** The extended resource one replica requests `gpusPerReplica` of. */
+  public readonly gpuResourceName: string;
+  /** `terminationGracePeriodSeconds` of the pods. */
+  public readonly terminationGracePeriod: Duration;
+  /** How long a new pod may take to become ready (download not included). */
+  public readonly startupTimeout: Duration;
+  /** The Service in front of the pods. */
+  public readonly service: k8s.KubeService;
+  private workloadRef: WorkloadReference;
+  private workloadOwner?: IConstruct;
+  private readonly maxSurge: number;
+  private readonly maxUnavailable: number;
+
+  constructor(scope: Construct, id: string, props: GpuModelServiceProps) {
+    super(scope, id);
+    this.accelerator = props.accelerator;
+    this.migProfile = props.migProfile;
+    this.namespace = props.namespace;
+
+    const source = props.model.bind({ mountPath: MODEL_MOUNT });
+    this.lineage = source.lineage;
+    this.name = props.name ?? dnsLabel(source.lineage.modelName.split('/').pop()!, MAX_NAME);
+    check(isDnsLabel(this.name) && this.name.length <= MAX_NAME, this, 'name', this.name,
+      `must be a DNS-1035 label of at most ${MAX_NAME} characters (lowercase letters, digits, '-', starting with a letter)`,
+      `e.g. name: '${dnsLabel(this.name, MAX_NAME)}'`);
+    this.servedModelName = props.servedModelName ?? this.name;
+
+    this.replicas = props.replicas ?? 1;
+    check(Number.isInteger(this.replicas) && this.replicas >= 1, this, 'replicas', this.replicas,
+      'must be a whole number >= 1', 'set replicas: 1 or more; scale to zero belongs to an autoscaler, not the template');
+    this.maxSurge = this.count('maxSurge', props.maxSurge ?? 1, 0);
+    this.maxUnavailable = this.count('maxUnavailable', props.maxUnavailable ?? 0, 0);
+    check(this.maxSurge + this.maxUnavailable > 0, this, 'maxSurge', this.maxSurge, 'maxSurge and maxUnavailable are both 0, so a rolling update can never progress', 'set maxSurge: 1 (needs spare GPUs) or maxUnavailable: 1');
+
+    const { tp, pp } = this.parallelism(props);
+    this.gpusPerReplica = props.migProfile ? 1 : tp * pp;
+    this.totalGpus = this.gpusPerReplica * this.replicas;
+    this.gpuResourceName = props.migProfile?.resourceName ?? 'nvidia.com/gpu';
+    const runtime = props.runtime.bind({ modelPath: source.modelPath, servedModelName: this.servedModelName, tensorParallelSize: tp, pipelineParallelSize: pp });
+    this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization);
+    checkImagePinned(this, 'runtime.image', runtime.image);
+    this.runtimeKind = props.runtime.kind;
+    this.port = runtime.port;
+    this.metricsPort = runtime.metricsPort;
+    this.metricsPath = runtime.metricsPath;
+
+    this.selectorLabels = selectorLabels(this.name);
+    this.labels = standardLabels(this.name, 'model-server', this.lineage);
+    this.annotations = {
+      ...lineageAnnotations(this.lineage),
+      [LabelKeys.RUNTIME]: this.runtimeKind,
+      [LabelKeys.ACCELERATOR]: props.migProfile ? `${props.accelerator.gfdProduct}/${props.migProfile.profile}` : props.accelerator.gfdProduct,
+    };
+
+    const probes = this.probeTimings(props.probes ?? {});
+    this.startupTimeout = probes.startupTimeout;
+    const preStop = wholeSeconds(this, 'drain.preStopDelay', props.drain?.preStopDelay ?? Duration.seconds(15));
+    const shutdown = wholeSeconds(this, 'drain.shutdownTimeout', props.drain?.shutdownTimeout ?? Duration.minutes(2), 1);
+    this.terminationGracePeriod = Duration.seconds(preStop + shutdown);
+
+    const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: this.metadata(this.name, props.serviceAccountAnnotations),
+      automountServiceAccountToken: false,
+    });
+
+    this.podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp);
+
+    const ports = this.servicePorts(runtime);
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: this.metadata(this.name),
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        ports: ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' })),
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: this.metadata(this.name),
+      spec: {
+        selector: { matchLabels: this.selectorLabels },
+        // Never blocks a node drain on its own, yet keeps voluntary evictions to one replica at a time.
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        // A pod stuck loading a model must not hold a drain hostage.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+
+    this.renderNetworkPolicy(props.networkPolicy ?? {}, ports);
+
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: this.metadata(this.name),
+      spec: {
+        replicas: this.replicas,
+        revisionHistoryLimit: 3,
+        progressDeadlineSeconds: wholeSeconds(this, 'probes.startupTimeout', probes.startupTimeout) + 1800,
+        selector: { matchLabels: this.selectorLabels },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(this.maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(this.maxUnavailable) },
+        },
+        template: this.podTemplate,
+      },
+    });
+    this.workloadRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  public get workload(): WorkloadReference {
+    return this.workloadRef;
+  }
+
+  /** The most replicas a rolling update of the plain Deployment runs at once. */
+  public get peakReplicas(): number {
+    return this.replicas + this.maxSurge;
+  }
+
+  public handOverWorkload(by: IConstruct, workload: WorkloadReference): void {
+    if (this.workloadOwner) {
+      throw propError(this, 'workload', this.workloadOwner.node.path, `is already managed by ${this.workloadOwner.node.path}`,
+        'give each GpuModelService at most one rollout; create a second service for a second rollout');
+    }
+    this.node.tryRemoveChild('Deployment');
+    this.workloadOwner = by;
+    this.workloadRef = workload;
+  }
+
+  /** Metadata of a companion object: the service's labels and lineage annotations. */
+  public metadata(name: string, annotations?: { [key: string]: string }): k8s.ObjectMeta {
+    return { name, namespace: this.namespace, labels: this.labels, annotations: { ...this.annotations, ...annotations } };
+  }
+
+  private count(prop: string, value: number, min: number): number {
+    check(Number.isInteger(value) && value >= min, this, prop, value, `must be a whole number >= ${min}`, `set ${prop} to an integer >= ${min}`);
+    return value;
+  }
+
+  private parallelism(props: GpuModelServiceProps): { tp: number; pp: number } {
+    const pp = this.count('pipelineParallelSize', props.pipelineParallelSize ?? 1, 1);
+    if (props.gpuCount !== undefined) this.count('gpuCount', props.gpuCount, 1);
+    const tp = this.count('tensorParallelSize', props.tensorParallelSize ?? Math.max(1, Math.floor((props.gpuCount ?? 1) / pp)), 1);
+    const acc = props.accelerator;
+    if (props.gpuCount !== undefined) {
+      check(props.gpuCount % tp === 0, this, 'tensorParallelSize', tp, `does not divide gpuCount ${props.gpuCount}`,
+        `use a tensorParallelSize that divides ${props.gpuCount}, e.g. tensorParallelSize: ${props.gpuCount}`);
+      check(tp * pp === props.gpuCount, this, 'tensorParallelSize', tp,
+        `tensorParallelSize x pipelineParallelSize = ${tp * pp} must equal gpuCount ${props.gpuCount}, or GPUs sit idle`,
+        `set tensorParallelSize: ${props.gpuCount / pp} or pipelineParallelSize: ${props.gpuCount / tp}`);
+    }
+    check(tp <= acc.maxGpusPerNode, this, 'tensorParallelSize', tp,
+      `must fit in one node, and a ${acc.name} node has at most ${acc.maxGpusPerNode} GPUs`,
+      `use tensorParallelSize <= ${acc.maxGpusPerNode} and split the rest with pipelineParallelSize across nodes`);
+    check(tp * pp <= acc.maxGpusPerNode, this, 'pipelineParallelSize', pp,
+      `a replica would need ${tp * pp} GPUs on one node, but a ${acc.name} node has at most ${acc.maxGpusPerNode}`,
+      `reduce tensorParallelSize x pipelineParallelSize to <= ${acc.maxGpusPerNode}`);
+    check(acc.nvlink || tp === 1 || props.allowPcieTensorParallel === true, this, 'tensorParallelSize', tp,
+      `${acc.name} has no NVLink, so tensor parallelism would all-reduce over PCIe on every layer`,
+      `prefer pipelineParallelSize: ${tp} with tensorParallelSize: 1 (only activations cross PCIe between stages), or set allowPcieTensorParallel: true`);
+    if (props.migProfile) {
+      check(acc.migProfiles.includes(props.migProfile.profile), this, 'migProfile', props.migProfile.profile,
+        `is not a MIG profile of ${acc.name}`, acc.migProfiles.length ? `use one of ${acc.migProfiles.join(', ')}` : `${acc.name} has no MIG: drop migProfile`);
+      check(tp * pp === 1, this, 'tensorParallelSize', tp * pp, 'a MIG instance is one GPU slice and cannot run a model split across GPUs',
+        'drop migProfile to use whole GPUs, or set tensorParallelSize and pipelineParallelSize to 1');
+    }
+    return { tp, pp };
+  }
+
+  private checkFit(props: GpuModelServiceProps, gpus: number, util: number): void {
+    if (!props.footprint) return;
+    const perGpu = (props.migProfile?.memory ?? props.accelerator.memory).toMebibytes() * 2 ** 20;
+    const available = gpus * perGpu * util;
+    const needed = requiredBytes(props.footprint);
+    const device = props.migProfile ? `${props.accelerator.name} MIG ${props.migProfile.profile}` : props.accelerator.name;
+    check(needed <= available, this, 'footprint', `${props.footprint.parametersBillions}B parameters`,
+      `needs ${gib(needed)} (weights ${gib(weightBytes(props.footprint))}${props.footprint.kvCacheBudget ? ' + KV cache' : ''}) but ${gpus} x ${device} x ${util} utilization = ${gib(available)}`,
+      `use more GPUs (tensorParallelSize: ${Math.min(props.accelerator.maxGpusPerNode, nextPowerOfTwo(Math.ceil(needed / (perGpu * util))))}), a larger GPU, or a smaller precision`);
+  }
+
+  private probeTimings(p: ProbeTimings) {
+    const startupTimeout = p.startupTimeout ?? Duration.minutes(30);
+    const t = {
+      startupTimeout,
+      startup: wholeSeconds(this, 'probes.startupTimeout', startupTimeout, 60),
+      readiness: wholeSeconds(this, 'probes.readinessPeriod', p.readinessPeriod ?? Duration.seconds(5), 1),
+      liveness: wholeSeconds(this, 'probes.livenessPeriod', p.livenessPeriod ?? Duration.seconds(15), 1),
+      timeout: wholeSeconds(this, 'probes.timeout', p.timeout ?? Duration.seconds(3), 1),
+      livenessFailures: this.count('probes.livenessFailureThreshold', p.livenessFailureThreshold ?? 4, 1),
+    };
+    const shortest = Math.min(t.readiness, t.liveness);
+    check(t.timeout < shortest, this, 'probes.timeout', `${t.timeout}s`, `must be shorter than every probe period (shortest ${shortest}s), or probes overlap`,
+      `lower the timeout below ${shortest}s or lengthen the periods`);
+    return t;
+  }
+
+  private renderPodTemplate(props: GpuModelServiceProps, runtime: RuntimeConfig, source: ReturnType<ModelSource['bind']>,
+    probes: ReturnType<GpuModelService['probeTimings']>, preStop: number, serviceAccountName: string, gpus: number): k8s.PodTemplateSpec {
+    const shm = props.sharedMemorySize ?? Size.gibibytes(gpus > 1 ? 2 * gpus : 1);
+    const onMig = props.migProfile !== undefined;
+    const cpu = props.cpu ?? (onMig ? 2 : 4 * gpus);
+    check(cpu > 0, this, 'cpu', cpu, 'must be positive', 'set cpu to the cores one replica needs, e.g. 8');
+    const memoryMib = (props.memory ?? Size.gibibytes(onMig ? 8 : 16 * gpus)).toMebibytes() + shm.toMebibytes();
+    const gpuQuantity = k8s.Quantity.fromNumber(this.gpusPerReplica);
+    const serverResources = {
+      cpu: k8s.Quantity.fromString(String(cpu)),
+      memory: sizeQuantity(Size.mebibytes(memoryMib)),
+      [this.gpuResourceName]: gpuQuantity,
+    };
+
+    const expectedSize = props.footprint ? Size.gibibytes(Math.ceil(weightBytes(props.footprint) * 1.2 / 2 ** 30)) : undefined;
+    const modelVolume = source.volume ?? (props.modelCache ?? ModelCache.emptyDir()).volume(expectedSize);
+    const writable = runtime.writablePaths.map((path, i) => ({ name: `writable-${i}`, path }));
+
+    const userEnv = plainEnv(this, 'env', { ...props.runtime.extraEnv, ...props.env });
+    const nccl: Record<string, string> = gpus > 1
+      ? { NCCL_DEBUG: 'WARN', ...(props.accelerator.nvlink ? { NCCL_P2P_LEVEL: 'NVL' } : {}) }
+      : {};
+    const env = [
+      ...Object.entries({ ...runtime.env, ...nccl }).map(([name, value]) => ({ name, value })),
+      ...userEnv,
+      ...Object.entries(props.secretEnv ?? {}).map(([name, ref]) => secretEnv(name, ref)),
+    ];
+
+    const http = k8s.IntOrString.fromString('http');
+    const server: k8s.Container = {
+      name: SERVER,
+      image: runtime.image,
+      command: runtime.command,
+      args: runtime.args,
+      env,
+      ports: this.servicePorts(runtime),
+      resources: { requests: serverResources, limits: serverResources },
+      volumeMounts: [
+        { name: modelVolume.name, mountPath: MODEL_MOUNT, readOnly: true },
+        { name: 'dshm', mountPath: '/dev/shm' },
+        ...writable.map(w => ({ name: w.name, mountPath: w.path })),
+      ],
+      startupProbe: { httpGet: { path: runtime.livenessPath, port: http }, periodSeconds: 10, timeoutSeconds: probes.timeout, failureThreshold: Math.ceil(probes.startup / 10) },
+      readinessProbe: { httpGet: { path: runtime.readinessPath, port: http }, periodSeconds: probes.readiness, timeoutSeconds: probes.timeout, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: runtime.livenessPath, port: http }, periodSeconds: probes.liveness, timeoutSeconds: probes.timeout, failureThreshold: probes.livenessFailures },
+      // An exec sleep works on every cluster from 1.28 (the native sleep action needs 1.30+).
+      lifecycle: preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
+      securityContext: restrictedContainer(),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+    };
+
+    const initContainers: k8s.Container[] = [];
+    if (source.downloader) {
+      // Hugging Face sources download with the runtime's own huggingface_hub unless told otherwise.
+      const image = source.downloader.image ?? (runtime.bundlesHuggingFaceHub ? runtime.image : undefined);
+      check(image !== undefined, this, 'model.downloaderImage', image, `the ${this.runtimeKind} image has no huggingface_hub to download the model with`,
+        'set downloaderImage on the source to a pinned image with huggingface_hub installed');
+      checkImagePinned(this, 'model.downloaderImage', image);
+      initContainers.push({
+        ...source.downloader,
+        image,
+        resources: {
+          requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
+          limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') },
+        },
+        volumeMounts: [{ name: modelVolume.name, mountPath: MODEL_MOUNT }, { name: 'fetch-tmp', mountPath: '/tmp' }],
+        securityContext: restrictedContainer(),
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+      });
+    }
+
+    const nodeTerms: k8s.NodeSelectorRequirement[] = [
+      { key: 'nvidia.com/gpu.product', operator: 'In', values: [props.accelerator.gfdProduct] },
+      // A replica must land on a node with enough GPUs of the product, all NVLinked together.
+      ...(gpus > 1 ? [{ key: 'nvidia.com/gpu.count', operator: 'Gt', values: [String(gpus - 1)] }] : []),
+      ...(onMig ? [{ key: 'nvidia.com/mig.strategy', operator: 'In', values: ['mixed'] }] : []),
+      ...Object.entries(props.nodeSelector ?? {}).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+    ];
+    const spreadTerm = { labelSelector: { matchLabels: this.selectorLabels }, topologyKey: 'kubernetes.io/hostname' };
+
+    return {
+      metadata: { labels: this.labels, annotations: { ...this.annotations, 'kubectl.kubernetes.io/default-container': SERVER } },
+      spec: {
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        // Service links inject env like VLLM_PORT=tcp://..., which vLLM reads as its own config.
+        enableServiceLinks: false,
+        priorityClassName: props.priorityClassName,
+        terminationGracePeriodSeconds: this.terminationGracePeriod.toSeconds(),
+        securityContext: restrictedPod(),
+        affinity: {
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: nodeTerms }] } },
+          podAntiAffinity: props.requireNodeSpread
+            ? { requiredDuringSchedulingIgnoredDuringExecution: [spreadTerm] }
+            : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: spreadTerm }] },
+        },
+        topologySpreadConstraints: props.zoneSpread
+          ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.selectorLabels } }]
+          : undefined,
+        tolerations: [
+          { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+          ...(props.tolerations ?? []),
+        ],
+        initContainers: initContainers.length ? initContainers : undefined,
+        containers: [server],
+        volumes: [
+          modelVolume,
+          { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: sizeQuantity(shm) } },
+          ...writable.map(w => ({ name: w.name, emptyDir: {} })),
+          ...(initContainers.length ? [{ name: 'fetch-tmp', emptyDir: {} }] : []),
+        ],
+      },
+    };
+  }
+
+  private servicePorts(runtime: RuntimeConfig): k8s.ContainerPort[] {
+    const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: runtime.port, protocol: 'TCP' }];
+    for (const [name, port] of Object.entries(runtime.extraPorts ?? {})) {
+      ports.push({ name, containerPort: port, protocol: 'TCP' });
+    }
+    return ports;
+  }
+
+  private renderNetworkPolicy(options: NetworkPolicyOptions, ports: k8s.ContainerPort[]): void {
+    const byName = (ns: string): k8s.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+    const toPort = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
+    const servingPorts = ports.filter(p => p.containerPort !== this.metricsPort || this.metricsPort === this.port).map(p => toPort(p.containerPort));
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: this.metadata(this.name),
+      spec: {
+        podSelector: { matchLabels: this.selectorLabels },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: [{ podSelector: {} }, ...(options.allowFromNamespaces ?? []).map(byName)], ports: servingPorts },
+          { from: (options.metricsNamespaces ?? ['monitoring']).map(byName), ports: [toPort(this.metricsPort)] },
+        ],
+      },
+    });
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+}

@@ -1,0 +1,357 @@
+/**
+ * The serving frameworks the library knows.
+ */
+export enum RuntimeKind {
+  /** vLLM's OpenAI-compatible server. */
+  VLLM = 'vllm',
+  /** NVIDIA Triton Inference Server. */
+  TRITON = 'triton',
+  /** Hugging Face Text Generation Inference. */
+  TGI = 'tgi',
+  /** Any other server container. */
+  CUSTOM = 'custom',
+}
+
+/**
+ * What the service tells the runtime when binding it.
+ */
+export interface RuntimeBindOptions {
+  /** Where the model files are inside the server container. */
+  readonly modelPath: string;
+  /** The name clients use in requests (and the `model_name` label of vLLM metrics). */
+  readonly servedModelName: string;
+  /** GPUs one model shard is split across, inside one node. */
+  readonly tensorParallelSize: number;
+  /** Pipeline stages. */
+  readonly pipelineParallelSize: number;
+}
+
+/**
+ * The container a runtime contributes to the pod template.
+ */
+export interface RuntimeConfig {
+  /** The server image. */
+  readonly image: string;
+  /** The entrypoint. @default - the image's entrypoint */
+  readonly command?: string[];
+  /** Arguments. */
+  readonly args: string[];
+  /** Environment, including the cache locations redirected to writable volumes. */
+  readonly env: { [name: string]: string };
+  /** The port the server answers inference requests on. */
+  readonly port: number;
+  /** Extra named ports (gRPC, a separate metrics port). @default - none */
+  readonly extraPorts?: { [name: string]: number };
+  /** HTTP path that answers 200 once the process is up (liveness, startup). */
+  readonly livenessPath: string;
+  /** HTTP path that answers 200 once the model can serve (readiness). */
+  readonly readinessPath: string;
+  /** Prometheus metrics path. */
+  readonly metricsPath: string;
+  /** Prometheus metrics port. */
+  readonly metricsPort: number;
+  /** Directories the server writes to; each gets an emptyDir so the root filesystem stays read-only. */
+  readonly writablePaths: string[];
+  /** The share of each GPU's memory the server may use (for the fit check). */
+  readonly gpuMemoryUtilization: number;
+  /** Whether the image has `huggingface_hub`, so it can download Hugging Face models itself. */
+  readonly bundlesHuggingFaceHub: boolean;
+}
+
+/** Options common to the built-in runtimes. */
+export interface RuntimeOptions {
+  /**
+   * The server image, pinned by digest or an explicit version tag (`latest` is rejected).
+   * @default - a pinned upstream release (see each factory)
+   */
+  readonly image?: string;
+  /**
+   * Extra arguments appended after the generated ones.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+  /**
+   * Extra plain environment variables. Credentials are refused here: use the service's `secretEnv`.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+}
+
+/** vLLM engine options. */
+export interface VllmOptions extends RuntimeOptions {
+  /**
+   * `--max-model-len`: the context length; lower it to leave more memory for the KV cache.
+   * @default - the model's configured maximum
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html
+   */
+  readonly maxModelLen?: number;
+  /**
+   * `--gpu-memory-utilization`: the share of each GPU's memory vLLM may use (weights, activations, KV cache).
+   * @default 0.9
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * `--max-num-seqs`: the most sequences batched at once.
+   * @default - vLLM's default
+   */
+  readonly maxNumSeqs?: number;
+  /**
+   * `--enable-prefix-caching`.
+   * @default - vLLM's default
+   */
+  readonly enablePrefixCaching?: boolean;
+  /**
+   * `--quantization`, e.g. `fp8`, `awq`.
+   * @default - none
+   */
+  readonly quantization?: string;
+}
+
+/** Text Generation Inference options. */
+export interface TgiOptions extends RuntimeOptions {
+  /**
+   * `--max-input-tokens`.
+   * @default - TGI's default
+   * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
+   */
+  readonly maxInputTokens?: number;
+  /**
+   * `--max-total-tokens`.
+   * @default - TGI's default
+   */
+  readonly maxTotalTokens?: number;
+  /**
+   * `--cuda-memory-fraction`.
+   * @default 1
+   */
+  readonly cudaMemoryFraction?: number;
+}
+
+/** Triton Inference Server options. */
+export interface TritonOptions extends RuntimeOptions {
+  /**
+   * `--model-control-mode`.
+   * @default 'none'
+   * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/user_guide/model_management.html
+   */
+  readonly modelControlMode?: string;
+}
+
+/** A server container the library does not know. */
+export interface CustomRuntimeOptions {
+  /** The image, pinned by digest or an explicit version tag. */
+  readonly image: string;
+  /** The inference port. */
+  readonly port: number;
+  /** @default - the image's entrypoint */
+  readonly command?: string[];
+  /**
+   * Arguments. The literal `{{modelPath}}` is replaced by the model directory.
+   * @default - none
+   */
+  readonly args?: string[];
+  /** Liveness path. */
+  readonly livenessPath: string;
+  /** @default - the liveness path */
+  readonly readinessPath?: string;
+  /** @default '/metrics' */
+  readonly metricsPath?: string;
+  /** @default - the inference port */
+  readonly metricsPort?: number;
+  /** @default - none */
+  readonly env?: { [name: string]: string };
+  /** @default ['/tmp'] */
+  readonly writablePaths?: string[];
+  /** @default 1 */
+  readonly gpuMemoryUtilization?: number;
+}
+
+/** The cache root every built-in runtime's caches are redirected to (an emptyDir). */
+export const CACHE_ROOT = '/var/cache/model-server';
+
+/**
+ * A model server: its image, flags, ports, health endpoints and writable paths.
+ */
+export abstract class ModelRuntime {
+  /**
+   * vLLM's OpenAI-compatible server (`vllm serve`).
+   * @default image 'vllm/vllm-openai:v0.11.0'
+   * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
+   */
+  public static vllm(options: VllmOptions = {}): ModelRuntime {
+    return new BuiltInRuntime(RuntimeKind.VLLM, options, b => {
+      const util = options.gpuMemoryUtilization ?? 0.9;
+      checkFraction('vllm', 'gpuMemoryUtilization', util);
+      return {
+        image: options.image ?? 'vllm/vllm-openai:v0.11.0',
+        command: ['vllm', 'serve'],
+        args: [
+          b.modelPath,
+          '--served-model-name', b.servedModelName,
+          '--port', '8000',
+          '--tensor-parallel-size', String(b.tensorParallelSize),
+          '--pipeline-parallel-size', String(b.pipelineParallelSize),
+          '--gpu-memory-utilization', String(util),
+          ...flag('--max-model-len', options.maxModelLen),
+          ...flag('--max-num-seqs', options.maxNumSeqs),
+          ...flag('--quantization', options.quantization),
+          ...(options.enablePrefixCaching === undefined ? [] : [options.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching']),
+        ],
+        env: {
+          HOME: `${CACHE_ROOT}/home`,
+          HF_HOME: `${CACHE_ROOT}/huggingface`,
+          // Weights are already local: never let the server fetch a different revision at runtime.
+          HF_HUB_OFFLINE: '1',
+          VLLM_CACHE_ROOT: `${CACHE_ROOT}/vllm`,
+          VLLM_CONFIG_ROOT: `${CACHE_ROOT}/vllm-config`,
+          XDG_CACHE_HOME: `${CACHE_ROOT}/xdg`,
+          TRITON_CACHE_DIR: `${CACHE_ROOT}/triton`,
+          VLLM_NO_USAGE_STATS: '1',
+          DO_NOT_TRACK: '1',
+        },
+        port: 8000,
+        livenessPath: '/health',
+        readinessPath: '/health',
+        metricsPath: '/metrics',
+        metricsPort: 8000,
+        writablePaths: ['/tmp', CACHE_ROOT],
+        gpuMemoryUtilization: util,
+        bundlesHuggingFaceHub: true,
+      };
+    });
+  }
+
+  /**
+   * Hugging Face Text Generation Inference (`text-generation-launcher`). Tensor parallelism is
+   * `--num-shard`; TGI has no pipeline parallelism.
+   * @default image 'ghcr.io/huggingface/text-generation-inference:3.3.4'
+   * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
+   */
+  public static tgi(options: TgiOptions = {}): ModelRuntime {
+    return new BuiltInRuntime(RuntimeKind.TGI, options, b => {
+      if (b.pipelineParallelSize > 1) {
+        throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
+      }
+      const fraction = options.cudaMemoryFraction ?? 1;
+      checkFraction('tgi', 'cudaMemoryFraction', fraction);
+      return {
+        image: options.image ?? 'ghcr.io/huggingface/text-generation-inference:3.3.4',
+        command: ['text-generation-launcher'],
+        args: [
+          '--model-id', b.modelPath,
+          '--hostname', '0.0.0.0',
+          '--port', '8080',
+          '--num-shard', String(b.tensorParallelSize),
+          '--cuda-memory-fraction', String(fraction),
+          ...flag('--max-input-tokens', options.maxInputTokens),
+          ...flag('--max-total-tokens', options.maxTotalTokens),
+        ],
+        env: {
+          HOME: `${CACHE_ROOT}/home`,
+          HF_HOME: `${CACHE_ROOT}/huggingface`,
+          HF_HUB_OFFLINE: '1',
+          HF_HUB_DISABLE_TELEMETRY: '1',
+        },
+        port: 8080,
+        livenessPath: '/health',
+        readinessPath: '/health',
+        metricsPath: '/metrics',
+        metricsPort: 8080,
+        writablePaths: ['/tmp', CACHE_ROOT],
+        gpuMemoryUtilization: fraction,
+        bundlesHuggingFaceHub: true,
+      };
+    });
+  }
+
+  /**
+   * NVIDIA Triton Inference Server serving a model repository. Parallelism is part of the model
+   * repository (e.g. a TensorRT-LLM engine built for N GPUs), so no flags are passed.
+   * @default image 'nvcr.io/nvidia/tritonserver:25.08-py3'
+   * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
+   */
+  public static triton(options: TritonOptions = {}): ModelRuntime {
+    return new BuiltInRuntime(RuntimeKind.TRITON, options, b => ({
+      image: options.image ?? 'nvcr.io/nvidia/tritonserver:25.08-py3',
+      command: ['tritonserver'],
+      args: [
+        `--model-repository=${b.modelPath}`,
+        `--model-control-mode=${options.modelControlMode ?? 'none'}`,
+        '--http-port=8000',
+        '--grpc-port=8001',
+        '--metrics-port=8002',
+      ],
+      env: { HOME: `${CACHE_ROOT}/home` },
+      port: 8000,
+      extraPorts: { grpc: 8001, metrics: 8002 },
+      livenessPath: '/v2/health/live',
+      readinessPath: '/v2/health/ready',
+      metricsPath: '/metrics',
+      metricsPort: 8002,
+      writablePaths: ['/tmp', CACHE_ROOT],
+      gpuMemoryUtilization: 1,
+      bundlesHuggingFaceHub: false,
+    }));
+  }
+
+  /** Any server container: you give its image, port, args and health paths. */
+  public static custom(options: CustomRuntimeOptions): ModelRuntime {
+    const util = options.gpuMemoryUtilization ?? 1;
+    checkFraction('custom', 'gpuMemoryUtilization', util);
+    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env }, b => ({
+      image: options.image,
+      command: options.command,
+      args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
+      env: {},
+      port: options.port,
+      livenessPath: options.livenessPath,
+      readinessPath: options.readinessPath ?? options.livenessPath,
+      metricsPath: options.metricsPath ?? '/metrics',
+      metricsPort: options.metricsPort ?? options.port,
+      writablePaths: options.writablePaths ?? ['/tmp'],
+      gpuMemoryUtilization: util,
+      bundlesHuggingFaceHub: false,
+    }));
+  }
+
+  /** Which server this is: gates and alerts use it to pick runtime-specific metrics. */
+  public abstract readonly kind: RuntimeKind;
+
+  /** The user's extra plain environment, checked for credentials by the service. */
+  public abstract readonly extraEnv: { [name: string]: string };
+
+  /** Renders the container settings for a service. */
+  public abstract bind(options: RuntimeBindOptions): RuntimeConfig;
+}
+
+class BuiltInRuntime extends ModelRuntime {
+  public readonly extraEnv: { [name: string]: string };
+
+  constructor(
+    public readonly kind: RuntimeKind,
+    private readonly options: RuntimeOptions,
+    private readonly render: (b: RuntimeBindOptions) => RuntimeConfig,
+  ) {
+    super();
+    this.extraEnv = options.env ?? {};
+  }
+
+  public bind(options: RuntimeBindOptions): RuntimeConfig {
+    const config = this.render(options);
+    return {
+      ...config,
+      image: this.options.image ?? config.image,
+      args: [...config.args, ...(this.options.extraArgs ?? [])],
+    };
+  }
+}
+
+function flag(name: string, value: string | number | undefined): string[] {
+  return value === undefined ? [] : [name, String(value)];
+}
+
+function checkFraction(runtime: string, prop: string, value: number): void {
+  if (!(value > 0 && value <= 1)) {
+    throw new Error(`ModelRuntime.${runtime}: ${prop}: must be a fraction in (0, 1] (got ${value}). Fix: e.g. 0.9 lets the server use 90% of each GPU's memory.`);
+  }
+}

@@ -1,0 +1,347 @@
+import { k8s } from 'cdk8s-plus-34';
+import { secretEnv, secretEnvFrom } from '../internal/env';
+import { ModelLineage } from './lineage';
+import { SecretKeyRef } from './secret-ref';
+
+/**
+ * What a model source needs from the service that uses it.
+ */
+export interface ModelSourceBindOptions {
+  /** Where the model volume is mounted, in both the downloader and the server. */
+  readonly mountPath: string;
+}
+
+/**
+ * How a source delivers the model into the pod.
+ */
+export interface ModelSourceConfig {
+  /** Model name, version and URI, recorded on every object the service creates. */
+  readonly lineage: ModelLineage;
+  /** The directory (or file) the server loads the model from. */
+  readonly modelPath: string;
+  /**
+   * The container that downloads the model into the model volume, before the server starts.
+   * It gets the service's security context and resources; set only what is specific to the source.
+   * Without an image, the service uses the runtime's image when it bundles `huggingface_hub`.
+   * @default - no download: the volume already holds the model
+   */
+  readonly downloader?: k8s.Container;
+  /**
+   * The volume that holds the model when the source brings its own (an existing PVC).
+   * @default - the service provides the model cache volume
+   */
+  readonly volume?: k8s.Volume;
+}
+
+/** Options shared by every source that downloads. */
+export interface DownloaderOptions {
+  /**
+   * The downloader image, pinned by digest or an explicit tag.
+   * @default - a pinned upstream image for the source's CLI (see each factory)
+   */
+  readonly downloaderImage?: string;
+}
+
+/** A model on the Hugging Face Hub, at one commit. */
+export interface HuggingFaceSourceProps extends DownloaderOptions {
+  /** Repository id, e.g. `meta-llama/Llama-3.1-70B-Instruct`. */
+  readonly repoId: string;
+  /**
+   * The commit SHA (40 hex characters) to serve. Branches and tags move; a commit does not.
+   * @see https://huggingface.co/docs/huggingface_hub/guides/download#from-specific-version
+   */
+  readonly revision: string;
+  /**
+   * Allow a branch or tag as `revision`. The served weights can then change without a new deployment.
+   * @default false
+   */
+  readonly allowMutableRevision?: boolean;
+  /**
+   * The Hugging Face token, for gated models.
+   * @default - anonymous download
+   */
+  readonly token?: SecretKeyRef;
+}
+
+/** Properties shared by object-store sources (S3, GCS). */
+export interface ObjectStoreSourceProps extends DownloaderOptions {
+  /** The prefix that holds the model files, e.g. `s3://models/llama/v3/`. */
+  readonly uri: string;
+  /** The model's name, for lineage. */
+  readonly modelName: string;
+  /**
+   * The model version. It must appear as a path segment of `uri`, so that one version is one immutable prefix.
+   */
+  readonly version: string;
+  /**
+   * A Secret whose keys become the downloader's environment (S3: `AWS_ACCESS_KEY_ID`,
+   * `AWS_SECRET_ACCESS_KEY`; GCS: none, mount a key via workload identity instead).
+   * @default - the pod's identity (IRSA, workload identity)
+   */
+  readonly credentialsSecretName?: string;
+}
+
+/** A model in S3 or an S3-compatible store. */
+export interface S3SourceProps extends ObjectStoreSourceProps {
+  /**
+   * Endpoint of an S3-compatible store (MinIO, Ceph).
+   * @default - AWS S3
+   */
+  readonly endpointUrl?: string;
+}
+
+/** A registered model version in MLflow's model registry. */
+export interface MlflowSourceProps extends DownloaderOptions {
+  /** The MLflow tracking server, e.g. `https://mlflow.example.com`. */
+  readonly trackingUri: string;
+  /** The registered model's name. */
+  readonly modelName: string;
+  /**
+   * The registered version number, e.g. `7`: served as `models:/<name>/<version>`.
+   * @default - none: then `alias` with `allowAlias` is required
+   * @see https://mlflow.org/docs/latest/model-registry.html
+   */
+  readonly version?: string;
+  /**
+   * A registry alias such as `champion`, served as `models:/<name>@<alias>`. An alias moves when someone
+   * reassigns it, so it needs `allowAlias`.
+   * @default - none
+   */
+  readonly alias?: string;
+  /**
+   * Accept a moving alias.
+   * @default false
+   */
+  readonly allowAlias?: boolean;
+  /**
+   * The path of the model files inside the downloaded artifact (e.g. `model` for a transformers flavor).
+   * @default - the artifact root
+   */
+  readonly artifactPath?: string;
+  /**
+   * A Secret whose keys become the downloader's environment (`MLFLOW_TRACKING_TOKEN`, or
+   * `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`).
+   * @default - no credentials
+   */
+  readonly credentialsSecretName?: string;
+}
+
+/** A model packaged as an OCI image (a "modelcar"). */
+export interface OciSourceProps {
+  /** The image, pinned by digest: `registry/repo@sha256:<64 hex>`. */
+  readonly image: string;
+  /**
+   * Where the model files are inside the image.
+   * @default '/models'
+   */
+  readonly pathInImage?: string;
+  /**
+   * The model's name, for lineage.
+   * @default - the image repository's last path segment
+   */
+  readonly modelName?: string;
+  /**
+   * The model version, for lineage.
+   * @default - the image digest
+   */
+  readonly version?: string;
+}
+
+/** A model already on a PersistentVolumeClaim. */
+export interface PvcSourceProps {
+  /** The claim's name. */
+  readonly claimName: string;
+  /**
+   * The model's directory on the volume.
+   * @default - the volume root
+   */
+  readonly path?: string;
+  /** The model's name, for lineage. */
+  readonly modelName: string;
+  /** The model version stored there, for lineage. Nothing can check it: keep one version per directory. */
+  readonly version: string;
+}
+
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+const AWS_CLI_IMAGE = 'amazon/aws-cli:2.27.50';
+const GCLOUD_IMAGE = 'gcr.io/google.com/cloudsdktool/google-cloud-cli:529.0.0-slim';
+const MLFLOW_IMAGE = 'ghcr.io/mlflow/mlflow:v2.22.1';
+
+/**
+ * Where a model comes from, pinned to one immutable version. The source downloads it in an init
+ * container into the model cache volume (or mounts an existing volume), and records its lineage.
+ */
+export abstract class ModelSource {
+  /**
+   * A Hugging Face Hub repository at a commit, downloaded with `huggingface_hub.snapshot_download`.
+   *
+   * The downloader image defaults to the runtime's image when it bundles `huggingface_hub` (vLLM, TGI).
+   * @see https://huggingface.co/docs/huggingface_hub/guides/download
+   */
+  public static huggingFace(props: HuggingFaceSourceProps): ModelSource {
+    if (!props.allowMutableRevision && !COMMIT_SHA.test(props.revision)) {
+      throw new Error(`ModelSource.huggingFace: revision: must be a 40-character commit SHA, branches and tags move (got ${JSON.stringify(props.revision)}). Fix: copy the commit from the repository's history, or set allowMutableRevision: true.`);
+    }
+    return new DownloadedSource(
+      { modelName: props.repoId, modelVersion: props.revision, sourceKind: 'huggingface', sourceUri: `https://huggingface.co/${props.repoId}/tree/${props.revision}` },
+      'huggingface',
+      dir => ({
+        image: props.downloaderImage,
+        // Values reach the script through the environment, never through string interpolation.
+        command: ['python3', '-c', 'import os\nfrom huggingface_hub import snapshot_download\nsnapshot_download(repo_id=os.environ["MODEL_REPO"], revision=os.environ["MODEL_REVISION"], local_dir=os.environ["MODEL_DIR"])'],
+        env: [
+          { name: 'MODEL_REPO', value: props.repoId },
+          { name: 'MODEL_REVISION', value: props.revision },
+          { name: 'MODEL_DIR', value: dir },
+          { name: 'HF_HOME', value: '/tmp/hf' },
+          ...(props.token ? [secretEnv('HF_TOKEN', props.token)] : []),
+        ],
+      }),
+    );
+  }
+
+  /**
+   * A prefix in S3 (or an S3-compatible store), downloaded with `aws s3 sync`.
+   * @see https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
+   */
+  public static s3(props: S3SourceProps): ModelSource {
+    checkObjectStore('s3', props);
+    return new DownloadedSource(lineageOf('s3', props), 's3', dir => ({
+      image: props.downloaderImage ?? AWS_CLI_IMAGE,
+      command: ['aws', 's3', 'sync', props.uri, dir, '--only-show-errors', ...(props.endpointUrl ? ['--endpoint-url', props.endpointUrl] : [])],
+      env: [{ name: 'HOME', value: '/tmp' }],
+      envFrom: secretEnvFrom(props.credentialsSecretName),
+    }));
+  }
+
+  /**
+   * A prefix in Google Cloud Storage, downloaded with `gcloud storage rsync`.
+   * @see https://cloud.google.com/sdk/gcloud/reference/storage/rsync
+   */
+  public static gcs(props: ObjectStoreSourceProps): ModelSource {
+    checkObjectStore('gs', props);
+    return new DownloadedSource(lineageOf('gcs', props), 'gcs', dir => ({
+      image: props.downloaderImage ?? GCLOUD_IMAGE,
+      command: ['gcloud', 'storage', 'rsync', '--recursive', props.uri, dir],
+      env: [{ name: 'CLOUDSDK_CONFIG', value: '/tmp/gcloud' }],
+      envFrom: secretEnvFrom(props.credentialsSecretName),
+    }));
+  }
+
+  /**
+   * A registered model version from MLflow's model registry, downloaded with `mlflow artifacts download`.
+   * @see https://mlflow.org/docs/latest/cli.html#mlflow-artifacts-download
+   */
+  public static mlflow(props: MlflowSourceProps): ModelSource {
+    const where = `ModelSource.mlflow(${props.modelName})`;
+    if (props.version !== undefined && props.alias !== undefined) {
+      throw new Error(`${where}: version and alias: both set (got version ${JSON.stringify(props.version)}, alias ${JSON.stringify(props.alias)}). Fix: pin the version and drop the alias.`);
+    }
+    if (props.alias !== undefined && !props.allowAlias) {
+      throw new Error(`${where}: alias: an alias moves when it is reassigned, so the served model could change without a deployment (got ${JSON.stringify(props.alias)}). Fix: pin version to the registered version number, or set allowAlias: true.`);
+    }
+    if (props.alias === undefined && !/^[1-9][0-9]*$/.test(props.version ?? '')) {
+      throw new Error(`${where}: version: must be a registered version number (got ${JSON.stringify(props.version)}). Fix: use the number shown in the registry, e.g. version: '7'; for an alias use alias with allowAlias.`);
+    }
+    const ref = props.alias !== undefined ? `${props.modelName}@${props.alias}` : `${props.modelName}/${props.version}`;
+    const modelUri = `models:/${ref}`;
+    return new DownloadedSource(
+      { modelName: props.modelName, modelVersion: props.version ?? `alias-${props.alias}`, sourceKind: 'mlflow', sourceUri: `${props.trackingUri.replace(/\/+$/, '')}#${modelUri}` },
+      'mlflow',
+      dir => ({
+        image: props.downloaderImage ?? MLFLOW_IMAGE,
+        command: ['mlflow', 'artifacts', 'download', '--artifact-uri', modelUri, '--dst-path', dir],
+        env: [{ name: 'MLFLOW_TRACKING_URI', value: props.trackingUri }, { name: 'HOME', value: '/tmp' }],
+        envFrom: secretEnvFrom(props.credentialsSecretName),
+      }),
+      props.artifactPath,
+    );
+  }
+
+  /**
+   * A model packaged in an OCI image ("modelcar"), pinned by digest. An init container from that image
+   * copies the files into the model cache, so any cluster from 1.28 on can run it (image volumes need 1.33+).
+   * The image must contain `cp`, as busybox-based modelcars do.
+   * @see https://kserve.github.io/website/latest/modelserving/storage/oci/
+   */
+  public static oci(props: OciSourceProps): ModelSource {
+    if (!DIGEST.test(props.image)) {
+      throw new Error(`ModelSource.oci: image: must be pinned by digest (got ${JSON.stringify(props.image)}). Fix: use registry/repo@sha256:<digest>; a tag can be pushed over.`);
+    }
+    const repo = props.image.replace(DIGEST, '');
+    const digest = props.image.slice(props.image.indexOf('@') + 1);
+    const from = (props.pathInImage ?? '/models').replace(/\/+$/, '');
+    return new DownloadedSource(
+      { modelName: props.modelName ?? repo.split('/').pop()!.split(':')[0], modelVersion: props.version ?? digest, sourceKind: 'oci', sourceUri: `oci://${props.image}` },
+      'oci',
+      dir => ({ image: props.image, command: ['cp', '-R', `${from}/.`, `${dir}/`] }),
+    );
+  }
+
+  /**
+   * A model already stored on a PersistentVolumeClaim, mounted read-only. No download.
+   */
+  public static persistentVolumeClaim(props: PvcSourceProps): ModelSource {
+    return new PvcSource(props);
+  }
+
+  /** Binds the source to a service: the init container, the model path and the lineage. */
+  public abstract bind(options: ModelSourceBindOptions): ModelSourceConfig;
+}
+
+type DownloaderFactory = (dir: string) => Omit<k8s.Container, 'name'>;
+
+class DownloadedSource extends ModelSource {
+  constructor(
+    private readonly lineage: ModelLineage,
+    private readonly kind: string,
+    private readonly downloader: DownloaderFactory,
+    private readonly subPath?: string,
+  ) {
+    super();
+  }
+
+  public bind(options: ModelSourceBindOptions): ModelSourceConfig {
+    const dir = options.mountPath;
+    return {
+      lineage: this.lineage,
+      modelPath: this.subPath ? `${dir}/${this.subPath.replace(/^\/+/, '')}` : dir,
+      downloader: { name: `fetch-model-${this.kind}`, ...this.downloader(dir) },
+    };
+  }
+}
+
+class PvcSource extends ModelSource {
+  constructor(private readonly props: PvcSourceProps) {
+    super();
+  }
+
+  public bind(options: ModelSourceBindOptions): ModelSourceConfig {
+    const path = this.props.path?.replace(/^\/+|\/+$/g, '');
+    return {
+      lineage: {
+        modelName: this.props.modelName,
+        modelVersion: this.props.version,
+        sourceKind: 'pvc',
+        sourceUri: `pvc://${this.props.claimName}/${path ?? ''}`,
+      },
+      modelPath: path ? `${options.mountPath}/${path}` : options.mountPath,
+      volume: { name: 'model', persistentVolumeClaim: { claimName: this.props.claimName, readOnly: true } },
+    };
+  }
+}
+
+function checkObjectStore(scheme: string, props: ObjectStoreSourceProps): void {
+  const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}(${props.modelName})`;
+  if (!props.uri.startsWith(`${scheme}://`)) {
+    throw new Error(`${where}: uri: must start with ${scheme}:// (got ${JSON.stringify(props.uri)}). Fix: give the full ${scheme}://bucket/prefix/ of the model files.`);
+  }
+  if (!props.uri.split('/').includes(props.version)) {
+    throw new Error(`${where}: version: must be a path segment of uri, so that the prefix holds exactly one immutable version (got version ${JSON.stringify(props.version)}, uri ${JSON.stringify(props.uri)}). Fix: store each version under its own prefix, e.g. ${scheme}://bucket/${props.modelName}/${props.version}/.`);
+  }
+}
+
+function lineageOf(sourceKind: string, props: ObjectStoreSourceProps): ModelLineage {
+  return { modelName: props.modelName, modelVersion: props.version, sourceKind, sourceUri: props.uri };
+}
