@@ -1,9 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { expectConformant } from './conformance';
 import { ClassifierChart } from '../examples/classifier-l4-triton';
 import { Llama70bChart } from '../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../examples/mig-embeddings';
-import { expectConformant } from './conformance';
 
 const examples: Record<string, (scope: Construct) => Chart> = {
   'llama-70b-vllm': s => new Llama70bChart(s, 'llama-70b'),

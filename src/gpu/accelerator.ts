@@ -48,32 +48,50 @@ export class Accelerator {
   public static readonly L40S = new Accelerator({ name: 'L40S', gfdProduct: 'NVIDIA-L40S', memory: Size.mebibytes(46068), nvlink: false });
   /** NVIDIA A100 SXM4 40 GB, NVLink. */
   public static readonly A100_40GB = new Accelerator({
-    name: 'A100 40GB', gfdProduct: 'NVIDIA-A100-SXM4-40GB', memory: Size.mebibytes(40960), nvlink: true,
+    name: 'A100 40GB',
+    gfdProduct: 'NVIDIA-A100-SXM4-40GB',
+    memory: Size.mebibytes(40960),
+    nvlink: true,
     migProfiles: ['1g.5gb', '1g.10gb', '2g.10gb', '3g.20gb', '4g.20gb', '7g.40gb'],
   });
   /** NVIDIA A100 SXM4 80 GB, NVLink. */
   public static readonly A100_80GB = new Accelerator({
-    name: 'A100 80GB', gfdProduct: 'NVIDIA-A100-SXM4-80GB', memory: Size.mebibytes(81920), nvlink: true,
+    name: 'A100 80GB',
+    gfdProduct: 'NVIDIA-A100-SXM4-80GB',
+    memory: Size.mebibytes(81920),
+    nvlink: true,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H100 SXM5 80 GB HBM3, NVLink/NVSwitch. */
   public static readonly H100_SXM = new Accelerator({
-    name: 'H100 SXM', gfdProduct: 'NVIDIA-H100-80GB-HBM3', memory: Size.mebibytes(81559), nvlink: true,
+    name: 'H100 SXM',
+    gfdProduct: 'NVIDIA-H100-80GB-HBM3',
+    memory: Size.mebibytes(81559),
+    nvlink: true,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H100 PCIe 80 GB: NVLink bridges pair at most two GPUs, so it counts as PCIe for tensor parallelism. */
   public static readonly H100_PCIE = new Accelerator({
-    name: 'H100 PCIe', gfdProduct: 'NVIDIA-H100-PCIe', memory: Size.mebibytes(81559), nvlink: false,
+    name: 'H100 PCIe',
+    gfdProduct: 'NVIDIA-H100-PCIe',
+    memory: Size.mebibytes(81559),
+    nvlink: false,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H200 SXM 141 GB HBM3e, NVLink/NVSwitch. */
   public static readonly H200 = new Accelerator({
-    name: 'H200', gfdProduct: 'NVIDIA-H200', memory: Size.mebibytes(143771), nvlink: true,
+    name: 'H200',
+    gfdProduct: 'NVIDIA-H200',
+    memory: Size.mebibytes(143771),
+    nvlink: true,
     migProfiles: ['1g.18gb', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb'],
   });
   /** NVIDIA B200 180 GB HBM3e, NVLink 5/NVSwitch. */
   public static readonly B200 = new Accelerator({
-    name: 'B200', gfdProduct: 'NVIDIA-B200', memory: Size.mebibytes(183359), nvlink: true,
+    name: 'B200',
+    gfdProduct: 'NVIDIA-B200',
+    memory: Size.mebibytes(183359),
+    nvlink: true,
     migProfiles: ['1g.23gb', '1g.45gb', '2g.45gb', '3g.90gb', '4g.90gb', '7g.180gb'],
   });
 

@@ -1,11 +1,11 @@
 import { IConstruct } from 'constructs';
 
 /**
- * Builds the one error shape the library throws for bad input: the construct path,
- * the prop, the value received and how to fix it.
+ * Builds the one error shape the library throws for bad input: the construct path (when there is a
+ * construct yet: value-class factories have none), the prop, the value received and how to fix it.
  */
-export function propError(scope: IConstruct, prop: string, value: unknown, problem: string, fix: string): Error {
-  return new Error(`[${scope.node.path}] ${prop}: ${problem} (got ${describe(value)}). Fix: ${fix}`);
+export function propError(scope: IConstruct | undefined, prop: string, value: unknown, problem: string, fix: string): Error {
+  return new Error(`${scope ? `[${scope.node.path}] ` : ''}${prop}: ${problem} (got ${describe(value)}). Fix: ${fix}`);
 }
 
 function describe(value: unknown): string {
@@ -18,6 +18,6 @@ function describe(value: unknown): string {
 }
 
 /** Throws a propError when `ok` is false. */
-export function check(ok: boolean, scope: IConstruct, prop: string, value: unknown, problem: string, fix: string): void {
+export function check(ok: boolean, scope: IConstruct | undefined, prop: string, value: unknown, problem: string, fix: string): void {
   if (!ok) throw propError(scope, prop, value, problem, fix);
 }

@@ -1,5 +1,5 @@
-import { ModelLineage as Lineage } from '../serving/lineage';
 import { labelValue } from './names';
+import { ModelLineage as Lineage } from '../serving/lineage';
 
 /** The domain of the library's own labels and annotations. */
 export const DOMAIN = 'mlops.cdk8s.io';

@@ -1,6 +1,11 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
+import { ModelLineage } from './lineage';
+import { ModelCache } from './model-cache';
+import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
+import { ModelSource } from './model-source';
+import { SecretKeyRef } from './secret-ref';
 import { Accelerator } from '../gpu/accelerator';
 import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
@@ -11,11 +16,6 @@ import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '.
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
-import { ModelLineage } from './lineage';
-import { ModelCache } from './model-cache';
-import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
-import { ModelSource } from './model-source';
-import { SecretKeyRef } from './secret-ref';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
 const MAX_NAME = 50;
@@ -352,7 +352,9 @@ export class GpuModelService extends Construct implements IModelService {
     this.gpusPerReplica = props.migProfile ? 1 : tp * pp;
     this.totalGpus = this.gpusPerReplica * this.replicas;
     this.gpuResourceName = props.migProfile?.resourceName ?? 'nvidia.com/gpu';
-    const runtime = props.runtime.bind({ modelPath: source.modelPath, servedModelName: this.servedModelName, tensorParallelSize: tp, pipelineParallelSize: pp });
+    const runtime = props.runtime.bind({
+      modelPath: source.modelPath, servedModelName: this.servedModelName, tensorParallelSize: tp, pipelineParallelSize: pp,
+    });
     this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization);
     checkImagePinned(this, 'runtime.image', runtime.image);
     this.runtimeKind = props.runtime.kind;
@@ -535,7 +537,9 @@ export class GpuModelService extends Construct implements IModelService {
       ...Object.entries(props.secretEnv ?? {}).map(([name, ref]) => secretEnv(name, ref)),
     ];
 
-    const http = k8s.IntOrString.fromString('http');
+    const probe = (path: string, periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString('http') }, periodSeconds, timeoutSeconds: probes.timeout, failureThreshold,
+    });
     const server: k8s.Container = {
       name: SERVER,
       image: runtime.image,
@@ -549,9 +553,9 @@ export class GpuModelService extends Construct implements IModelService {
         { name: 'dshm', mountPath: '/dev/shm' },
         ...writable.map(w => ({ name: w.name, mountPath: w.path })),
       ],
-      startupProbe: { httpGet: { path: runtime.livenessPath, port: http }, periodSeconds: 10, timeoutSeconds: probes.timeout, failureThreshold: Math.ceil(probes.startup / 10) },
-      readinessProbe: { httpGet: { path: runtime.readinessPath, port: http }, periodSeconds: probes.readiness, timeoutSeconds: probes.timeout, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: runtime.livenessPath, port: http }, periodSeconds: probes.liveness, timeoutSeconds: probes.timeout, failureThreshold: probes.livenessFailures },
+      startupProbe: probe(runtime.livenessPath, 10, Math.ceil(probes.startup / 10)),
+      readinessProbe: probe(runtime.readinessPath, probes.readiness, 3),
+      livenessProbe: probe(runtime.livenessPath, probes.liveness, probes.livenessFailures),
       // An exec sleep works on every cluster from 1.28 (the native sleep action needs 1.30+).
       lifecycle: preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
       securityContext: restrictedContainer(),

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-34';
-import { secretEnv, secretEnvFrom } from '../internal/env';
 import { ModelLineage } from './lineage';
 import { SecretKeyRef } from './secret-ref';
+import { secretEnv, secretEnvFrom } from '../internal/env';
 
 /**
  * What a model source needs from the service that uses it.

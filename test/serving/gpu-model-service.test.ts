@@ -247,7 +247,8 @@ describe('GPU catalog and MIG', () => {
 
 describe('GPU memory fit check', () => {
   test('70B in bf16 fits on 8x H100 with a KV-cache budget', () => {
-    expect(() => service({ tensorParallelSize: 8, footprint: { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) } })).not.toThrow();
+    const footprint = { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) };
+    expect(() => service({ tensorParallelSize: 8, footprint })).not.toThrow();
   });
 
   test('70B in bf16 does not fit on 1x H100: the numbers are in the message', () => {
@@ -339,7 +340,8 @@ describe('bad input', () => {
   });
 
   test('fractions of GPU memory', () => {
-    expect(() => ModelRuntime.vllm({ gpuMemoryUtilization: 1.2 }).bind({ modelPath: '/m', servedModelName: 'x', tensorParallelSize: 1, pipelineParallelSize: 1 })).toThrow(/gpuMemoryUtilization: must be a fraction in \(0, 1\]/);
+    const runtime = ModelRuntime.vllm({ gpuMemoryUtilization: 1.2 });
+    expect(() => runtime.bind({ modelPath: '/m', servedModelName: 'x', tensorParallelSize: 1, pipelineParallelSize: 1 })).toThrow(/gpuMemoryUtilization: must be a fraction/);
   });
 });
 
