@@ -85,6 +85,8 @@ const crdImports: Record<string, string> = {
   prometheusrule: 'prometheus-operator-v0.93.0-prometheusrules.yaml',
   servicemonitor: 'prometheus-operator-v0.93.0-servicemonitors.yaml',
   podmonitor: 'prometheus-operator-v0.93.0-podmonitors.yaml',
+  virtualservice: 'istio-v1.30.3-virtualservices.yaml',
+  httproute: 'gateway-api-v1.6.1-httproutes.yaml',
 };
 const importTask = project.addTask('import:crds', {
   description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,

@@ -57,6 +57,10 @@ export interface IModelService extends IConstruct {
   readonly gpusPerReplica: number;
   /** The inference port (named `http`). */
   readonly port: number;
+  /** The ports of the service's Service, to copy into variant Services (canary, stable, preview). */
+  readonly servicePorts: k8s.ServicePort[];
+  /** How long a new pod may take to become ready. */
+  readonly startupTimeout: Duration;
   /** The metrics port. */
   readonly metricsPort: number;
   /** The metrics path. */
@@ -305,6 +309,7 @@ export class GpuModelService extends Construct implements IModelService {
   /** GPUs all replicas hold together (MIG instances when `migProfile` is set). */
   public readonly totalGpus: number;
   public readonly port: number;
+  public readonly servicePorts: k8s.ServicePort[];
   public readonly metricsPort: number;
   public readonly metricsPath: string;
   public readonly runtimeKind: RuntimeKind;
@@ -383,14 +388,11 @@ export class GpuModelService extends Construct implements IModelService {
 
     this.podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp);
 
-    const ports = this.servicePorts(runtime);
+    const ports = containerPorts(runtime);
+    this.servicePorts = ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' }));
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: this.metadata(this.name),
-      spec: {
-        type: 'ClusterIP',
-        selector: this.selectorLabels,
-        ports: ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' })),
-      },
+      spec: { type: 'ClusterIP', selector: this.selectorLabels, ports: this.servicePorts },
     });
 
     new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
@@ -546,7 +548,7 @@ export class GpuModelService extends Construct implements IModelService {
       command: runtime.command,
       args: runtime.args,
       env,
-      ports: this.servicePorts(runtime),
+      ports: containerPorts(runtime),
       resources: { requests: serverResources, limits: serverResources },
       volumeMounts: [
         { name: modelVolume.name, mountPath: MODEL_MOUNT, readOnly: true },
@@ -626,14 +628,6 @@ export class GpuModelService extends Construct implements IModelService {
     };
   }
 
-  private servicePorts(runtime: RuntimeConfig): k8s.ContainerPort[] {
-    const ports: k8s.ContainerPort[] = [{ name: 'http', containerPort: runtime.port, protocol: 'TCP' }];
-    for (const [name, port] of Object.entries(runtime.extraPorts ?? {})) {
-      ports.push({ name, containerPort: port, protocol: 'TCP' });
-    }
-    return ports;
-  }
-
   private renderNetworkPolicy(options: NetworkPolicyOptions, ports: k8s.ContainerPort[]): void {
     const byName = (ns: string): k8s.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
     const toPort = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
@@ -650,6 +644,13 @@ export class GpuModelService extends Construct implements IModelService {
       },
     });
   }
+}
+
+function containerPorts(runtime: RuntimeConfig): k8s.ContainerPort[] {
+  return [
+    { name: 'http', containerPort: runtime.port, protocol: 'TCP' },
+    ...Object.entries(runtime.extraPorts ?? {}).map(([name, port]) => ({ name, containerPort: port, protocol: 'TCP' })),
+  ];
 }
 
 function nextPowerOfTwo(n: number): number {

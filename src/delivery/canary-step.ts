@@ -1,0 +1,175 @@
+import { Duration } from 'cdk8s';
+import { Gate } from '../gates/gate';
+import { IAnalysisTemplate } from '../gates/analysis-template';
+
+/** How many pods the new version runs, independent of its traffic weight. */
+export interface SetCanaryScaleOptions {
+  /**
+   * A fixed number of canary pods.
+   * @default - not set
+   */
+  readonly replicas?: number;
+  /**
+   * Canary pods as a percentage of the rollout's replicas.
+   * @default - not set
+   */
+  readonly weight?: number;
+  /**
+   * Go back to scaling the canary with its traffic weight.
+   * @default false
+   */
+  readonly matchTrafficWeight?: boolean;
+}
+
+/** An analysis run as a step: gates rendered into a template, and/or existing templates. */
+export interface AnalysisStepOptions {
+  /**
+   * Gates rendered into an AnalysisTemplate of the rollout.
+   * @default - none
+   */
+  readonly gates?: Gate[];
+  /**
+   * Existing templates, e.g. a ValidationJob's.
+   * @default - none
+   */
+  readonly templates?: IAnalysisTemplate[];
+  /**
+   * Values of template arguments beyond the ones the rollout fills (`namespace`, `canary-hash`, `stable-hash`).
+   * @default - none
+   */
+  readonly args?: { [name: string]: string };
+  /**
+   * Suffix of the gates' template name.
+   * @default - `analysis-<n>` for the n-th analysis step
+   */
+  readonly name?: string;
+}
+
+/** One header condition of a header route. */
+export class HeaderMatch {
+  /** The header equals the value. */
+  public static exact(headerName: string, value: string): HeaderMatch {
+    return new HeaderMatch(headerName, { exact: value });
+  }
+
+  /** The header starts with the value. */
+  public static prefix(headerName: string, value: string): HeaderMatch {
+    return new HeaderMatch(headerName, { prefix: value });
+  }
+
+  /** The header matches the regular expression. */
+  public static regex(headerName: string, pattern: string): HeaderMatch {
+    return new HeaderMatch(headerName, { regex: pattern });
+  }
+
+  private constructor(
+    /** The header's name. */
+    public readonly headerName: string,
+    /** How its value matches: one of exact, prefix, regex. */
+    public readonly headerValue: { [matcher: string]: string },
+  ) {}
+}
+
+/** A header route: requests matching all conditions go to the new version (A/B testing a user segment). */
+export interface HeaderRouteOptions {
+  /** The route's name, listed in the rollout's managed routes. */
+  readonly name: string;
+  /** The conditions. */
+  readonly match: HeaderMatch[];
+}
+
+/** A mirror route: a copy of live traffic goes to the new version; its responses are dropped. */
+export interface MirrorRouteOptions {
+  /** The route's name, listed in the rollout's managed routes. */
+  readonly name: string;
+  /** The percentage of requests mirrored, 1 to 100. */
+  readonly percentage: number;
+  /**
+   * Only requests whose path starts with this are mirrored.
+   * @default '/'
+   */
+  readonly pathPrefix?: string;
+}
+
+/** The kinds of canary steps. */
+export enum CanaryStepKind {
+  SET_WEIGHT = 'setWeight',
+  PAUSE = 'pause',
+  SET_CANARY_SCALE = 'setCanaryScale',
+  ANALYSIS = 'analysis',
+  SET_HEADER_ROUTE = 'setHeaderRoute',
+  SET_MIRROR_ROUTE = 'setMirrorRoute',
+}
+
+/**
+ * One step of a canary rollout.
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/canary/
+ */
+export class CanaryStep {
+  /**
+   * Argo's `setWeight`: sends `weight` percent of the traffic (or of the replicas, without a traffic router)
+   * to the new version. (jsii forbids one-argument `setXxx` methods, which clash with Java setters, so the
+   * factories drop Argo's `set` prefix.)
+   */
+  public static weight(weight: number): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_WEIGHT, { weight });
+  }
+
+  /** Waits for the duration, or for a manual promotion when none is given. */
+  public static pause(duration?: Duration): CanaryStep {
+    return new CanaryStep(CanaryStepKind.PAUSE, { duration });
+  }
+
+  /** Argo's `setCanaryScale`: how many pods the new version runs, independent of its traffic weight (needs a traffic router). */
+  public static canaryScale(options: SetCanaryScaleOptions): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_CANARY_SCALE, { scale: options });
+  }
+
+  /** Runs an analysis and waits for its result; a failure aborts the rollout. */
+  public static analysis(options: AnalysisStepOptions): CanaryStep {
+    return new CanaryStep(CanaryStepKind.ANALYSIS, { analysis: options });
+  }
+
+  /** Argo's `setHeaderRoute`: routes requests matching headers to the new version (Istio or Gateway API). */
+  public static headerRoute(options: HeaderRouteOptions): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_HEADER_ROUTE, { headerRoute: options });
+  }
+
+  /** Removes a header route. */
+  public static removeHeaderRoute(name: string): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_HEADER_ROUTE, { headerRoute: { name, match: [] } });
+  }
+
+  /** Argo's `setMirrorRoute`: mirrors a percentage of live traffic to the new version (Istio only). */
+  public static mirrorRoute(options: MirrorRouteOptions): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_MIRROR_ROUTE, { mirrorRoute: options });
+  }
+
+  /** Removes a mirror route. */
+  public static removeMirrorRoute(name: string): CanaryStep {
+    return new CanaryStep(CanaryStepKind.SET_MIRROR_ROUTE, { mirrorRoute: { name, percentage: 0 } });
+  }
+
+  private constructor(
+    /** The step's kind. */
+    public readonly kind: CanaryStepKind,
+    /** The step's settings. */
+    public readonly options: CanaryStepOptions,
+  ) {}
+}
+
+/** The settings of one step; which field is set depends on the kind. */
+export interface CanaryStepOptions {
+  /** setWeight. @default - not a setWeight step */
+  readonly weight?: number;
+  /** pause. @default - indefinite, for a pause step */
+  readonly duration?: Duration;
+  /** setCanaryScale. @default - not a setCanaryScale step */
+  readonly scale?: SetCanaryScaleOptions;
+  /** analysis. @default - not an analysis step */
+  readonly analysis?: AnalysisStepOptions;
+  /** setHeaderRoute; an empty match removes the route. @default - not a header route step */
+  readonly headerRoute?: HeaderRouteOptions;
+  /** setMirrorRoute; percentage 0 removes the route. @default - not a mirror route step */
+  readonly mirrorRoute?: MirrorRouteOptions;
+}

@@ -1,0 +1,171 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { GateAnalysisTemplate, IAnalysisTemplate } from '../gates/analysis-template';
+import { GATE_ARGS } from '../gates/gate';
+import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
+import { wholeSeconds } from '../internal/duration';
+import { check, propError } from '../internal/errors';
+import { DOMAIN } from '../internal/labels';
+import { childName } from '../internal/names';
+import { IModelService } from '../serving/gpu-model-service';
+import { AnalysisStepOptions } from './canary-step';
+import { GpuCapacityPlan } from './gpu-capacity-plan';
+
+/** Properties shared by every progressive rollout. */
+export interface ProgressiveRolloutProps {
+  /** The service whose pods the rollout takes over. */
+  readonly service: IModelService;
+  /**
+   * The most GPUs the rollout may hold at once, stable and new version together. Synth fails when the
+   * strategy can exceed it.
+   * @default - no budget
+   */
+  readonly gpuBudget?: number;
+  /**
+   * How long an update may make no progress before it is marked degraded.
+   * @default - the service's startup timeout plus 30 minutes (model download and load)
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/specification/
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Abort the update (and scale the new version down) when the deadline passes.
+   * @default true
+   */
+  readonly progressDeadlineAbort?: boolean;
+}
+
+/** An analysis reference as Argo renders it in a step or a blue-green hook. */
+interface RenderedAnalysis {
+  readonly templates: { templateName: string; clusterScope?: boolean }[];
+  readonly args: ({ name: string; value: string } | { name: string; valueFrom: any })[];
+}
+
+/**
+ * What canary and blue-green rollouts share: taking the service's pod template into an Argo Rollout,
+ * rendering gates into AnalysisTemplates with their arguments, and the GPU capacity plan.
+ *
+ * Child ids: `Resource` (the Rollout), analysis templates by their purpose.
+ */
+export abstract class ProgressiveRollout extends Construct {
+  /** The Rollout's name (the service's). */
+  public readonly name: string;
+  /** The service. */
+  public readonly service: IModelService;
+  /** The peak GPUs of an update under this strategy. */
+  public abstract readonly gpuPlan: GpuCapacityPlan;
+  private readonly references: IAnalysisTemplate[] = [];
+  private readonly suppliedArgs = new Map<IAnalysisTemplate, Set<string>>();
+
+  constructor(scope: Construct, id: string, protected readonly props: ProgressiveRolloutProps) {
+    super(scope, id);
+    this.service = props.service;
+    this.name = props.service.name;
+    props.service.handOverWorkload(this, { apiVersion: `${Rollout.GVK.apiVersion}`, kind: Rollout.GVK.kind, name: this.name });
+    this.node.addValidation({ validate: () => this.validateReferences() });
+  }
+
+  /**
+   * Renders the Rollout once the strategy is known.
+   * @internal
+   */
+  protected _renderRollout(strategy: RolloutSpecStrategy): void {
+    const plan = this.gpuPlan;
+    if (this.props.gpuBudget !== undefined) {
+      check(plan.peakGpus <= this.props.gpuBudget, this, 'gpuBudget', this.props.gpuBudget,
+        `the strategy can hold ${plan.peakGpus} GPUs at once, over the budget (${plan.description})`, this._budgetAdvice(this.props.gpuBudget));
+    }
+    const svc = this.service;
+    const deadline = wholeSeconds(this, 'progressDeadline', this.props.progressDeadline ?? defaultDeadline(svc), 60);
+    new ApiObject(this, 'Resource', {
+      ...Rollout.GVK,
+      metadata: {
+        name: this.name,
+        namespace: svc.namespace,
+        labels: svc.labels,
+        annotations: { ...svc.annotations, [`${DOMAIN}/gpu-plan`]: plan.description, [`${DOMAIN}/peak-gpus`]: String(plan.peakGpus) },
+      },
+      spec: {
+        replicas: svc.replicas,
+        revisionHistoryLimit: 3,
+        progressDeadlineSeconds: deadline,
+        progressDeadlineAbort: this.props.progressDeadlineAbort ?? true,
+        selector: { matchLabels: svc.selectorLabels },
+        template: k8s.toJson_PodTemplateSpec(svc.podTemplate),
+        strategy: toJson_RolloutSpecStrategy(strategy),
+      },
+    });
+  }
+
+  /**
+   * A Service selecting the rollout's pods under another name; Argo narrows its selector to one version.
+   * @internal
+   */
+  protected _variantService(id: string, suffix: string): string {
+    const svc = this.service;
+    const name = childName(svc.name, suffix);
+    new k8s.KubeService(this, id, {
+      metadata: { name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      spec: {
+        type: 'ClusterIP',
+        selector: svc.selectorLabels,
+        ports: svc.servicePorts.map(p => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol })),
+      },
+    });
+    return name;
+  }
+
+  /**
+   * Renders an analysis: the gates into a template of this rollout, plus the referenced templates, with args.
+   * @internal
+   */
+  protected _renderAnalysis(id: string, suffix: string, options: AnalysisStepOptions): RenderedAnalysis {
+    const templates: IAnalysisTemplate[] = [...(options.templates ?? [])];
+    if (options.gates?.length) {
+      templates.unshift(new GateAnalysisTemplate(this, id, { service: this.service, gates: options.gates, name: childName(this.name, suffix) }));
+    }
+    if (templates.length === 0) {
+      throw propError(this, `${suffix}`, options, 'has no gates and no templates, so it would measure nothing', 'give gates or templates');
+    }
+    const extra = Object.keys(options.args ?? {});
+    for (const t of templates) {
+      this.references.push(t);
+      this.suppliedArgs.set(t, new Set([...(this.suppliedArgs.get(t) ?? []), ...GATE_ARGS, ...extra]));
+    }
+    const declared = new Set(templates.flatMap(t => t.requiredArgs));
+    return {
+      templates: templates.map(t => ({ templateName: t.templateName, clusterScope: t.clusterScope || undefined })),
+      args: [
+        ...(declared.has('namespace') ? [{ name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }] : []),
+        ...(declared.has('canary-hash') ? [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] : []),
+        ...(declared.has('stable-hash') ? [{ name: 'stable-hash', valueFrom: { podTemplateHashValue: 'Stable' } }] : []),
+        ...Object.entries(options.args ?? {}).map(([name, value]) => ({ name, value })),
+      ],
+    };
+  }
+
+  /**
+   * Suggestions for a strategy that fits a GPU budget.
+   * @internal
+   */
+  protected abstract _budgetAdvice(budget: number): string;
+
+  private validateReferences(): string[] {
+    const errors: string[] = [];
+    for (const t of new Set(this.references)) {
+      if (t.node.root !== this.node.root) {
+        errors.push(`[${this.node.path}] analysis: references template ${t.templateName} (${t.node.path}), which is not part of this app, so Argo would not find it. Fix: create the template in the same app.`);
+      }
+      const supplied = this.suppliedArgs.get(t) ?? new Set();
+      const missing = t.requiredArgs.filter(a => !supplied.has(a));
+      if (missing.length) {
+        errors.push(`[${this.node.path}] analysis.args: template ${t.templateName} needs ${missing.join(', ')} (got ${JSON.stringify([...supplied])}). Fix: pass them in the analysis step's args.`);
+      }
+    }
+    return errors;
+  }
+}
+
+function defaultDeadline(svc: IModelService): Duration {
+  return Duration.seconds(svc.startupTimeout.toSeconds() + 1800);
+}

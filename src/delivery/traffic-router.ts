@@ -1,0 +1,151 @@
+import { Construct } from 'constructs';
+import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
+import { VirtualService } from '../imports/virtualservice-networking.istio.io';
+import { IModelService } from '../serving/gpu-model-service';
+
+/** What a router needs to route between the two versions. */
+export interface TrafficRouterBindOptions {
+  /** The service being rolled out. */
+  readonly service: IModelService;
+  /** The Service selecting the stable version's pods. */
+  readonly stableService: string;
+  /** The Service selecting the new version's pods. */
+  readonly canaryService: string;
+  /** Routes the rollout's steps manage (header and mirror routes). */
+  readonly managedRoutes: string[];
+}
+
+/** Properties of an Istio router. */
+export interface IstioRouterProps {
+  /**
+   * Hosts of the VirtualService.
+   * @default - the service's name (mesh-internal traffic)
+   */
+  readonly hosts?: string[];
+  /**
+   * Gateways the VirtualService binds to.
+   * @default - the mesh only
+   */
+  readonly gateways?: string[];
+}
+
+/** Properties of a Gateway API router. */
+export interface GatewayApiRouterProps {
+  /** The Gateway the HTTPRoute attaches to. */
+  readonly gatewayName: string;
+  /**
+   * The Gateway's namespace.
+   * @default - the service's namespace
+   */
+  readonly gatewayNamespace?: string;
+  /**
+   * Hostnames of the HTTPRoute.
+   * @default - all hostnames of the Gateway listener
+   */
+  readonly hostnames?: string[];
+}
+
+/**
+ * How traffic is split between the stable and the new version. Without a router, Argo Rollouts splits by
+ * replica count; with one, by weight, and header and mirror routes become possible.
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/
+ */
+export abstract class TrafficRouter {
+  /**
+   * An Istio VirtualService the rollout edits, splitting between the stable and canary Services (host-level).
+   * Supports header routes and mirroring.
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
+   */
+  public static istio(props: IstioRouterProps = {}): TrafficRouter {
+    return new IstioRouter(props);
+  }
+
+  /**
+   * A Gateway API HTTPRoute edited through the Argo Rollouts Gateway API plugin (`argoproj-labs/gatewayAPI`,
+   * which the controller must load). Supports header routes, not mirroring.
+   * @see https://rollouts-plugin-trafficrouter-gatewayapi.readthedocs.io/
+   */
+  public static gatewayApi(props: GatewayApiRouterProps): TrafficRouter {
+    return new GatewayApiRouter(props);
+  }
+
+  /** The router's name, for messages. */
+  public abstract readonly name: string;
+  /** Whether the router supports `setMirrorRoute`. */
+  public abstract readonly supportsMirror: boolean;
+  /** Whether the router supports `setHeaderRoute`. */
+  public abstract readonly supportsHeaderRoutes: boolean;
+
+  /** Creates the routing object under `scope` and returns the rollout's `trafficRouting`. */
+  public abstract bind(scope: Construct, options: TrafficRouterBindOptions): any;
+}
+
+/** The route both routers name, so Argo knows which one it shifts weights on. */
+const PRIMARY_ROUTE = 'primary';
+
+class IstioRouter extends TrafficRouter {
+  public readonly name = 'Istio';
+  public readonly supportsMirror = true;
+  public readonly supportsHeaderRoutes = true;
+
+  constructor(private readonly props: IstioRouterProps) {
+    super();
+  }
+
+  public bind(scope: Construct, o: TrafficRouterBindOptions): any {
+    const svc = o.service;
+    new VirtualService(scope, 'VirtualService', {
+      metadata: { name: svc.name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      spec: {
+        hosts: this.props.hosts ?? [svc.name],
+        gateways: this.props.gateways,
+        http: [{
+          name: PRIMARY_ROUTE,
+          route: [
+            { destination: { host: o.stableService, port: { number: svc.port } }, weight: 100 },
+            { destination: { host: o.canaryService, port: { number: svc.port } }, weight: 0 },
+          ],
+        }],
+      },
+    });
+    return {
+      istio: { virtualService: { name: svc.name, routes: [PRIMARY_ROUTE] } },
+      managedRoutes: managed(o.managedRoutes),
+    };
+  }
+}
+
+class GatewayApiRouter extends TrafficRouter {
+  public readonly name = 'Gateway API';
+  public readonly supportsMirror = false;
+  public readonly supportsHeaderRoutes = true;
+
+  constructor(private readonly props: GatewayApiRouterProps) {
+    super();
+  }
+
+  public bind(scope: Construct, o: TrafficRouterBindOptions): any {
+    const svc = o.service;
+    new HttpRoute(scope, 'HTTPRoute', {
+      metadata: { name: svc.name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      spec: {
+        parentRefs: [{ name: this.props.gatewayName, namespace: this.props.gatewayNamespace }],
+        hostnames: this.props.hostnames,
+        rules: [{
+          backendRefs: [
+            { name: o.stableService, port: svc.port, weight: 100 },
+            { name: o.canaryService, port: svc.port, weight: 0 },
+          ],
+        }],
+      },
+    });
+    return {
+      plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: svc.name, namespace: svc.namespace } },
+      managedRoutes: managed(o.managedRoutes),
+    };
+  }
+}
+
+function managed(routes: string[]): { name: string }[] | undefined {
+  return routes.length ? routes.map(name => ({ name })) : undefined;
+}

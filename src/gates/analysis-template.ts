@@ -1,0 +1,87 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { AnalysisTemplate, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, AnalysisTemplateSpecMetricsInconclusiveLimit } from '../imports/analysistemplate-argoproj.io';
+import { propError } from '../internal/errors';
+import { IModelService } from '../serving/gpu-model-service';
+import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
+import { PrometheusSettings } from './prometheus-settings';
+
+/**
+ * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) that rollouts can reference.
+ */
+export interface IAnalysisTemplate extends IConstruct {
+  /** The template's name. */
+  readonly templateName: string;
+  /** Whether it is a ClusterAnalysisTemplate. */
+  readonly clusterScope: boolean;
+  /** The arguments the template declares without a value: whoever references it must supply them. */
+  readonly requiredArgs: string[];
+}
+
+/**
+ * Properties of a GateAnalysisTemplate.
+ */
+export interface GateAnalysisTemplateProps {
+  /** The service whose new version the gates measure. */
+  readonly service: IModelService;
+  /** The gates, one or more metrics each. */
+  readonly gates: Gate[];
+  /** The template's name. */
+  readonly name: string;
+}
+
+/**
+ * An AnalysisTemplate rendering metric gates as Prometheus metrics. It declares the arguments `namespace`,
+ * `canary-hash` and `stable-hash`, which rollouts fill from the namespace and the pod-template hashes.
+ *
+ * Child ids: `Resource` (the AnalysisTemplate).
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
+ */
+export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate {
+  public readonly templateName: string;
+  public readonly clusterScope = false;
+  public readonly requiredArgs = GATE_ARGS;
+  /** The rendered metrics. */
+  public readonly metrics: AnalysisMetric[];
+
+  constructor(scope: Construct, id: string, props: GateAnalysisTemplateProps) {
+    super(scope, id);
+    if (props.gates.length === 0) {
+      throw propError(this, 'gates', [], 'is empty, so the analysis would measure nothing', 'give at least one Gate');
+    }
+    this.templateName = props.name;
+    this.metrics = props.gates.flatMap(g => g.bind(this, props.service));
+    const seen = new Set<string>();
+    for (const m of this.metrics) {
+      if (seen.has(m.name)) {
+        throw propError(this, 'gates', m.name, 'has two gates with the same metric name', 'give custom gates distinct names, and use each built-in gate once per analysis');
+      }
+      seen.add(m.name);
+    }
+    const address = PrometheusSettings.of(this).address;
+    const metadata: ApiObjectMetadata = {
+      name: props.name,
+      namespace: props.service.namespace,
+      labels: props.service.labels,
+      annotations: props.service.annotations,
+    };
+    new AnalysisTemplate(this, 'Resource', {
+      metadata,
+      spec: {
+        args: GATE_ARGS.map(name => ({ name })),
+        metrics: this.metrics.map(m => ({
+          name: m.name,
+          interval: m.interval,
+          count: AnalysisTemplateSpecMetricsCount.fromNumber(m.count),
+          initialDelay: m.initialDelay,
+          failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(m.failureLimit),
+          inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(m.inconclusiveLimit),
+          consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(m.consecutiveErrorLimit),
+          successCondition: m.successCondition,
+          failureCondition: m.failureCondition,
+          provider: { prometheus: { address, query: m.query } },
+        })),
+      },
+    });
+  }
+}

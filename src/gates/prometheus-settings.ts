@@ -1,0 +1,68 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * Where gates query Prometheus and which labels identify a pod's namespace and rollout revision.
+ */
+export interface PrometheusSettingsProps {
+  /**
+   * The Prometheus HTTP API base URL the Argo Rollouts controller can reach.
+   * @default 'http://prometheus-operated.monitoring.svc:9090'
+   */
+  readonly address?: string;
+  /**
+   * The series label that carries the pod's `rollouts-pod-template-hash` label (the library's PodMonitor
+   * relabels it to this name).
+   * @default 'rollouts_pod_template_hash'
+   */
+  readonly podTemplateHashLabel?: string;
+  /**
+   * The series label that carries the pod's namespace.
+   * @default 'namespace'
+   */
+  readonly namespaceLabel?: string;
+}
+
+/** Settings with every default applied. */
+export interface ResolvedPrometheusSettings {
+  /** The Prometheus HTTP API base URL. */
+  readonly address: string;
+  /** The label carrying the pod template hash. */
+  readonly podTemplateHashLabel: string;
+  /** The label carrying the namespace. */
+  readonly namespaceLabel: string;
+}
+
+const byChart = new WeakMap<Chart, ResolvedPrometheusSettings>();
+
+/**
+ * The Prometheus every gate of a chart queries: configured once per chart.
+ */
+export class PrometheusSettings {
+  /** Sets the Prometheus of the chart that contains `scope`. */
+  public static configure(scope: IConstruct, props: PrometheusSettingsProps): void {
+    const chart = Chart.of(scope);
+    if (byChart.has(chart)) {
+      throw new Error(`[${chart.node.path}] PrometheusSettings: already configured for this chart. Fix: call PrometheusSettings.configure() once per chart.`);
+    }
+    if (props.address !== undefined && !/^https?:\/\/[^\s/]+/.test(props.address)) {
+      throw new Error(`[${chart.node.path}] PrometheusSettings.address: must be an http(s) URL (got ${JSON.stringify(props.address)}). Fix: e.g. 'http://prometheus-operated.monitoring.svc:9090'.`);
+    }
+    byChart.set(chart, {
+      address: props.address ?? DEFAULTS.address,
+      podTemplateHashLabel: props.podTemplateHashLabel ?? DEFAULTS.podTemplateHashLabel,
+      namespaceLabel: props.namespaceLabel ?? DEFAULTS.namespaceLabel,
+    });
+  }
+
+  /** The settings of the chart that contains `scope`, or the defaults. */
+  public static of(scope: IConstruct): ResolvedPrometheusSettings {
+    return byChart.get(Chart.of(scope)) ?? DEFAULTS;
+  }
+}
+
+const DEFAULTS: ResolvedPrometheusSettings = {
+  address: 'http://prometheus-operated.monitoring.svc:9090',
+  podTemplateHashLabel: 'rollouts_pod_template_hash',
+  namespaceLabel: 'namespace',
+};
