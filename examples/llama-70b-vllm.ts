@@ -1,32 +1,35 @@
 // Llama-3.1-70B-Instruct on one 8x H100 SXM node per replica, served by vLLM with TP=8.
-import { App, Chart, ChartProps, Size } from 'cdk8s';
+import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, GpuModelService, ModelRuntime, ModelSource, Precision } from '../src';
+import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource, Precision } from '../src';
+import { synthExample } from './synth';
+
+/** The 70B service every Llama example builds on. */
+export function llama70b(scope: Construct, overrides: Partial<GpuModelServiceProps> = {}): GpuModelService {
+  return new GpuModelService(scope, 'Llama70b', {
+    name: 'llama-70b',
+    model: ModelSource.huggingFace({
+      repoId: 'meta-llama/Llama-3.1-70B-Instruct',
+      revision: '1605565b47bb9346c5515c34102e054115b4f98b',
+      token: { secretName: 'hf-token', key: 'token' },
+    }),
+    runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
+    accelerator: Accelerator.H100_SXM,
+    tensorParallelSize: 8,
+    replicas: 2,
+    footprint: { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) },
+    priorityClassName: 'gpu-serving',
+    ...overrides,
+  });
+}
 
 export class Llama70bChart extends Chart {
   public readonly service: GpuModelService;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'llm', ...props });
-    this.service = new GpuModelService(this, 'Llama70b', {
-      name: 'llama-70b',
-      model: ModelSource.huggingFace({
-        repoId: 'meta-llama/Llama-3.1-70B-Instruct',
-        revision: '1605565b47bb9346c5515c34102e054115b4f98b',
-        token: { secretName: 'hf-token', key: 'token' },
-      }),
-      runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
-      accelerator: Accelerator.H100_SXM,
-      tensorParallelSize: 8,
-      replicas: 2,
-      footprint: { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) },
-      priorityClassName: 'gpu-serving',
-    });
+    this.service = llama70b(this);
   }
 }
 
-if (require.main === module) {
-  const app = new App({ outdir: process.argv[2] ?? 'dist/examples/llama-70b-vllm' });
-  new Llama70bChart(app, 'llama-70b');
-  app.synth();
-}
+if (require.main === module) synthExample('llama-70b-vllm', app => new Llama70bChart(app, 'llama-70b'));

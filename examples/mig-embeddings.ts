@@ -1,7 +1,8 @@
 // An embedding model on a 1g.10gb MIG slice of an H100, from MLflow's registry at a pinned version.
-import { App, Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, MigProfile, ModelRuntime, ModelSource, Precision } from '../src';
+import { synthExample } from './synth';
 
 export class MigEmbeddingsChart extends Chart {
   public readonly service: GpuModelService;
@@ -26,8 +27,4 @@ export class MigEmbeddingsChart extends Chart {
   }
 }
 
-if (require.main === module) {
-  const app = new App({ outdir: process.argv[2] ?? 'dist/examples/mig-embeddings' });
-  new MigEmbeddingsChart(app, 'embeddings');
-  app.synth();
-}
+if (require.main === module) synthExample('mig-embeddings', app => new MigEmbeddingsChart(app, 'embeddings'));

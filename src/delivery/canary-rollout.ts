@@ -205,16 +205,18 @@ export class CanaryRollout extends ProgressiveRollout {
     }
     let weight = 0;
     let fixed: number | undefined;
+    let stablePods = r;
     let peak = r;
-    for (const step of this.canary.steps) {
+    for (const step of [...this.canary.steps, CanaryStep.weight(100)]) {
       const o = step.options;
       if (step.kind === CanaryStepKind.SET_WEIGHT) weight = o.weight!;
       if (step.kind === CanaryStepKind.SET_CANARY_SCALE) {
         fixed = o.scale!.matchTrafficWeight ? undefined : o.scale!.replicas ?? Math.ceil(o.scale!.weight! * r / 100);
       }
-      const canaryPods = fixed ?? Math.ceil(weight * r / 100);
-      const stablePods = Math.ceil((100 - weight) * r / 100);
+      // Argo scales the canary up before it scales the stable version down.
+      const canaryPods = weight === 100 ? r : fixed ?? Math.ceil(weight * r / 100);
       peak = Math.max(peak, canaryPods + stablePods);
+      stablePods = Math.ceil((100 - weight) * r / 100);
     }
     return capacityPlan(gpr, r, peak, 'traffic-routed canary with dynamicStableScale: the stable version shrinks as the new one takes traffic');
   }
