@@ -1,7 +1,11 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { expectConformant } from './conformance';
+import { ClassifierBlueGreenChart } from '../examples/classifier-blue-green';
 import { ClassifierChart } from '../examples/classifier-l4-triton';
+import { Llama70bAbChart } from '../examples/llama-70b-ab';
+import { Llama70bCanaryChart } from '../examples/llama-70b-canary';
+import { Llama70bShadowChart } from '../examples/llama-70b-shadow';
 import { Llama70bChart } from '../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../examples/mig-embeddings';
 
@@ -9,6 +13,10 @@ const examples: Record<string, (scope: Construct) => Chart> = {
   'llama-70b-vllm': s => new Llama70bChart(s, 'llama-70b'),
   'classifier-l4-triton': s => new ClassifierChart(s, 'classifier'),
   'mig-embeddings': s => new MigEmbeddingsChart(s, 'embeddings'),
+  'llama-70b-canary': s => new Llama70bCanaryChart(s, 'llama-70b-canary'),
+  'llama-70b-shadow': s => new Llama70bShadowChart(s, 'llama-70b-shadow'),
+  'llama-70b-ab': s => new Llama70bAbChart(s, 'llama-70b-ab'),
+  'classifier-blue-green': s => new ClassifierBlueGreenChart(s, 'classifier-blue-green'),
 };
 
 describe.each(Object.entries(examples))('example %s', (_name, build) => {
@@ -26,4 +34,11 @@ test('the 70B example is TP=8 on H100 SXM with vLLM', async () => {
   expect(chart.service.gpusPerReplica).toBe(8);
   expect(chart.service.totalGpus).toBe(16);
   expect(chart.service.accelerator.gfdProduct).toBe('NVIDIA-H100-80GB-HBM3');
+});
+
+test('the 70B canary gates every traffic step on error rate, p95 latency and TTFT within its GPU budget', () => {
+  const chart = new Llama70bCanaryChart(new App(), 'c');
+  expect(chart.rollout.gpuPlan.peakGpus).toBe(48);
+  const templates = Testing.synth(chart).filter((d: any) => d.kind === 'AnalysisTemplate');
+  expect(templates[0].spec.metrics.map((m: any) => m.name)).toEqual(['error-rate', 'error-rate-vs-stable', 'latency-p95', 'latency-p95-vs-stable', 'ttft-p95']);
 });

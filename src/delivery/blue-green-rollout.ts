@@ -1,10 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
 import { AnalysisStepOptions } from './canary-step';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
+import { wholeSeconds } from '../internal/duration';
+import { check } from '../internal/errors';
 
 /** Properties of a BlueGreenRollout. */
 export interface BlueGreenRolloutProps extends ProgressiveRolloutProps {

@@ -1,13 +1,13 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Gate } from '../gates/gate';
-import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
-import { shortDuration, wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
 import { CanaryStep, CanaryStepKind } from './canary-step';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
 import { TrafficRouter } from './traffic-router';
+import { Gate } from '../gates/gate';
+import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
+import { shortDuration, wholeSeconds } from '../internal/duration';
+import { check } from '../internal/errors';
 
 /** Properties of a CanaryRollout. */
 export interface CanaryRolloutProps extends ProgressiveRolloutProps {
@@ -80,18 +80,26 @@ export class CanaryRollout extends ProgressiveRollout {
 
     this.canaryServiceName = this._variantService('CanaryService', 'canary');
     this.stableServiceName = this._variantService('StableService', 'stable');
-    const managedRoutes = [...new Set(canary.steps.flatMap(s => [s.options.headerRoute?.name, s.options.mirrorRoute?.name]).filter((n): n is string => !!n))];
-    const trafficRouting = router?.bind(this, { service: this.service, stableService: this.stableServiceName, canaryService: this.canaryServiceName, managedRoutes });
+    const routeNames = canary.steps.flatMap(s => [s.options.headerRoute?.name, s.options.mirrorRoute?.name]);
+    const managedRoutes = [...new Set(routeNames.filter((n): n is string => !!n))];
+    const trafficRouting = router?.bind(this, {
+      service: this.service, stableService: this.stableServiceName, canaryService: this.canaryServiceName, managedRoutes,
+    });
 
     let analyses = 0;
     const steps: RolloutSpecStrategyCanarySteps[] = canary.steps.map(step => {
       const o = step.options;
       switch (step.kind) {
         case CanaryStepKind.SET_WEIGHT: return { setWeight: o.weight };
-        case CanaryStepKind.PAUSE: return { pause: { duration: o.duration ? RolloutSpecStrategyCanaryStepsPauseDuration.fromString(shortDuration(this, 'steps.pause', o.duration, 1)) : undefined } };
+        case CanaryStepKind.PAUSE: return {
+          pause: { duration: o.duration ? RolloutSpecStrategyCanaryStepsPauseDuration.fromString(shortDuration(this, 'steps.pause', o.duration, 1)) : undefined },
+        };
         case CanaryStepKind.SET_CANARY_SCALE: return { setCanaryScale: o.scale };
         case CanaryStepKind.SET_HEADER_ROUTE: return {
-          setHeaderRoute: { name: o.headerRoute!.name, match: o.headerRoute!.match.map(m => ({ headerName: m.headerName, headerValue: m.headerValue })) },
+          setHeaderRoute: {
+            name: o.headerRoute!.name,
+            match: o.headerRoute!.match.map(m => ({ headerName: m.headerName, headerValue: m.headerValue })),
+          },
         };
         case CanaryStepKind.SET_MIRROR_ROUTE: return {
           setMirrorRoute: o.mirrorRoute!.percentage === 0

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { Gate } from '../gates/gate';
 import { IAnalysisTemplate } from '../gates/analysis-template';
+import { Gate } from '../gates/gate';
 
 /** How many pods the new version runs, independent of its traffic weight. */
 export interface SetCanaryScaleOptions {

@@ -1,6 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
+import { AnalysisStepOptions } from './canary-step';
+import { GpuCapacityPlan } from './gpu-capacity-plan';
 import { GateAnalysisTemplate, IAnalysisTemplate } from '../gates/analysis-template';
 import { GATE_ARGS } from '../gates/gate';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
@@ -9,8 +11,6 @@ import { check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
-import { AnalysisStepOptions } from './canary-step';
-import { GpuCapacityPlan } from './gpu-capacity-plan';
 
 /** Properties shared by every progressive rollout. */
 export interface ProgressiveRolloutProps {
@@ -79,12 +79,7 @@ export abstract class ProgressiveRollout extends Construct {
     const deadline = wholeSeconds(this, 'progressDeadline', this.props.progressDeadline ?? defaultDeadline(svc), 60);
     new ApiObject(this, 'Resource', {
       ...Rollout.GVK,
-      metadata: {
-        name: this.name,
-        namespace: svc.namespace,
-        labels: svc.labels,
-        annotations: { ...svc.annotations, [`${DOMAIN}/gpu-plan`]: plan.description, [`${DOMAIN}/peak-gpus`]: String(plan.peakGpus) },
-      },
+      metadata: svc.metadata(this.name, { [`${DOMAIN}/gpu-plan`]: plan.description, [`${DOMAIN}/peak-gpus`]: String(plan.peakGpus) }),
       spec: {
         replicas: svc.replicas,
         revisionHistoryLimit: 3,
@@ -105,7 +100,7 @@ export abstract class ProgressiveRollout extends Construct {
     const svc = this.service;
     const name = childName(svc.name, suffix);
     new k8s.KubeService(this, id, {
-      metadata: { name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      metadata: svc.metadata(name),
       spec: {
         type: 'ClusterIP',
         selector: svc.selectorLabels,

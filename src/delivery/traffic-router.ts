@@ -95,7 +95,7 @@ class IstioRouter extends TrafficRouter {
   public bind(scope: Construct, o: TrafficRouterBindOptions): any {
     const svc = o.service;
     new VirtualService(scope, 'VirtualService', {
-      metadata: { name: svc.name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      metadata: svc.metadata(svc.name),
       spec: {
         hosts: this.props.hosts ?? [svc.name],
         gateways: this.props.gateways,
@@ -127,7 +127,7 @@ class GatewayApiRouter extends TrafficRouter {
   public bind(scope: Construct, o: TrafficRouterBindOptions): any {
     const svc = o.service;
     new HttpRoute(scope, 'HTTPRoute', {
-      metadata: { name: svc.name, namespace: svc.namespace, labels: svc.labels, annotations: svc.annotations },
+      metadata: svc.metadata(svc.name),
       spec: {
         parentRefs: [{ name: this.props.gatewayName, namespace: this.props.gatewayNamespace }],
         hostnames: this.props.hostnames,

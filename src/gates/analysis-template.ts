@@ -1,10 +1,9 @@
-import { ApiObjectMetadata } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
+import { PrometheusSettings } from './prometheus-settings';
 import { AnalysisTemplate, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsCount, AnalysisTemplateSpecMetricsFailureLimit, AnalysisTemplateSpecMetricsInconclusiveLimit } from '../imports/analysistemplate-argoproj.io';
 import { propError } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
-import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
-import { PrometheusSettings } from './prometheus-settings';
 
 /**
  * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) that rollouts can reference.
@@ -59,14 +58,8 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
       seen.add(m.name);
     }
     const address = PrometheusSettings.of(this).address;
-    const metadata: ApiObjectMetadata = {
-      name: props.name,
-      namespace: props.service.namespace,
-      labels: props.service.labels,
-      annotations: props.service.annotations,
-    };
     new AnalysisTemplate(this, 'Resource', {
-      metadata,
+      metadata: props.service.metadata(props.name),
       spec: {
         args: GATE_ARGS.map(name => ({ name })),
         metrics: this.metrics.map(m => ({

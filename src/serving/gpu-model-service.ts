@@ -73,6 +73,8 @@ export interface IModelService extends IConstruct {
   readonly lineage: ModelLineage;
   /** The workload that runs the pods now. */
   readonly workload: WorkloadReference;
+  /** Metadata for an object of the service: its name, namespace, labels and lineage annotations. */
+  metadata(name: string, annotations?: { [key: string]: string }): k8s.ObjectMeta;
   /**
    * Hands the pods over to another controller (an Argo Rollout): the service's Deployment is removed so
    * that two controllers never fight over the same pods.
@@ -444,7 +446,6 @@ export class GpuModelService extends Construct implements IModelService {
     this.workloadRef = workload;
   }
 
-  /** Metadata of a companion object: the service's labels and lineage annotations. */
   public metadata(name: string, annotations?: { [key: string]: string }): k8s.ObjectMeta {
     return { name, namespace: this.namespace, labels: this.labels, annotations: { ...this.annotations, ...annotations } };
   }
