@@ -76,7 +76,7 @@ export class CanaryRollout extends ProgressiveRollout {
     const maxUnavailable = this.whole('maxUnavailable', canary.maxUnavailable ?? 0, 0);
     check(maxSurge + maxUnavailable > 0, this, 'maxSurge', maxSurge, 'maxSurge and maxUnavailable are both 0, so the update can never progress', 'set maxSurge: 1 or maxUnavailable: 1');
     this.validateSteps(canary.steps, router);
-    this.gpuPlan = this.plan(maxSurge);
+    this.gpuPlan = this.plan(maxSurge, router !== undefined, canary.dynamicStableScale === true);
 
     this.canaryServiceName = this._variantService('CanaryService', 'canary');
     this.stableServiceName = this._variantService('StableService', 'stable');
@@ -136,8 +136,8 @@ export class CanaryRollout extends ProgressiveRollout {
   protected _budgetAdvice(budget: number): string {
     const svc = this.service;
     const options = [
-      { what: 'a replica-based canary (no traffic router, maxSurge: 1)', gpus: (svc.replicas + 1) * svc.gpusPerReplica },
-      { what: 'dynamicStableScale: true with CanaryStep.canaryScale({ replicas: 1 })', gpus: (svc.replicas + 1) * svc.gpusPerReplica },
+      { what: 'a replica-based canary (no traffic router, maxSurge: 1)', gpus: this.plan(1, false, false).peakGpus },
+      { what: 'these steps with a traffic router and dynamicStableScale: true', gpus: this.plan(1, true, true).peakGpus },
       { what: 'a BlueGreenRollout', gpus: 2 * svc.replicas * svc.gpusPerReplica },
     ];
     const fits = options.filter(o => o.gpus <= budget);
@@ -201,14 +201,14 @@ export class CanaryRollout extends ProgressiveRollout {
       'never reach 100, so Argo would jump from the last step to full traffic unannounced', 'end with CanaryStep.weight(100), or set implicitFullPromotion: true');
   }
 
-  private plan(maxSurge: number): GpuCapacityPlan {
+  private plan(maxSurge: number, routed: boolean, dynamicStableScale: boolean): GpuCapacityPlan {
     const svc = this.service;
     const r = svc.replicas;
     const gpr = svc.gpusPerReplica;
-    if (!this.canary.trafficRouter) {
+    if (!routed) {
       return capacityPlan(gpr, r, r + maxSurge, `replica-based canary: ${r} replicas plus maxSurge ${maxSurge}`);
     }
-    if (!this.canary.dynamicStableScale) {
+    if (!dynamicStableScale) {
       return capacityPlan(gpr, r, 2 * r, `traffic-routed canary keeps the stable version at ${r} replicas while the new version scales to ${r}`);
     }
     let weight = 0;

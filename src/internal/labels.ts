@@ -17,9 +17,6 @@ export const LabelKeys = {
   MODEL_URI: `${DOMAIN}/model-uri`,
   RUNTIME: `${DOMAIN}/runtime`,
   ACCELERATOR: `${DOMAIN}/accelerator`,
-  TRAINING_DATA: `${DOMAIN}/training-data-hash`,
-  TRAINING_RUN: `${DOMAIN}/training-run-id`,
-  GIT_REVISION: `${DOMAIN}/git-revision`,
 } as const;
 
 export const MANAGED_BY = 'cdk8s-mlops';

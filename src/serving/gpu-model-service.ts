@@ -331,8 +331,6 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly service: k8s.KubeService;
   private workloadRef: WorkloadReference;
   private workloadOwner?: IConstruct;
-  private readonly maxSurge: number;
-  private readonly maxUnavailable: number;
 
   constructor(scope: Construct, id: string, props: GpuModelServiceProps) {
     super(scope, id);
@@ -351,9 +349,9 @@ export class GpuModelService extends Construct implements IModelService {
     this.replicas = props.replicas ?? 1;
     check(Number.isInteger(this.replicas) && this.replicas >= 1, this, 'replicas', this.replicas,
       'must be a whole number >= 1', 'set replicas: 1 or more; scale to zero belongs to an autoscaler, not the template');
-    this.maxSurge = this.count('maxSurge', props.maxSurge ?? 1, 0);
-    this.maxUnavailable = this.count('maxUnavailable', props.maxUnavailable ?? 0, 0);
-    check(this.maxSurge + this.maxUnavailable > 0, this, 'maxSurge', this.maxSurge, 'maxSurge and maxUnavailable are both 0, so a rolling update can never progress', 'set maxSurge: 1 (needs spare GPUs) or maxUnavailable: 1');
+    const maxSurge = this.count('maxSurge', props.maxSurge ?? 1, 0);
+    const maxUnavailable = this.count('maxUnavailable', props.maxUnavailable ?? 0, 0);
+    check(maxSurge + maxUnavailable > 0, this, 'maxSurge', maxSurge, 'maxSurge and maxUnavailable are both 0, so a rolling update can never progress', 'set maxSurge: 1 (needs spare GPUs) or maxUnavailable: 1');
 
     const { tp, pp } = this.parallelism(props);
     this.gpusPerReplica = props.migProfile ? 1 : tp * pp;
@@ -419,7 +417,7 @@ export class GpuModelService extends Construct implements IModelService {
         selector: { matchLabels: this.selectorLabels },
         strategy: {
           type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(this.maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(this.maxUnavailable) },
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) },
         },
         template: this.podTemplate,
       },
@@ -429,11 +427,6 @@ export class GpuModelService extends Construct implements IModelService {
 
   public get workload(): WorkloadReference {
     return this.workloadRef;
-  }
-
-  /** The most replicas a rolling update of the plain Deployment runs at once. */
-  public get peakReplicas(): number {
-    return this.replicas + this.maxSurge;
   }
 
   public handOverWorkload(by: IConstruct, workload: WorkloadReference): void {

@@ -183,7 +183,7 @@ export abstract class ModelRuntime {
       const util = options.gpuMemoryUtilization ?? 0.9;
       checkFraction('vllm', 'gpuMemoryUtilization', util);
       return {
-        image: options.image ?? 'vllm/vllm-openai:v0.11.0',
+        image: 'vllm/vllm-openai:v0.11.0',
         command: ['vllm', 'serve'],
         args: [
           b.modelPath,
@@ -235,7 +235,7 @@ export abstract class ModelRuntime {
       const fraction = options.cudaMemoryFraction ?? 1;
       checkFraction('tgi', 'cudaMemoryFraction', fraction);
       return {
-        image: options.image ?? 'ghcr.io/huggingface/text-generation-inference:3.3.4',
+        image: 'ghcr.io/huggingface/text-generation-inference:3.3.4',
         command: ['text-generation-launcher'],
         args: [
           '--model-id', b.modelPath,
@@ -272,7 +272,7 @@ export abstract class ModelRuntime {
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {
     return new BuiltInRuntime(RuntimeKind.TRITON, options, b => ({
-      image: options.image ?? 'nvcr.io/nvidia/tritonserver:25.08-py3',
+      image: 'nvcr.io/nvidia/tritonserver:25.08-py3',
       command: ['tritonserver'],
       args: [
         `--model-repository=${b.modelPath}`,
