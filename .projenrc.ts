@@ -87,6 +87,8 @@ const crdImports: Record<string, string> = {
   podmonitor: 'prometheus-operator-v0.93.0-podmonitors.yaml',
   virtualservice: 'istio-v1.30.3-virtualservices.yaml',
   httproute: 'gateway-api-v1.6.1-httproutes.yaml',
+  scaledobject: 'keda-v2.20.2-scaledobjects.yaml',
+  application: 'argo-cd-v3.5.1-application.yaml',
 };
 const importTask = project.addTask('import:crds', {
   description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,
