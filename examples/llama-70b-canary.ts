@@ -1,8 +1,12 @@
-// A canary of the 70B service behind Istio: 25% -> 50% -> 100%, each step gated on error rate,
-// p95 latency and time to first token, with the stable version shrinking as the canary grows.
+// A canary of the 70B service behind Istio. One canary pod comes up without traffic and the ValidationJob
+// (quality vs the production baseline, latency SLA, response schema) runs against it; only then
+// 25% -> 50% -> 100%, each step gated on error rate, p95 latency and time to first token, with the
+// stable version shrinking as the canary grows.
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryRollout, CanaryStep, Gate, Percentile, PrometheusSettings, TrafficRouter } from '../src';
+import {
+  CanaryRollout, CanaryStep, Gate, GpuModelService, Percentile, PrometheusSettings, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
+} from '../src';
 import { llama70b } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
@@ -12,24 +16,50 @@ export const LLAMA_GATES = [
   Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
 ];
 
+/** The 70B's validation: our evaluator image scores the candidate on the held-out chat set. */
+export const LLAMA_VALIDATION: ValidationOptions = {
+  image: 'ghcr.io/acme/llm-evaluator@sha256:4f2a0e8c1b7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f',
+  dataset: { uri: 's3://acme-eval-sets/chat-holdout/v3/', sha256: '5e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d' },
+  checks: [
+    ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8, baseline: 0.84, baselineTolerance: 0.01 }),
+    ValidationCheck.latency({ p50: Duration.seconds(2), p95: Duration.seconds(6), p99: Duration.seconds(10), requestsPerSecond: 4 }),
+    ValidationCheck.schema({ outputSchema: { type: 'object', required: ['id', 'choices'], properties: { choices: { type: 'array', minItems: 1 } } } }),
+    ValidationCheck.slices({ metric: 'accuracy', sliceBy: 'language', maxGap: 0.08, minimum: 0.7 }),
+  ],
+};
+
+/** Validation first (one canary pod, no traffic), then gated traffic steps. */
+export function llamaCanarySteps(validation?: ValidationJob): CanaryStep[] {
+  return [
+    ...validation ? [
+      CanaryStep.canaryScale({ replicas: 1 }),
+      CanaryStep.analysis({ templates: [validation] }),
+      CanaryStep.canaryScale({ matchTrafficWeight: true }),
+    ] : [],
+    CanaryStep.weight(25),
+    CanaryStep.analysis({ gates: LLAMA_GATES }),
+    CanaryStep.weight(50),
+    CanaryStep.analysis({ gates: LLAMA_GATES }),
+    CanaryStep.weight(100),
+  ];
+}
+
 export class Llama70bCanaryChart extends Chart {
+  public readonly service: GpuModelService;
+  public readonly validation: ValidationJob;
   public readonly rollout: CanaryRollout;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'llm', ...props });
     PrometheusSettings.configure(this, { address: 'http://prometheus-operated.monitoring.svc:9090' });
+    this.service = llama70b(this, { replicas: 4 });
+    this.validation = new ValidationJob(this, 'Validation', { ...LLAMA_VALIDATION, service: this.service });
     this.rollout = new CanaryRollout(this, 'Canary', {
-      service: llama70b(this, { replicas: 4 }),
+      service: this.service,
       trafficRouter: TrafficRouter.istio(),
       dynamicStableScale: true,
       gpuBudget: 48,
-      steps: [
-        CanaryStep.weight(25),
-        CanaryStep.analysis({ gates: LLAMA_GATES }),
-        CanaryStep.weight(50),
-        CanaryStep.analysis({ gates: LLAMA_GATES }),
-        CanaryStep.weight(100),
-      ],
+      steps: llamaCanarySteps(this.validation),
       backgroundAnalysis: [Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 })],
     });
   }

@@ -5,8 +5,8 @@ import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, Model
 import { synthExample } from './synth';
 
 /** The 70B service every Llama example builds on. */
-export function llama70b(scope: Construct, overrides: Partial<GpuModelServiceProps> = {}): GpuModelService {
-  return new GpuModelService(scope, 'Llama70b', {
+export function llama70bProps(overrides: Partial<GpuModelServiceProps> = {}): GpuModelServiceProps {
+  return {
     name: 'llama-70b',
     model: ModelSource.huggingFace({
       repoId: 'meta-llama/Llama-3.1-70B-Instruct',
@@ -19,8 +19,17 @@ export function llama70b(scope: Construct, overrides: Partial<GpuModelServicePro
     replicas: 2,
     footprint: { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) },
     priorityClassName: 'gpu-serving',
+    // Lineage beyond the model source: the fine-tuning run and its data.
+    provenance: {
+      trainingRunId: 'mlflow-run-7f3c2a91d4e84b1f',
+      trainingDataHash: 'sha256:9b4c1e0d7a6f3e2b8c5d4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d',
+    },
     ...overrides,
-  });
+  };
+}
+
+export function llama70b(scope: Construct, overrides: Partial<GpuModelServiceProps> = {}): GpuModelService {
+  return new GpuModelService(scope, 'Llama70b', llama70bProps(overrides));
 }
 
 export class Llama70bChart extends Chart {

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { AnalysisStepOptions } from './canary-step';
 import { GpuCapacityPlan } from './gpu-capacity-plan';
-import { GateAnalysisTemplate, IAnalysisTemplate } from '../gates/analysis-template';
+import { CANDIDATE_SERVICE_ARG, GateAnalysisTemplate, IAnalysisTemplate } from '../gates/analysis-template';
 import { GATE_ARGS } from '../gates/gate';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
 import { wholeSeconds } from '../internal/duration';
@@ -112,9 +112,10 @@ export abstract class ProgressiveRollout extends Construct {
 
   /**
    * Renders an analysis: the gates into a template of this rollout, plus the referenced templates, with args.
+   * `candidateService` is the Service in front of the new version.
    * @internal
    */
-  protected _renderAnalysis(id: string, suffix: string, options: AnalysisStepOptions): RenderedAnalysis {
+  protected _renderAnalysis(id: string, suffix: string, options: AnalysisStepOptions, candidateService: string): RenderedAnalysis {
     const templates: IAnalysisTemplate[] = [...(options.templates ?? [])];
     if (options.gates?.length) {
       templates.unshift(new GateAnalysisTemplate(this, id, { service: this.service, gates: options.gates, name: childName(this.name, suffix) }));
@@ -125,7 +126,7 @@ export abstract class ProgressiveRollout extends Construct {
     const extra = Object.keys(options.args ?? {});
     for (const t of templates) {
       this.references.push(t);
-      this.suppliedArgs.set(t, new Set([...(this.suppliedArgs.get(t) ?? []), ...GATE_ARGS, ...extra]));
+      this.suppliedArgs.set(t, new Set([...(this.suppliedArgs.get(t) ?? []), ...GATE_ARGS, CANDIDATE_SERVICE_ARG, ...extra]));
     }
     const declared = new Set(templates.flatMap(t => t.requiredArgs));
     return {
@@ -134,6 +135,7 @@ export abstract class ProgressiveRollout extends Construct {
         ...(declared.has('namespace') ? [{ name: 'namespace', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }] : []),
         ...(declared.has('canary-hash') ? [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] : []),
         ...(declared.has('stable-hash') ? [{ name: 'stable-hash', valueFrom: { podTemplateHashValue: 'Stable' } }] : []),
+        ...(declared.has(CANDIDATE_SERVICE_ARG) ? [{ name: CANDIDATE_SERVICE_ARG, value: candidateService }] : []),
         ...Object.entries(options.args ?? {}).map(([name, value]) => ({ name, value })),
       ],
     };

@@ -5,6 +5,9 @@ import { AnalysisTemplate, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, Ana
 import { propError } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
 
+/** The argument a rollout fills with the name of the Service in front of its new version (canary or preview). */
+export const CANDIDATE_SERVICE_ARG = 'candidate-service';
+
 /**
  * An Argo Rollouts AnalysisTemplate (or ClusterAnalysisTemplate) that rollouts can reference.
  */

@@ -15,6 +15,9 @@ export const LabelKeys = {
   MODEL_VERSION: `${DOMAIN}/model-version`,
   MODEL_SOURCE: `${DOMAIN}/model-source`,
   MODEL_URI: `${DOMAIN}/model-uri`,
+  TRAINING_DATA_HASH: `${DOMAIN}/training-data-hash`,
+  TRAINING_RUN_ID: `${DOMAIN}/training-run-id`,
+  GIT_REVISION: `${DOMAIN}/git-revision`,
   RUNTIME: `${DOMAIN}/runtime`,
   ACCELERATOR: `${DOMAIN}/accelerator`,
 } as const;
@@ -27,6 +30,7 @@ export function lineageLabels(l: Lineage): Record<string, string> {
     [LabelKeys.MODEL_NAME]: labelValue(l.modelName),
     [LabelKeys.MODEL_VERSION]: labelValue(l.modelVersion),
     [LabelKeys.MODEL_SOURCE]: labelValue(l.sourceKind),
+    ...withValues(labelValue, provenanceOf(l)),
   };
 }
 
@@ -36,7 +40,20 @@ export function lineageAnnotations(l: Lineage): Record<string, string> {
     [LabelKeys.MODEL_NAME]: l.modelName,
     [LabelKeys.MODEL_VERSION]: l.modelVersion,
     [LabelKeys.MODEL_URI]: l.sourceUri,
+    ...withValues(v => v, provenanceOf(l)),
   };
+}
+
+function provenanceOf(l: Lineage): Record<string, string | undefined> {
+  return {
+    [LabelKeys.TRAINING_DATA_HASH]: l.trainingDataHash,
+    [LabelKeys.TRAINING_RUN_ID]: l.trainingRunId,
+    [LabelKeys.GIT_REVISION]: l.gitRevision,
+  };
+}
+
+function withValues(format: (v: string) => string, entries: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v).map(([k, v]) => [k, format(v!)]));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
-import { ModelLineage } from './lineage';
+import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
@@ -12,6 +12,7 @@ import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-fo
 import { wholeSeconds } from '../internal/duration';
 import { secretEnv, plainEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
+import { withProvenance } from '../internal/provenance';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { sizeQuantity } from '../internal/quantity';
@@ -73,6 +74,8 @@ export interface IModelService extends IConstruct {
   readonly lineage: ModelLineage;
   /** The workload that runs the pods now. */
   readonly workload: WorkloadReference;
+  /** Where the model's files are inside the server container. */
+  readonly modelPath: string;
   /** Metadata for an object of the service: its name, namespace, labels and lineage annotations. */
   metadata(name: string, annotations?: { [key: string]: string }): k8s.ObjectMeta;
   /**
@@ -149,6 +152,11 @@ export interface GpuModelServiceProps {
   readonly model: ModelSource;
   /** The server that runs it. */
   readonly runtime: ModelRuntime;
+  /**
+   * Training data hash, training run id and git revision of the synth, recorded with the lineage on every object.
+   * @default - the git revision from the context or environment (see Provenance), nothing else
+   */
+  readonly provenance?: Provenance;
   /** The GPU product to run on, selected through GPU Feature Discovery labels. */
   readonly accelerator: Accelerator;
   /**
@@ -317,6 +325,7 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly runtimeKind: RuntimeKind;
   public readonly servedModelName: string;
   public readonly lineage: ModelLineage;
+  public readonly modelPath: string;
   /** The GPU product. */
   public readonly accelerator: Accelerator;
   /** The MIG profile, when the service runs on MIG instances. */
@@ -339,7 +348,8 @@ export class GpuModelService extends Construct implements IModelService {
     this.namespace = props.namespace;
 
     const source = props.model.bind({ mountPath: MODEL_MOUNT });
-    this.lineage = source.lineage;
+    this.lineage = withProvenance(this, source.lineage, props.provenance);
+    this.modelPath = source.modelPath;
     this.name = props.name ?? dnsLabel(source.lineage.modelName.split('/').pop()!, MAX_NAME);
     check(isDnsLabel(this.name) && this.name.length <= MAX_NAME, this, 'name', this.name,
       `must be a DNS-1035 label of at most ${MAX_NAME} characters (lowercase letters, digits, '-', starting with a letter)`,

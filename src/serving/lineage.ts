@@ -11,4 +11,41 @@ export interface ModelLineage {
   readonly sourceKind: string;
   /** The full URI of the source at that version. */
   readonly sourceUri: string;
+  /**
+   * Hash of the training data the version was trained on.
+   * @default - not recorded
+   */
+  readonly trainingDataHash?: string;
+  /**
+   * The training run (experiment tracker run id) that produced the version.
+   * @default - not recorded
+   */
+  readonly trainingRunId?: string;
+  /**
+   * Git revision of the code that synthesized the manifests.
+   * @default - not recorded
+   */
+  readonly gitRevision?: string;
+}
+
+/**
+ * What the model source cannot know about a version: how it was trained and which commit synthesized it.
+ */
+export interface Provenance {
+  /**
+   * Hash of the training data (e.g. the dataset manifest's sha256).
+   * @default - not recorded
+   */
+  readonly trainingDataHash?: string;
+  /**
+   * The training run id (e.g. the MLflow run id of the registered version).
+   * @default - not recorded
+   */
+  readonly trainingRunId?: string;
+  /**
+   * Git revision of the synth, e.g. `process.env.GITHUB_SHA`.
+   * @default - the construct context value `cdk8s-mlops:gitRevision`, else the environment variable
+   * `CDK8S_MLOPS_GIT_REVISION`, else not recorded
+   */
+  readonly gitRevision?: string;
 }

@@ -1,0 +1,159 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
+import { IConstruct } from 'constructs';
+import { ValidationProps } from './validation-options';
+import { ValidationTarget, ValidationTargetKind } from './validation-target';
+import { wholeSeconds } from '../internal/duration';
+import { plainEnv, secretEnv } from '../internal/env';
+import { check, propError } from '../internal/errors';
+import { standardLabels } from '../internal/labels';
+import { childName } from '../internal/names';
+import { sizeQuantity } from '../internal/quantity';
+import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+
+/** Where the config volume is mounted in the evaluator. */
+export const CONFIG_DIR = '/etc/mlops-validation';
+/** The container's termination message: the result file of the contract. */
+const RESULT_FILE = '/dev/termination-log';
+const EVALUATOR = 'evaluator';
+/** Exit code of the contract for "a check failed": the Job fails at once instead of retrying. */
+const CHECK_FAILED = 1;
+
+/** A validation rendered once, wrapped by a job-provider AnalysisTemplate or an Argo CD hook Job. */
+export interface RenderedValidation {
+  readonly name: string;
+  readonly configData: Record<string, string>;
+  readonly jobSpec: k8s.JobSpec;
+  /** Labels of the Job and its pod: never the service's selector labels, or the Service would send it traffic. */
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * Checks the props and renders the evaluator's config and Job spec. `endpoint` is the URL of a
+ * rollout candidate (built from analysis args), used for ValidationTarget.rolloutCandidate().
+ */
+export function renderValidation(scope: IConstruct, props: ValidationProps, target: ValidationTarget, candidateEndpoint?: string): RenderedValidation {
+  const svc = props.service;
+  if (!props.image) {
+    throw propError(scope, 'image', props.image, 'is empty: the checks run in your evaluator image, the library ships no ML code',
+      'set image to your evaluator, pinned, e.g. ghcr.io/acme/llm-eval@sha256:...');
+  }
+  checkImagePinned(scope, 'image', props.image);
+  check(/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(props.dataset?.uri ?? ''), scope, 'dataset.uri', props.dataset?.uri,
+    'must be a URI with a scheme, so the evaluator knows where to read from', 'e.g. s3://eval-sets/chat-v3/');
+  check(props.dataset.sha256 === undefined || /^[0-9a-f]{64}$/.test(props.dataset.sha256), scope, 'dataset.sha256', props.dataset.sha256,
+    'must be 64 lowercase hex digits', 'give the sha256 of the dataset or its manifest');
+  check(props.checks.length > 0, scope, 'checks', [], 'is empty, so the validation would pass without checking anything', 'give at least one ValidationCheck');
+  const checks = props.checks.map(c => c.bind());
+  const files: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const c of checks) {
+    check(!seen.has(c.name), scope, 'checks', c.name, 'has two checks with the same name', 'keep one check per metric (and per slice field)');
+    seen.add(c.name);
+    Object.assign(files, c.files);
+  }
+  const backoffLimit = props.backoffLimit ?? 1;
+  check(Number.isInteger(backoffLimit) && backoffLimit >= 0, scope, 'backoffLimit', backoffLimit, 'must be a whole number >= 0', 'e.g. backoffLimit: 1');
+
+  const name = props.name ?? childName(svc.name, 'validation');
+  const configData = {
+    'validation.json': JSON.stringify({
+      model: { name: svc.lineage.modelName, version: svc.lineage.modelVersion, sourceUri: svc.lineage.sourceUri, servedModelName: svc.servedModelName },
+      dataset: props.dataset,
+      checks: checks.map(c => c.entry),
+    }, undefined, 2),
+    ...files,
+  };
+
+  const inProcess = target.kind === ValidationTargetKind.IN_PROCESS;
+  const endpoint = target.kind === ValidationTargetKind.URL ? target.endpoint : candidateEndpoint;
+  check(inProcess || endpoint !== undefined, scope, 'target', target.kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
+    'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
+  const env = [
+    ...Object.entries({
+      MLOPS_VALIDATION_CONFIG: `${CONFIG_DIR}/validation.json`,
+      MLOPS_RESULT_FILE: RESULT_FILE,
+      MLOPS_MODEL_NAME: svc.lineage.modelName,
+      MLOPS_MODEL_VERSION: svc.lineage.modelVersion,
+      MLOPS_SERVED_MODEL_NAME: svc.servedModelName,
+      ...(inProcess ? { MLOPS_MODEL_DIR: svc.modelPath } : { MLOPS_ENDPOINT: endpoint! }),
+    }).map(([n, value]) => ({ name: n, value })),
+    ...plainEnv(scope, 'env', props.env),
+    ...Object.entries(props.secretEnv ?? {}).map(([n, ref]) => secretEnv(n, ref)),
+  ];
+  const configMount = { name: 'validation-config', mountPath: CONFIG_DIR, readOnly: true };
+  const evaluator: k8s.Container = {
+    name: EVALUATOR,
+    image: props.image,
+    command: props.command,
+    args: props.args,
+    env,
+    securityContext: restrictedContainer(),
+    terminationMessagePath: RESULT_FILE,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+  const configVolume = { name: 'validation-config', configMap: { name } };
+  const pod = inProcess ? inProcessPod(svc.podTemplate.spec!, evaluator, configMount, configVolume) : clientPod(scope, props, evaluator, configMount, configVolume);
+
+  const timeout = props.timeout ?? Duration.minutes(30);
+  const deadline = wholeSeconds(scope, 'timeout', timeout, 60) + (inProcess ? svc.startupTimeout.toSeconds() : 0);
+  const labels = standardLabels(name, 'validation', svc.lineage);
+  return {
+    name,
+    labels,
+    configData,
+    jobSpec: {
+      backoffLimit,
+      activeDeadlineSeconds: deadline,
+      podFailurePolicy: {
+        rules: [
+          // A failed check is a verdict, not a flake: retrying would only spend GPU time.
+          { action: 'FailJob', onExitCodes: { containerName: EVALUATOR, operator: 'In', values: [CHECK_FAILED] } },
+          // Preemption or a node drain does not count against backoffLimit.
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        ],
+      },
+      template: {
+        metadata: { labels, annotations: { ...svc.annotations, 'kubectl.kubernetes.io/default-container': EVALUATOR } },
+        spec: { ...pod, serviceAccountName: props.serviceAccountName ?? pod.serviceAccountName ?? svc.name },
+      },
+    },
+  };
+}
+
+function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {
+  const cpu = props.cpu ?? 2;
+  check(cpu > 0, scope, 'cpu', cpu, 'must be positive', 'e.g. cpu: 2');
+  const resources = { cpu: k8s.Quantity.fromString(String(cpu)), memory: sizeQuantity(props.memory ?? Size.gibibytes(4)) };
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPod(),
+    containers: [{ ...evaluator, resources: { requests: resources, limits: resources }, volumeMounts: [mount, { name: 'tmp', mountPath: '/tmp' }] }],
+    volumes: [volume, { name: 'tmp', emptyDir: {} }],
+  };
+}
+
+/**
+ * The service's own pod, with the evaluator in place of the server: same model download, GPUs, node selection,
+ * tolerations and writable cache paths. Anti-affinity to the service's pods is dropped: it is not a replica.
+ */
+function inProcessPod(spec: k8s.PodSpec, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {
+  const server = spec.containers[0];
+  const cacheEnv = (server.env ?? []).filter(e => e.value !== undefined && /(HOME|CACHE|CONFIG_ROOT)/.test(e.name));
+  return {
+    ...spec,
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: 30,
+    affinity: spec.affinity?.nodeAffinity ? { nodeAffinity: spec.affinity.nodeAffinity } : undefined,
+    topologySpreadConstraints: undefined,
+    containers: [{
+      ...evaluator,
+      env: [...cacheEnv, ...evaluator.env ?? []],
+      resources: server.resources,
+      volumeMounts: [...server.volumeMounts ?? [], mount],
+    }],
+    volumes: [...spec.volumes ?? [], volume],
+  };
+}

@@ -1,0 +1,65 @@
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { renderValidation } from './evaluator-pod';
+import { ValidationProps } from './validation-options';
+import { ValidationTarget, ValidationTargetKind } from './validation-target';
+import { check } from '../internal/errors';
+import { childName } from '../internal/names';
+import { SyncWave } from '../gitops/sync-wave';
+
+/** When Argo CD deletes a hook. */
+export enum HookDeletePolicy {
+  /** Delete the previous run before creating the new one (keeps a failed run for inspection). */
+  BEFORE_HOOK_CREATION = 'BeforeHookCreation',
+  /** Delete after it succeeded. */
+  HOOK_SUCCEEDED = 'HookSucceeded',
+  /** Delete after it failed. */
+  HOOK_FAILED = 'HookFailed',
+}
+
+/**
+ * Properties of a ValidationHook.
+ */
+export interface ValidationHookProps extends ValidationProps {
+  /**
+   * When Argo CD deletes the hook's Job and ConfigMap.
+   * @default [HookDeletePolicy.BEFORE_HOOK_CREATION]
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies
+   */
+  readonly deletePolicies?: HookDeletePolicy[];
+}
+
+/**
+ * A validation as an Argo CD `PreSync` hook: a Job that must succeed before Argo CD applies the rest of the sync,
+ * so a failing gate stops the sync. Its ConfigMap is a PreSync hook too, in an earlier wave, because the
+ * Sync-phase objects do not exist yet when the hook runs. No `ttlSecondsAfterFinished`: Argo CD deletes hooks
+ * by their deletion policy.
+ *
+ * Child ids: `Config` (the ConfigMap), `Resource` (the Job).
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
+ */
+export class ValidationHook extends Construct {
+  /** The Job's name. */
+  public readonly jobName: string;
+
+  constructor(scope: Construct, id: string, props: ValidationHookProps) {
+    super(scope, id);
+    const svc = props.service;
+    // A hook runs before the sync applies the new version, so there is no rollout candidate to call.
+    const target = props.target ?? ValidationTarget.inProcess();
+    check(target.kind !== ValidationTargetKind.ROLLOUT_CANDIDATE, this, 'target', target.kind,
+      'a PreSync hook runs before the new version is applied, so there is no rollout candidate to call yet',
+      'use ValidationTarget.inProcess() (the hook loads the model on the service\'s GPUs) or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
+    const rendered = renderValidation(this, { ...props, name: props.name ?? childName(svc.name, 'presync-validation') }, target);
+    this.jobName = rendered.name;
+    const policies = props.deletePolicies ?? [HookDeletePolicy.BEFORE_HOOK_CREATION];
+    check(policies.length > 0, this, 'deletePolicies', policies, 'is empty', 'leave it unset for BeforeHookCreation');
+    const hook = (wave: SyncWave) => svc.metadata(rendered.name, {
+      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook-delete-policy': [...new Set(policies)].join(','),
+      'argocd.argoproj.io/sync-wave': String(wave),
+    });
+    new k8s.KubeConfigMap(this, 'Config', { metadata: hook(SyncWave.CONFIG), data: rendered.configData });
+    new k8s.KubeJob(this, 'Resource', { metadata: { ...hook(SyncWave.VALIDATION), labels: rendered.labels }, spec: rendered.jobSpec });
+  }
+}
