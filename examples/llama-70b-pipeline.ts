@@ -29,7 +29,10 @@ export function llama70bPipeline(app: App): ModelDeliveryPipeline {
       replicas: 4,
       steps: llamaCanarySteps(),
       gpuBudget: 48,
-      backgroundAnalysis: [Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 }), Gate.latency({ percentile: Percentile.P99, threshold: Duration.seconds(20), count: 30 })],
+      backgroundAnalysis: [
+        Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 }),
+        Gate.latency({ percentile: Percentile.P99, threshold: Duration.seconds(20), count: 30 }),
+      ],
     },
     gitOps: { repoUrl: 'https://github.com/acme/ml-deployments.git', path: 'clusters/gpu-prod/llama-70b', targetRevision: 'main' },
   });

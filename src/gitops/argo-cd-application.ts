@@ -1,9 +1,9 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
-import { Application } from '../imports/application-argoproj.io';
 
 /** A field Argo CD must not report as drift (a controller owns it). */
 export interface IgnoreDifference {
@@ -187,7 +187,7 @@ function checkRepoUrl(scope: Construct, url: string): void {
       ok = false;
     }
   }
-  check(ok, scope, 'repoUrl', url, 'is not a Git URL Argo CD can clone', "use https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git");
+  check(ok, scope, 'repoUrl', url, 'is not a Git URL Argo CD can clone', 'use https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git');
 }
 
 function checkRepoPath(scope: Construct, path: string): void {

@@ -9,8 +9,8 @@ import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { DOMAIN } from '../internal/labels';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
-import { ValidationJob } from '../validation/validation-job';
 import { ValidationHook } from '../validation/validation-hook';
+import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
 

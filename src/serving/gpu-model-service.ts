@@ -12,9 +12,9 @@ import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-fo
 import { wholeSeconds } from '../internal/duration';
 import { secretEnv, plainEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
-import { withProvenance } from '../internal/provenance';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
+import { withProvenance } from '../internal/provenance';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
 

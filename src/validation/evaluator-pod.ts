@@ -32,7 +32,8 @@ export interface RenderedValidation {
  * Checks the props and renders the evaluator's config and Job spec. `endpoint` is the URL of a
  * rollout candidate (built from analysis args), used for ValidationTarget.rolloutCandidate().
  */
-export function renderValidation(scope: IConstruct, props: ValidationProps, target: ValidationTarget, candidateEndpoint?: string): RenderedValidation {
+export function renderValidation(scope: IConstruct, props: ValidationProps, target: ValidationTarget,
+  candidateEndpoint?: string): RenderedValidation {
   const svc = props.service;
   if (!props.image) {
     throw propError(scope, 'image', props.image, 'is empty: the checks run in your evaluator image, the library ships no ML code',
@@ -58,7 +59,9 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const name = props.name ?? childName(svc.name, 'validation');
   const configData = {
     'validation.json': JSON.stringify({
-      model: { name: svc.lineage.modelName, version: svc.lineage.modelVersion, sourceUri: svc.lineage.sourceUri, servedModelName: svc.servedModelName },
+      model: {
+        name: svc.lineage.modelName, version: svc.lineage.modelVersion, sourceUri: svc.lineage.sourceUri, servedModelName: svc.servedModelName,
+      },
       dataset: props.dataset,
       checks: checks.map(c => c.entry),
     }, undefined, 2),
@@ -93,7 +96,9 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
   const configVolume = { name: 'validation-config', configMap: { name } };
-  const pod = inProcess ? inProcessPod(svc.podTemplate.spec!, evaluator, configMount, configVolume) : clientPod(scope, props, evaluator, configMount, configVolume);
+  const pod = inProcess
+    ? inProcessPod(svc.podTemplate.spec!, evaluator, configMount, configVolume)
+    : clientPod(scope, props, evaluator, configMount, configVolume);
 
   const timeout = props.timeout ?? Duration.minutes(30);
   const deadline = wholeSeconds(scope, 'timeout', timeout, 60) + (inProcess ? svc.startupTimeout.toSeconds() : 0);

@@ -3,9 +3,9 @@ import { Construct } from 'constructs';
 import { renderValidation } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
+import { SyncWave } from '../gitops/sync-wave';
 import { check } from '../internal/errors';
 import { childName } from '../internal/names';
-import { SyncWave } from '../gitops/sync-wave';
 
 /** When Argo CD deletes a hook. */
 export enum HookDeletePolicy {
