@@ -108,13 +108,13 @@ export class CanaryRollout extends ProgressiveRollout {
         };
         case CanaryStepKind.ANALYSIS: {
           analyses++;
-          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!) };
+          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, true) };
         }
       }
     });
 
     const background = canary.backgroundAnalysis?.length
-      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis })
+      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, false)
       : undefined;
 
     this._renderRollout({
