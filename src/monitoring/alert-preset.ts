@@ -553,7 +553,7 @@ export abstract class AlertPreset {
       const rules = single(ctx, props, name, Duration.minutes(15), AlertSeverity.WARNING,
         `${expr} > ${num(props.maxDistance)}`,
         `${ctx.svc.name}: canary and stable predict differently`,
-        `The ${distance} between the ${d.metric} distributions of the versions of ${ctx.model} now serving is {{ $value | printf "%.3g" }} over the last ${w} (threshold ${num(props.maxDistance)}).`);
+        `The ${distance} between the ${d.metric} distributions of the versions of ${ctx.model} now serving (version ${ctx.version} rolling out) is {{ $value | printf "%.3g" }} over the last ${w} (threshold ${num(props.maxDistance)}).`);
       return {
         recordingRules: [{
           record,

@@ -19,7 +19,7 @@ export const GPU_LABELS = 'namespace, pod, Hostname, gpu, UUID';
  *   come from pod labels.
  * - DCGM series: `namespace` and `pod` are those of the GPU's consumer (dcgm-exporter's Kubernetes mapping,
  *   scraped with `honorLabels`); the model's pods are matched by name: `<service>-<pod-template-hash>-<suffix>`,
- *   the names Deployments and Argo Rollouts give their pods.
+ *   the names Deployments and Argo Rollouts give their pods, in Kubernetes' random-string alphabet.
  */
 export interface ModelSeries {
   /** The service name (the `job` label). */
@@ -42,7 +42,10 @@ export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries 
   const settings = PrometheusSettings.of(scope);
   const namespace = svc.namespace ?? Chart.of(svc).namespace;
   const ns = namespace ? [`namespace="${namespace}"`] : [];
-  const podPattern = `${svc.name}-[a-z0-9]+-[a-z0-9]+`;
+  // Kubernetes writes pod-template hashes and pod suffixes in this alphabet (no vowels, no 0, 1, 3):
+  // a StatefulSet's `<name>-embed-0` or a Deployment `<name>-canary`'s pods never match.
+  const safe = '[bcdfghjklmnpqrstvwxz2456789]';
+  const podPattern = `${svc.name}-${safe}{1,10}-${safe}{5}`;
   const selector = (base: string[]) => (...extra: string[]) => `{${[...base, ...extra].join(',')}}`;
   return {
     name: svc.name,

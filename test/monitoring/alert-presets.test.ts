@@ -16,17 +16,17 @@ async function rules(...alerts: AlertPreset[]): Promise<any> {
 
 /** Series labels as the library's PodMonitor writes them, for a stable (v1) and a canary (v2) pod. */
 const POD = {
-  v1: 'namespace="llm",job="llm",pod="llm-5d8f7c-abcde",model_version="v1",rollouts_pod_template_hash="5d8f7c"',
-  v2: 'namespace="llm",job="llm",pod="llm-7c9b4d-fghij",model_version="v2",rollouts_pod_template_hash="7c9b4d"',
+  v1: 'namespace="llm",job="llm",pod="llm-5d8f7c9b4-x7k2p",model_version="v1",rollouts_pod_template_hash="5d8f7c9b4"',
+  v2: 'namespace="llm",job="llm",pod="llm-7c9b4d6f5-hqz2w",model_version="v2",rollouts_pod_template_hash="7c9b4d6f5"',
 };
 const VERSION = {
-  v1: { namespace: 'llm', job: 'llm', model_version: 'v1', rollouts_pod_template_hash: '5d8f7c' },
-  v2: { namespace: 'llm', job: 'llm', model_version: 'v2', rollouts_pod_template_hash: '7c9b4d' },
+  v1: { namespace: 'llm', job: 'llm', model_version: 'v1', rollouts_pod_template_hash: '5d8f7c9b4' },
+  v2: { namespace: 'llm', job: 'llm', model_version: 'v2', rollouts_pod_template_hash: '7c9b4d6f5' },
 };
 /** DCGM series of a GPU of the v1 pod as the library's ServiceMonitor keeps them. */
-const GPU = (pod = 'llm-5d8f7c-abcde', gpu = '0', job = 'llm-gpu') =>
+const GPU = (pod = 'llm-5d8f7c9b4-x7k2p', gpu = '0', job = 'llm-gpu') =>
   `namespace="llm",pod="${pod}",container="server",gpu="${gpu}",UUID="GPU-${gpu}",Hostname="node-1",job="${job}"`;
-const GPU_ALERT = (gpu = '0') => ({ namespace: 'llm', pod: 'llm-5d8f7c-abcde', gpu, UUID: `GPU-${gpu}`, Hostname: 'node-1' });
+const GPU_ALERT = (gpu = '0') => ({ namespace: 'llm', pod: 'llm-5d8f7c9b4-x7k2p', gpu, UUID: `GPU-${gpu}`, Hostname: 'node-1' });
 
 describe('request alerts', () => {
   test('errorRate: fires on 5% errors, silent at 0.5% and without traffic', async () => {
@@ -223,7 +223,7 @@ describe('GPU health (DCGM)', () => {
       },
       {
         name: 'busy GPUs beside idle GPUs of other workloads whose pod names start alike',
-        series: { [util()]: '30x120', [util('llm-other-5d8f7c-abcde')]: '0x120', [util('llm-5d8f7c-abcde-x')]: '0x120' },
+        series: { [util()]: '30x120', [util('llm-other-5d8f7c9b4-x7k2p')]: '0x120', [util('llm-5d8f7c9b4-x7k2p-x')]: '0x120' },
         evalTime: '90m',
         alerts: { ModelGpuUnderutilized: [] },
       },
@@ -234,7 +234,7 @@ describe('GPU health (DCGM)', () => {
   test('saturated, per pod', async () => {
     const doc = await rules(AlertPreset.gpuSaturated({ maxUtilization: 0.95 }));
     expectRulesPass(doc, [
-      { name: 'saturated', series: { [util()]: '100x40' }, evalTime: '30m', alerts: { ModelGpuSaturated: [{ labels: { namespace: 'llm', pod: 'llm-5d8f7c-abcde' }, value: '100' }] } },
+      { name: 'saturated', series: { [util()]: '100x40' }, evalTime: '30m', alerts: { ModelGpuSaturated: [{ labels: { namespace: 'llm', pod: 'llm-5d8f7c9b4-x7k2p' }, value: '100' }] } },
       { name: 'healthy', series: { [util()]: '70x40' }, evalTime: '30m', alerts: { ModelGpuSaturated: [] } },
       { name: 'no DCGM data', series: {}, evalTime: '30m', alerts: { ModelGpuSaturated: [] } },
     ]);
@@ -267,7 +267,7 @@ describe('GPU health (DCGM)', () => {
     expectRulesPass(doc, [
       {
         name: 'server up, no DCGM series',
-        series: { [up]: '1x30', [util('other-5d8f7c-abcde')]: '50x30' },
+        series: { [up]: '1x30', [util('other-5d8f7c9b4-x7k2p')]: '50x30' },
         evalTime: '20m',
         alerts: { ModelGpuMetricsMissing: [{ labels: { namespace: 'llm' } }], ModelMetricsMissing: [] },
       },
@@ -432,7 +432,7 @@ describe('ModelAlerts', () => {
     const [errors, latency] = doc.spec.groups[0].rules;
     expect(errors.expr).toContain('tgi_request_failure{namespace="llm",job="llm"}');
     expect(latency.expr).toContain('tgi_request_duration_bucket{namespace="llm",job="llm"}');
-    const tgi = 'namespace="llm",job="llm",pod="llm-5d8f7c-abcde",model_version="v1"';
+    const tgi = 'namespace="llm",job="llm",pod="llm-5d8f7c9b4-x7k2p",model_version="v1"';
     expectRulesPass(doc, [{
       name: 'TGI errors',
       series: { [`tgi_request_count{${tgi}}`]: '0+100x30', [`tgi_request_failure{${tgi}}`]: '0+10x30' },

@@ -60,23 +60,49 @@ export function promtoolTestRules(ruleDoc: Doc, scenarios: RuleScenario[], evalu
     }),
   }));
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-test-'));
-  try {
-    // prometheus-operator drops the Thanos-only partial_response_strategy before Prometheus sees the rules.
-    fs.writeFileSync(path.join(dir, 'rules.yaml'), YAML.stringify({ groups: groups.map(g => ({ ...g, partial_response_strategy: undefined })) }));
-    fs.writeFileSync(path.join(dir, 'test.yaml'), YAML.stringify({ rule_files: ['rules.yaml'], evaluation_interval: evaluationInterval, tests }));
-    const run = spawnSync(process.env.PROMTOOL ?? 'promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8' });
-    if (run.error) throw new Error(`cannot run promtool: ${run.error.message} (apt-get install -y prometheus)`);
-    return { status: run.status, output: `${run.stdout}${run.stderr}` };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return run(ruleDoc, tests, evaluationInterval);
 }
 
 /** Throws with promtool's report unless every scenario passes. */
 export function expectRulesPass(ruleDoc: Doc, scenarios: RuleScenario[], evaluationInterval?: string): void {
   const result = promtoolTestRules(ruleDoc, scenarios, evaluationInterval);
   if (result.status !== 0) throw new Error(`promtool test rules failed:\n${result.output}`);
+}
+
+export interface ExprCase {
+  readonly expr: string;
+  readonly evalTime: string;
+  /** Expected result: series labels (`{a="b"}`) -> value. */
+  readonly samples: Record<string, number>;
+}
+
+/** Runs PromQL expressions (queries of scalers and dashboards) against input series with `promql_expr_test`. */
+export function expectPromqlResults(series: Record<string, string>, cases: ExprCase[], interval = '1m'): void {
+  const doc = { kind: 'PrometheusRule', spec: { groups: [] } };
+  const test = {
+    interval,
+    input_series: Object.entries(series).map(([s, values]) => ({ series: s, values })),
+    promql_expr_test: cases.map(c => ({
+      expr: c.expr, eval_time: c.evalTime, exp_samples: Object.entries(c.samples).map(([labels, value]) => ({ labels, value })),
+    })),
+  };
+  const result = run(doc, [test]);
+  if (result.status !== 0) throw new Error(`promtool promql_expr_test failed:\n${result.output}`);
+}
+
+function run(ruleDoc: Doc, tests: object[], evaluationInterval = '1m'): PromtoolResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-test-'));
+  try {
+    // prometheus-operator drops the Thanos-only partial_response_strategy before Prometheus sees the rules.
+    const groups = (ruleDoc.spec.groups as Doc[]).map(g => ({ ...g, partial_response_strategy: undefined }));
+    fs.writeFileSync(path.join(dir, 'rules.yaml'), YAML.stringify({ groups }));
+    fs.writeFileSync(path.join(dir, 'test.yaml'), YAML.stringify({ rule_files: ['rules.yaml'], evaluation_interval: evaluationInterval, tests }));
+    const proc = spawnSync(process.env.PROMTOOL ?? 'promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8' });
+    if (proc.error) throw new Error(`cannot run promtool: ${proc.error.message} (apt-get install -y prometheus)`);
+    return { status: proc.status, output: `${proc.stdout}${proc.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The annotations as Prometheus renders them: `$labels.x` from the alert's labels, `$value` as given. */
