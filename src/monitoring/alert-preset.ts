@@ -656,10 +656,26 @@ function burnRate(ctx: Context, props: SloAlertOptions, defaultPrefix: string, r
   const budget = 1 - props.objective;
   const recorded = (w: string) => `${record}:rate${w}${ctx.series.runtime()}`;
   const tiers = [
-    { suffix: 'BudgetBurnFast', burns: FAST_BURN, for: props.pageFor, defaultFor: Duration.minutes(2), severity: props.pageSeverity,
-      defaultSeverity: AlertSeverity.CRITICAL, speed: 'fast', pace: 'the 30-day error budget would be gone within 5 days' },
-    { suffix: 'BudgetBurnSlow', burns: SLOW_BURN, for: props.ticketFor, defaultFor: Duration.minutes(15), severity: props.ticketSeverity,
-      defaultSeverity: AlertSeverity.WARNING, speed: 'steadily', pace: 'the 30-day error budget would be gone before the 30 days are over' },
+    {
+      suffix: 'BudgetBurnFast',
+      burns: FAST_BURN,
+      for: props.pageFor,
+      defaultFor: Duration.minutes(2),
+      severity: props.pageSeverity,
+      defaultSeverity: AlertSeverity.CRITICAL,
+      speed: 'fast',
+      pace: 'the 30-day error budget would be gone within 5 days',
+    },
+    {
+      suffix: 'BudgetBurnSlow',
+      burns: SLOW_BURN,
+      for: props.ticketFor,
+      defaultFor: Duration.minutes(15),
+      severity: props.ticketSeverity,
+      defaultSeverity: AlertSeverity.WARNING,
+      speed: 'steadily',
+      pace: 'the 30-day error budget would be gone before the 30 days are over',
+    },
   ];
   return {
     recordingRules: SLO_WINDOWS.map(w => ({ record: `${record}:rate${w}`, expr: ratio(w) })),

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { AlertPreset, AlertSeverity, ModelAlerts, ModelRuntime, Percentile, PredictionDistribution } from '../../src';
 import { expectConformant } from '../conformance';
-import { service, SHA } from '../serving/helpers';
 import { expectRulesPass, promtoolTestRules, RuleScenario } from './promtool-rules';
+import { service, SHA } from '../serving/helpers';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 
@@ -159,7 +159,8 @@ describe('availability SLO', () => {
     const doc = await rules(AlertPreset.availabilitySlo({ objective: 0.999, runbookUrl: 'https://runbooks.example.com/availability' }));
     const alerts = doc.spec.groups[0].rules.filter((r: any) => r.alert);
     expect(alerts.map((r: any) => [r.alert, r.labels.severity, r.for])).toEqual([
-      ['ModelAvailabilityBudgetBurnFast', 'critical', '2m'], ['ModelAvailabilityBudgetBurnSlow', 'warning', '15m']]);
+      ['ModelAvailabilityBudgetBurnFast', 'critical', '2m'], ['ModelAvailabilityBudgetBurnSlow', 'warning', '15m'],
+    ]);
     // 14.4x and 6x, 3x and 1x the 0.1% budget.
     expect(alerts[0].expr).toContain('model:request_error_ratio:rate1h{namespace="llm",job="llm"} > 0.0144 and model:request_error_ratio:rate5m{namespace="llm",job="llm"} > 0.0144');
     expect(alerts[1].expr).toContain('model:request_error_ratio:rate3d{namespace="llm",job="llm"} > 0.001 and model:request_error_ratio:rate6h{namespace="llm",job="llm"} > 0.001');
@@ -347,8 +348,10 @@ describe('model behaviour', () => {
   test('prediction shift of a score histogram (Kolmogorov-Smirnov)', async () => {
     const doc = await rules(AlertPreset.predictionShift({ distribution: PredictionDistribution.histogram('prediction_score'), maxDistance: 0.2 }));
     const h = (pod: string, below: string) => ({
-      [`prediction_score_bucket{${pod},le="0.5"}`]: below, [`prediction_score_bucket{${pod},le="1.0"}`]: '0+100x60',
-      [`prediction_score_bucket{${pod},le="+Inf"}`]: '0+100x60', [`prediction_score_count{${pod}}`]: '0+100x60',
+      [`prediction_score_bucket{${pod},le="0.5"}`]: below,
+      [`prediction_score_bucket{${pod},le="1.0"}`]: '0+100x60',
+      [`prediction_score_bucket{${pod},le="+Inf"}`]: '0+100x60',
+      [`prediction_score_count{${pod}}`]: '0+100x60',
     });
     expectRulesPass(doc, [
       { name: 'shifted', series: { ...h(POD.v1, '0+50x60'), ...h(POD.v2, '0+90x60') }, evalTime: '50m', alerts: { ModelPredictionShift: [{ labels: { namespace: 'llm', job: 'llm' }, value: '0.4' }] } },

@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import { BlueGreenRollout, CanaryRollout, CanaryStep, Gate, ModelAutoscaler, PrometheusSettings, ScalingMetric } from '../../src';
 import { expectConformant } from '../conformance';
-import { service } from '../serving/helpers';
 import { expectPromqlResults } from './promtool-rules';
+import { service } from '../serving/helpers';
 
 const of = (docs: any[], kind: string) => docs.filter(d => d.kind === kind);
 const gates = [Gate.errorRate({ maxRatio: 0.01 })];
@@ -67,9 +67,11 @@ describe('ModelAutoscaler', () => {
       [`vllm:num_requests_waiting{${pod('llm-5d8f7c9b4-hqz2w', '5d8f7c9b4')}}`]: '3x10',
       'vllm:num_requests_waiting{namespace="llm",job="other",pod="other-5d8f7c9b4-x7k2p"}': '100x10',
       // Two replicas of two GPUs each, one GPU also scraped by a cluster-wide job; another workload's GPU.
-      [dcgm('llm-5d8f7c9b4-x7k2p', '0')]: '90x10', [dcgm('llm-5d8f7c9b4-x7k2p', '1')]: '70x10',
+      [dcgm('llm-5d8f7c9b4-x7k2p', '0')]: '90x10',
+      [dcgm('llm-5d8f7c9b4-x7k2p', '1')]: '70x10',
       [dcgm('llm-5d8f7c9b4-x7k2p', '1', 'nvidia-dcgm-exporter')]: '70x10',
-      [dcgm('llm-5d8f7c9b4-hqz2w', '0')]: '40x10', [dcgm('llm-5d8f7c9b4-hqz2w', '1')]: '20x10',
+      [dcgm('llm-5d8f7c9b4-hqz2w', '0')]: '40x10',
+      [dcgm('llm-5d8f7c9b4-hqz2w', '1')]: '20x10',
       [dcgm('embed-5d8f7c9b4-x7k2p', '0')]: '100x10',
     }, [
       { expr: queue, evalTime: '5m', samples: { '{}': 15 } },

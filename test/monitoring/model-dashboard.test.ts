@@ -1,7 +1,7 @@
 import { ModelDashboard, ModelRuntime, ModelSource } from '../../src';
 import { expectConformant } from '../conformance';
-import { service } from '../serving/helpers';
 import { expectPromqlResults } from './promtool-rules';
+import { service } from '../serving/helpers';
 
 async function dashboard(overrides = {}, props = {}): Promise<{ configMap: any; json: any; dash: ModelDashboard }> {
   const { chart, svc } = service({ name: 'llm', namespace: 'llm', ...overrides });
@@ -51,10 +51,14 @@ describe('ModelDashboard', () => {
     const canary = pod('llm-7c9b4d6f5-hqz2w', 'v2', '7c9b4d6f5');
     const gpu = (name: string, g: string, metric = 'DCGM_FI_DEV_GPU_UTIL') => `${metric}{namespace="llm",pod="${name}",gpu="${g}",UUID="GPU-${name}-${g}",Hostname="n",job="llm-gpu"}`;
     expectPromqlResults({
-      [`up{${stable}}`]: '1x20', [`up{${canary}}`]: '1x20',
-      [`http_requests_total{${stable},status="2xx"}`]: '0+600x20', [`http_requests_total{${canary},status="2xx"}`]: '0+90x20',
+      [`up{${stable}}`]: '1x20',
+      [`up{${canary}}`]: '1x20',
+      [`http_requests_total{${stable},status="2xx"}`]: '0+600x20',
+      [`http_requests_total{${canary},status="2xx"}`]: '0+90x20',
       [`http_requests_total{${canary},status="5xx"}`]: '0+10x20',
-      [gpu('llm-5d8f7c9b4-x7k2p', '0')]: '80x20', [gpu('llm-5d8f7c9b4-x7k2p', '1')]: '60x20', [gpu('llm-7c9b4d6f5-hqz2w', '0')]: '10x20',
+      [gpu('llm-5d8f7c9b4-x7k2p', '0')]: '80x20',
+      [gpu('llm-5d8f7c9b4-x7k2p', '1')]: '60x20',
+      [gpu('llm-7c9b4d6f5-hqz2w', '0')]: '10x20',
       [gpu('other-5d8f7c9b4-x7k2p', '0')]: '99x20',
     }, [
       {

@@ -56,7 +56,9 @@ describe('ModelScrape, created by GpuModelService', () => {
     const chart = Testing.chart();
     PrometheusSettings.configure(chart, { podTemplateHashLabel: 'pod_template_hash', namespaceLabel: 'kubernetes_namespace' });
     new GpuModelService(chart, 'Svc', {
-      model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM,
+      model: hfSource(),
+      runtime: ModelRuntime.vllm(),
+      accelerator: Accelerator.H100_SXM,
       scrapeOptions: { interval: Duration.seconds(15), gpuMetrics: false, labels: { release: 'kube-prometheus-stack' } },
     });
     const docs = await expectConformant(chart);

@@ -4,6 +4,7 @@
  * and an `alert_rule_test` per alert name. Expected labels and annotations are derived from the rule so a
  * scenario only states what the data makes of it: the series labels of each firing alert and the text its
  * `{{ $value }}` renders to. promtool then compares the complete label and annotation sets.
+ * `expectPromqlResults` runs plain queries (scalers, dashboards) the same way with `promql_expr_test`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -106,7 +107,7 @@ function run(ruleDoc: Doc, tests: object[], evaluationInterval = '1m'): Promtool
 }
 
 /** The annotations as Prometheus renders them: `$labels.x` from the alert's labels, `$value` as given. */
-function render(annotations: Record<string, string>, labels: Record<string, string>, value: string | undefined, where: string): Record<string, string> {
+function render(annotations: Record<string, string>, labels: Record<string, string>, value: string | undefined, where: string) {
   return Object.fromEntries(Object.entries(annotations).map(([key, template]) => [key, template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) => {
     const label = /^\$labels\.(\w+)$/.exec(expr);
     if (label) return labels[label[1]] ?? '';
