@@ -296,6 +296,7 @@ export interface GpuModelServiceProps {
    * (a `ModelScrape`), which the gates, alerts, autoscaler and dashboard rely on. Switch it off when the
    * cluster has no prometheus-operator or scrapes the pods another way.
    * @default true
+   * @see https://prometheus-operator.dev/docs/developer/getting-started/#using-podmonitors
    */
   readonly scrape?: boolean;
   /**

@@ -357,6 +357,12 @@ describe('model behaviour', () => {
       { name: 'shifted', series: { ...h(POD.v1, '0+50x60'), ...h(POD.v2, '0+90x60') }, evalTime: '50m', alerts: { ModelPredictionShift: [{ labels: { namespace: 'llm', job: 'llm' }, value: '0.4' }] } },
       { name: 'same', series: { ...h(POD.v1, '0+50x60'), ...h(POD.v2, '0+50x60') }, evalTime: '50m', alerts: { ModelPredictionShift: [] } },
       { name: 'stable only', series: h(POD.v1, '0+50x60'), evalTime: '50m', alerts: { ModelPredictionShift: [] } },
+      {
+        name: 'no traffic',
+        series: Object.fromEntries(Object.keys({ ...h(POD.v1, ''), ...h(POD.v2, '') }).map(k => [k, '100x60'])),
+        evalTime: '50m',
+        alerts: { ModelPredictionShift: [] },
+      },
     ]);
   });
 
