@@ -1,11 +1,13 @@
 // A canary of the 70B service behind Istio. One canary pod comes up without traffic and the ValidationJob
 // (quality vs the production baseline, latency SLA, response schema) runs against it; only then
 // 25% -> 50% -> 100%, each step gated on error rate, p95 latency and time to first token, with the
-// stable version shrinking as the canary grows.
+// stable version shrinking as the canary grows. Monitored from the first request: scraping (on by
+// default), alerts, KEDA autoscaling, a dashboard.
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  CanaryRollout, CanaryStep, Gate, GpuModelService, Percentile, PrometheusSettings, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
+  AlertPreset, CanaryRollout, CanaryStep, Gate, GpuModelService, IModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, Percentile,
+  PredictionDistribution, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
 import { llama70b } from './llama-70b-vllm';
 import { synthExample } from './synth';
@@ -15,6 +17,33 @@ export const LLAMA_GATES = [
   Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(8), stableTolerance: 0.2 }),
   Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
 ];
+
+export const LLAMA_ALERTS = [
+  AlertPreset.availabilitySlo({ objective: 0.999 }),
+  AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(10) }),
+  AlertPreset.errorRate({ maxRatio: 0.02 }),
+  AlertPreset.latency({ percentile: Percentile.P99, threshold: Duration.seconds(20) }),
+  AlertPreset.timeToFirstToken({ threshold: Duration.seconds(1) }),
+  AlertPreset.queueDepth({ maxWaiting: 20 }),
+  AlertPreset.kvCacheUsage({ maxUsage: 0.98 }),
+  AlertPreset.gpuUnderutilized(),
+  AlertPreset.gpuSaturated(),
+  AlertPreset.gpuMemoryNearFull(),
+  AlertPreset.gpuXidErrors(),
+  AlertPreset.gpuMetricsMissing(),
+  AlertPreset.metricsMissing(),
+  AlertPreset.dataDrift({ metric: 'prompt_embedding_drift_score', threshold: 0.3, selector: 'job="drift-exporter",model="llama-70b"' }),
+  AlertPreset.predictionShift({ distribution: PredictionDistribution.histogram('vllm:request_generation_tokens'), maxDistance: 0.2 }),
+  AlertPreset.qualityBelowBaseline({ metric: 'llm_judge_score', baseline: 0.82, tolerance: 0.03, selector: 'job="online-eval",model="llama-70b"' }),
+];
+
+/** Alerts, autoscaling and the dashboard of a 70B service. */
+export function llamaMonitoring(scope: Construct, service: IModelService): void {
+  new ModelAlerts(scope, 'Alerts', { service, runbookBaseUrl: 'https://runbooks.example.com/llm', alerts: LLAMA_ALERTS });
+  // Down to 2 replicas when quiet, up to the 4 the GPU budget was planned for.
+  new ModelAutoscaler(scope, 'Autoscaler', { service, minReplicas: 2, maxReplicas: 4, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 8 })] });
+  new ModelDashboard(scope, 'Dashboard', { service, folder: 'LLM serving' });
+}
 
 /** The 70B's validation: our evaluator image scores the candidate on the held-out chat set. */
 export const LLAMA_VALIDATION: ValidationOptions = {
@@ -62,6 +91,7 @@ export class Llama70bCanaryChart extends Chart {
       steps: llamaCanarySteps(this.validation),
       backgroundAnalysis: [Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 })],
     });
+    llamaMonitoring(this, this.service);
   }
 }
 

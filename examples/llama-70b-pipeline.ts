@@ -4,12 +4,12 @@
 // before anything is applied. Argo CD Applications point at one output directory per environment.
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import { Gate, ModelDeliveryPipeline, Percentile, TrafficRouter, ValidationCheck } from '../src';
-import { LLAMA_VALIDATION, llamaCanarySteps } from './llama-70b-canary';
+import { LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
 import { llama70bProps } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
 export function llama70bPipeline(app: App): ModelDeliveryPipeline {
-  return new ModelDeliveryPipeline(app, 'llama-70b', {
+  const pipeline = new ModelDeliveryPipeline(app, 'llama-70b', {
     service: llama70bProps(),
     trafficRouter: TrafficRouter.istio(),
     validation: LLAMA_VALIDATION,
@@ -36,6 +36,9 @@ export function llama70bPipeline(app: App): ModelDeliveryPipeline {
     },
     gitOps: { repoUrl: 'https://github.com/acme/ml-deployments.git', path: 'clusters/gpu-prod/llama-70b', targetRevision: 'main' },
   });
+  // Production is monitored and autoscaled; its Application then leaves the Rollout's replicas to KEDA.
+  llamaMonitoring(pipeline.production, pipeline.production.service);
+  return pipeline;
 }
 
 if (require.main === module) {

@@ -80,8 +80,8 @@ export class BlueGreenRollout extends ProgressiveRollout {
         autoPromotionSeconds: props.autoPromotionDelay ? wholeSeconds(this, 'autoPromotionDelay', props.autoPromotionDelay, 1) : undefined,
         scaleDownDelaySeconds: wholeSeconds(this, 'scaleDownDelay', props.scaleDownDelay ?? Duration.seconds(30)),
         previewReplicaCount: props.previewReplicaCount,
-        prePromotionAnalysis: props.prePromotionAnalysis ? this._renderAnalysis('PrePromotionAnalysis', props.prePromotionAnalysis.name ?? 'pre-promotion', props.prePromotionAnalysis, this.previewServiceName) : undefined,
-        postPromotionAnalysis: props.postPromotionAnalysis ? this._renderAnalysis('PostPromotionAnalysis', props.postPromotionAnalysis.name ?? 'post-promotion', props.postPromotionAnalysis, this.activeServiceName) : undefined,
+        prePromotionAnalysis: props.prePromotionAnalysis ? this._renderAnalysis('PrePromotionAnalysis', props.prePromotionAnalysis.name ?? 'pre-promotion', props.prePromotionAnalysis, this.previewServiceName, true) : undefined,
+        postPromotionAnalysis: props.postPromotionAnalysis ? this._renderAnalysis('PostPromotionAnalysis', props.postPromotionAnalysis.name ?? 'post-promotion', props.postPromotionAnalysis, this.activeServiceName, false) : undefined,
       },
     });
   }

@@ -108,13 +108,13 @@ export class CanaryRollout extends ProgressiveRollout {
         };
         case CanaryStepKind.ANALYSIS: {
           analyses++;
-          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, this.canaryServiceName) };
+          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, this.canaryServiceName, true) };
         }
       }
     });
 
     const background = canary.backgroundAnalysis?.length
-      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, this.canaryServiceName)
+      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, this.canaryServiceName, false)
       : undefined;
 
     this._renderRollout({

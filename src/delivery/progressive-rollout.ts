@@ -56,6 +56,7 @@ export abstract class ProgressiveRollout extends Construct {
   public abstract readonly gpuPlan: GpuCapacityPlan;
   private readonly references: IAnalysisTemplate[] = [];
   private readonly suppliedArgs = new Map<IAnalysisTemplate, Set<string>>();
+  private blocking = false;
 
   constructor(scope: Construct, id: string, protected readonly props: ProgressiveRolloutProps) {
     super(scope, id);
@@ -63,6 +64,14 @@ export abstract class ProgressiveRollout extends Construct {
     this.name = props.service.name;
     props.service.handOverWorkload(this, { apiVersion: `${Rollout.GVK.apiVersion}`, kind: Rollout.GVK.kind, name: this.name });
     this.node.addValidation({ validate: () => this.validateReferences() });
+  }
+
+  /**
+   * Whether an update waits on an analysis of the new version before it progresses (a canary `analysis`
+   * step, a blue-green pre-promotion analysis): that analysis needs pods of the new version to measure.
+   */
+  public get hasBlockingAnalysis(): boolean {
+    return this.blocking;
   }
 
   /**
@@ -115,7 +124,8 @@ export abstract class ProgressiveRollout extends Construct {
    * `candidateService` is the Service in front of the new version.
    * @internal
    */
-  protected _renderAnalysis(id: string, suffix: string, options: AnalysisStepOptions, candidateService: string): RenderedAnalysis {
+  protected _renderAnalysis(id: string, suffix: string, options: AnalysisStepOptions, candidateService: string, blocking: boolean): RenderedAnalysis {
+    this.blocking ||= blocking;
     const templates: IAnalysisTemplate[] = [...(options.templates ?? [])];
     if (options.gates?.length) {
       templates.unshift(new GateAnalysisTemplate(this, id, { service: this.service, gates: options.gates, name: childName(this.name, suffix) }));

@@ -3,8 +3,8 @@ import { IConstruct } from 'constructs';
 import { PrometheusSettings } from './prometheus-settings';
 import { shortDuration } from '../internal/duration';
 import { check } from '../internal/errors';
+import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
-import { RuntimeKind } from '../serving/model-runtime';
 
 /** A latency percentile, computed with `histogram_quantile` from histogram buckets. */
 export enum Percentile {
@@ -67,15 +67,8 @@ export interface GateOptions {
   readonly window?: Duration;
 }
 
-/** An error-rate gate. */
-export interface ErrorRateGateProps extends GateOptions {
-  /** The highest error ratio (0 to 1) the new version may have. */
-  readonly maxRatio: number;
-  /**
-   * Also fail when the new version's error ratio exceeds the stable version's by more than this many ratio points.
-   * @default - no comparison with the stable version
-   */
-  readonly stableTolerance?: number;
+/** Request counters for runtimes without known ones (custom servers). */
+export interface RequestMetricOptions {
   /**
    * For runtimes without known request metrics (custom): the request counter, e.g. `http_requests_total`.
    * @default - the runtime's: vLLM `http_requests_total`, TGI `tgi_request_count`, Triton `nv_inference_request_success|failure`
@@ -86,6 +79,17 @@ export interface ErrorRateGateProps extends GateOptions {
    * @default - the runtime's
    */
   readonly errorsMatcher?: string;
+}
+
+/** An error-rate gate. */
+export interface ErrorRateGateProps extends GateOptions, RequestMetricOptions {
+  /** The highest error ratio (0 to 1) the new version may have. */
+  readonly maxRatio: number;
+  /**
+   * Also fail when the new version's error ratio exceeds the stable version's by more than this many ratio points.
+   * @default - no comparison with the stable version
+   */
+  readonly stableTolerance?: number;
 }
 
 /** A latency gate on a request-latency histogram. */
@@ -165,7 +169,8 @@ export interface AnalysisMetric {
 /** The arguments every gate AnalysisTemplate declares; rollouts supply them. */
 export const GATE_ARGS = ['namespace', 'canary-hash', 'stable-hash'];
 
-const QUANTILE: Record<Percentile, string> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
+/** The quantile `histogram_quantile` takes for each percentile. */
+export const QUANTILE: Record<Percentile, string> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
 
 type Selector = (version: Version, ...extra: string[]) => string;
 type Version = 'canary' | 'stable';
@@ -188,8 +193,9 @@ export abstract class Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
     if (props.stableTolerance !== undefined) checkRatio('Gate.errorRate', 'stableTolerance', props.stableTolerance);
     const ratio: ValueQuery = (sel, v, w, svc, scope) => {
-      const c = requestCounters(svc, props, scope);
-      return `(sum(rate(${c.errors(sel, v)}[${w}])) or vector(0)) / sum(rate(${c.total(sel, v)}[${w}]))`;
+      const c = requireRequestCounters(svc, props, scope, 'Gate.errorRate');
+      const of = (...extra: string[]) => sel(v, ...extra);
+      return `(sum(rate(${c.errors(of)}[${w}])) or vector(0)) / sum(rate(${c.total(of)}[${w}]))`;
     };
     return new PromGate('error-rate', props, ratio, Comparison.AT_MOST, props.maxRatio,
       props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) - (${s})`, limit: props.stableTolerance });
@@ -200,16 +206,7 @@ export abstract class Gate {
    */
   public static latency(props: LatencyGateProps): Gate {
     const p = props.percentile ?? Percentile.P95;
-    return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => {
-      if (props.histogram) return props.histogram;
-      const known: Partial<Record<RuntimeKind, string>> = {
-        [RuntimeKind.VLLM]: 'vllm:e2e_request_latency_seconds',
-        [RuntimeKind.TGI]: 'tgi_request_duration',
-      };
-      check(known[svc.runtimeKind] !== undefined, scope, 'Gate.latency.histogram', undefined,
-        `the ${svc.runtimeKind} runtime has no known request-latency histogram`, 'set histogram to the name of a latency histogram in seconds (without _bucket)');
-      return known[svc.runtimeKind]!;
-    });
+    return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => requireLatencyHistogram(svc, props.histogram, scope, 'Gate.latency'));
   }
 
   /**
@@ -338,38 +335,7 @@ function saturationGate(name: string, metric: string, options: GateOptions, thre
 }
 
 function vllmMetric(metric: string, where: string): (svc: IModelService, scope: IConstruct) => string {
-  return (svc, scope) => {
-    check(svc.runtimeKind === RuntimeKind.VLLM, scope, where, svc.runtimeKind, `reads vLLM's ${metric}, but the service runs ${svc.runtimeKind}`,
-      'use Gate.latency or Gate.custom for other runtimes');
-    return metric;
-  };
-}
-
-interface RequestCounters {
-  readonly errors: (sel: Selector, v: Version) => string;
-  readonly total: (sel: Selector, v: Version) => string;
-}
-
-function requestCounters(svc: IModelService, props: ErrorRateGateProps, scope: IConstruct): RequestCounters {
-  if (props.requestsMetric !== undefined || props.errorsMatcher !== undefined) {
-    check(props.requestsMetric !== undefined && props.errorsMatcher !== undefined, scope, 'Gate.errorRate', props.requestsMetric ?? props.errorsMatcher,
-      'requestsMetric and errorsMatcher go together', 'set both, e.g. requestsMetric: \'http_requests_total\', errorsMatcher: \'code=~"5.."\'');
-    return { errors: (sel, v) => `${props.requestsMetric}${sel(v, props.errorsMatcher!)}`, total: (sel, v) => `${props.requestsMetric}${sel(v)}` };
-  }
-  switch (svc.runtimeKind) {
-    case RuntimeKind.VLLM:
-      // vLLM's HTTP server groups status codes: a version without errors has no status="5xx" series at all.
-      return { errors: (sel, v) => `http_requests_total${sel(v, 'status="5xx"')}`, total: (sel, v) => `http_requests_total${sel(v)}` };
-    case RuntimeKind.TGI:
-      return { errors: (sel, v) => `tgi_request_failure${sel(v)}`, total: (sel, v) => `tgi_request_count${sel(v)}` };
-    case RuntimeKind.TRITON:
-      return {
-        errors: (sel, v) => `nv_inference_request_failure${sel(v)}`,
-        total: (sel, v) => `${sel(v, '__name__=~"nv_inference_request_success|nv_inference_request_failure"')}`,
-      };
-    default:
-      throw new Error(`[${scope.node.path}] Gate.errorRate.requestsMetric: the ${svc.runtimeKind} runtime has no known request metrics (got undefined). Fix: set requestsMetric and errorsMatcher.`);
-  }
+  return (svc, scope) => requireVllm(svc, metric, scope, where);
 }
 
 function checkRatio(where: string, prop: string, value: number): void {

@@ -17,6 +17,7 @@ import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
 const MAX_NAME = 50;
@@ -298,6 +299,19 @@ export interface GpuModelServiceProps {
    * @default 0
    */
   readonly maxUnavailable?: number;
+  /**
+   * Scrape the server's metrics and the DCGM GPU metrics of its pods with prometheus-operator monitors
+   * (a `ModelScrape`), which the gates, alerts, autoscaler and dashboard rely on. Switch it off when the
+   * cluster has no prometheus-operator or scrapes the pods another way.
+   * @default true
+   * @see https://prometheus-operator.dev/docs/developer/getting-started/#using-podmonitors
+   */
+  readonly scrape?: boolean;
+  /**
+   * How the service is scraped.
+   * @default - see ModelScrapeOptions
+   */
+  readonly scrapeOptions?: ModelScrapeOptions;
 }
 
 /**
@@ -305,7 +319,8 @@ export interface GpuModelServiceProps {
  * parallelism, probes, graceful drain and Pod Security Standards "restricted".
  *
  * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
- * `NetworkPolicy`, and `Deployment` unless a progressive-delivery construct takes the workload over.
+ * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), and `Deployment` unless a
+ * progressive-delivery construct takes the workload over.
  */
 export class GpuModelService extends Construct implements IModelService {
   public readonly name: string;
@@ -338,6 +353,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly startupTimeout: Duration;
   /** The Service in front of the pods. */
   public readonly service: k8s.KubeService;
+  /** The Prometheus scrape of the server and its GPUs, unless switched off. */
+  public readonly metricsScrape?: ModelScrape;
   private workloadRef: WorkloadReference;
   private workloadOwner?: IConstruct;
 
@@ -433,6 +450,10 @@ export class GpuModelService extends Construct implements IModelService {
       },
     });
     this.workloadRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+
+    check(props.scrape !== false || props.scrapeOptions === undefined, this, 'scrapeOptions', props.scrapeOptions,
+      'is set while scrape is false, so it would be ignored', 'drop scrapeOptions, or drop scrape: false');
+    if (props.scrape !== false) this.metricsScrape = new ModelScrape(this, 'Scrape', { service: this, ...props.scrapeOptions });
   }
 
   public get workload(): WorkloadReference {

@@ -304,6 +304,8 @@ export abstract class ModelRuntime {
       args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
       env: {},
       port: options.port,
+      // A separate metrics port must be declared on the container, or a PodMonitor cannot select it.
+      extraPorts: options.metricsPort !== undefined && options.metricsPort !== options.port ? { metrics: options.metricsPort } : undefined,
       livenessPath: options.livenessPath,
       readinessPath: options.readinessPath ?? options.livenessPath,
       metricsPath: options.metricsPath ?? '/metrics',

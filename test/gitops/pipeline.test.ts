@@ -94,7 +94,7 @@ describe('ModelDeliveryPipeline', () => {
   test('sync waves order config, validation hook, workload, monitoring', () => {
     const { pipeline: p } = pipeline();
     // Monitoring added after the pipeline is built still gets its wave.
-    new ApiObject(p.production, 'Scrape', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'llm' }, spec: {} });
+    new ApiObject(p.production, 'Rules', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'llm-extra' }, spec: {} });
     const docs = Testing.synth(p.production);
     const waves = Object.fromEntries(docs.map(d => [`${d.kind}/${d.metadata.name}`, [d.metadata.annotations?.['argocd.argoproj.io/hook'], wave(d)]]));
     expect(waves).toEqual({
@@ -112,6 +112,8 @@ describe('ModelDeliveryPipeline', () => {
       'AnalysisTemplate/llm-analysis-2': [undefined, '-10'],
       'Rollout/llm': [undefined, '0'],
       'PodMonitor/llm': [undefined, '10'],
+      'ServiceMonitor/llm-gpu': [undefined, '10'],
+      'PrometheusRule/llm-extra': [undefined, '10'],
     });
   });
 

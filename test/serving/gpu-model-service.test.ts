@@ -7,7 +7,7 @@ describe('defaults', () => {
   test('a single-GPU vLLM service: snapshot, conformant', async () => {
     const { chart } = service();
     const docs = await expectConformant(chart);
-    expect(docs.map((d: any) => d.kind)).toEqual(['ServiceAccount', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'Deployment']);
+    expect(docs.map((d: any) => d.kind)).toEqual(['ServiceAccount', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'Deployment', 'PodMonitor', 'ServiceMonitor']);
     expect(docs).toMatchSnapshot();
   });
 

@@ -1,0 +1,123 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
+import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrule-monitoring.coreos.com';
+import { shortDuration } from '../internal/duration';
+import { check, propError } from '../internal/errors';
+import { childName } from '../internal/names';
+import { IModelService } from '../serving/gpu-model-service';
+
+/** Properties of ModelAlerts. */
+export interface ModelAlertsProps {
+  /** The service the alerts watch. */
+  readonly service: IModelService;
+  /**
+   * The alert presets; more can be added with `addAlert()`.
+   * @default - none
+   */
+  readonly alerts?: AlertPreset[];
+  /**
+   * Base URL of the runbooks: an alert without its own `runbookUrl` links to `<base>/<alert name in lower case>`.
+   * @default - no runbook links
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Labels added to every alert, e.g. `team`.
+   * @default - none
+   */
+  readonly alertLabels?: { [key: string]: string };
+  /**
+   * Labels on the PrometheusRule object, for the Prometheus resource's `ruleSelector`
+   * (kube-prometheus-stack selects `release: <release name>` by default).
+   * @default - none
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusSpec
+   */
+  readonly ruleLabels?: { [key: string]: string };
+  /**
+   * How often the rule group is evaluated.
+   * @default - the Prometheus global evaluation interval
+   */
+  readonly evaluationInterval?: Duration;
+}
+
+/**
+ * The alerts of a model service: a PrometheusRule with one rule group, the presets' recording rules first
+ * (Prometheus evaluates a group in order) and then their alerts. Every alert carries the labels `severity`
+ * and `service` (the service name) and the annotations `summary`, `description` and, when known,
+ * `runbook_url`. Alert names must be unique; two presets that need the same recording rule share it.
+ *
+ * The queries select the series of the library's scrape (see ModelScrape): `job` is the service name.
+ *
+ * Child ids: `Resource` (the PrometheusRule).
+ * @see https://prometheus-operator.dev/docs/developer/alerting/
+ */
+export class ModelAlerts extends Construct {
+  /** The PrometheusRule's name. */
+  public readonly ruleName: string;
+  private readonly service: IModelService;
+  private readonly runbookBaseUrl?: string;
+  private readonly alertLabels: { [key: string]: string };
+  private readonly records = new Map<string, RecordingRule>();
+  private readonly alerts = new Map<string, AlertingRule>();
+  private readonly rules: PrometheusRuleSpecGroupsRules[] = [];
+
+  constructor(scope: Construct, id: string, props: ModelAlertsProps) {
+    super(scope, id);
+    this.service = props.service;
+    if (props.runbookBaseUrl !== undefined) {
+      check(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm'");
+    }
+    this.runbookBaseUrl = props.runbookBaseUrl?.replace(/\/+$/, '');
+    this.alertLabels = props.alertLabels ?? {};
+    this.ruleName = childName(props.service.name, 'alerts');
+    const meta = props.service.metadata(this.ruleName);
+    new PrometheusRule(this, 'Resource', {
+      metadata: { ...meta, labels: { ...meta.labels, ...props.ruleLabels } },
+      spec: {
+        groups: [{
+          name: `${props.service.name}.model`,
+          interval: props.evaluationInterval ? shortDuration(this, 'evaluationInterval', props.evaluationInterval, 1) : undefined,
+          // Read at synth time, so alerts added later are included; recording rules go first.
+          rules: this.rules,
+        }],
+      },
+    });
+    for (const preset of props.alerts ?? []) this.addAlert(preset);
+    this.node.addValidation({ validate: () => this.alerts.size ? [] : [`[${this.node.path}] alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().`] });
+  }
+
+  /** The names of the alerts, in order. */
+  public get alertNames(): string[] {
+    return [...this.alerts.keys()];
+  }
+
+  /** Adds the rules of an alert preset. */
+  public addAlert(preset: AlertPreset): void {
+    const rules = preset.bind(this, this.service);
+    for (const r of rules.recordingRules) {
+      const known = this.records.get(r.record);
+      if (known && known.expr !== r.expr) {
+        throw propError(this, 'alerts', r.record, 'two presets record the same rule name with different expressions',
+          'use each SLO preset once per ModelAlerts, or put the second one in another ModelAlerts');
+      }
+      if (known) continue;
+      this.records.set(r.record, r);
+      this.rules.splice(this.records.size - 1, 0, { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) });
+    }
+    for (const a of rules.alertingRules) {
+      if (this.alerts.has(a.alert)) {
+        throw propError(this, 'alerts', a.alert, 'is a duplicate rule name: two presets render an alert of that name',
+          "give one of them another alertName (or alertNamePrefix), e.g. alertName: 'ModelHighLatencyP95Strict'");
+      }
+      this.alerts.set(a.alert, a);
+      const runbook = a.runbookUrl ?? (this.runbookBaseUrl ? `${this.runbookBaseUrl}/${a.alert.toLowerCase()}` : undefined);
+      this.rules.push({
+        alert: a.alert,
+        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
+        for: a.for,
+        labels: { ...this.alertLabels, ...a.labels, severity: a.severity, service: this.service.name },
+        annotations: { summary: a.summary, description: a.description, ...(runbook ? { runbook_url: runbook } : {}) },
+      });
+    }
+  }
+}

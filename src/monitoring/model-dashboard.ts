@@ -1,0 +1,143 @@
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from './model-series';
+import { RequestMetricOptions } from '../gates/gate';
+import { check } from '../internal/errors';
+import { DOMAIN } from '../internal/labels';
+import { childName, dnsLabel } from '../internal/names';
+import { latencyHistogram, requestCounters } from '../internal/runtime-metrics';
+import { IModelService } from '../serving/gpu-model-service';
+import { RuntimeKind } from '../serving/model-runtime';
+
+/** Properties of a ModelDashboard. */
+export interface ModelDashboardProps extends RequestMetricOptions {
+  /** The service shown. */
+  readonly service: IModelService;
+  /**
+   * The dashboard title.
+   * @default - `<service name> (<model name>)`
+   */
+  readonly title?: string;
+  /**
+   * The namespace of the ConfigMap: the Grafana sidecar watches its own namespace unless told otherwise.
+   * @default - the service's namespace
+   * @see https://github.com/grafana/helm-charts/tree/main/charts/grafana#sidecar-for-dashboards
+   */
+  readonly namespace?: string;
+  /**
+   * The label the Grafana sidecar discovers dashboard ConfigMaps by (`sidecar.dashboards.label`).
+   * @default 'grafana_dashboard'
+   */
+  readonly sidecarLabel?: string;
+  /**
+   * The value of that label (`sidecar.dashboards.labelValue`).
+   * @default '1'
+   */
+  readonly sidecarLabelValue?: string;
+  /**
+   * The Grafana folder, written to the sidecar's folder annotation (needs `foldersFromFilesStructure`).
+   * @default - the sidecar's default folder
+   */
+  readonly folder?: string;
+  /**
+   * The sidecar's folder annotation (`sidecar.dashboards.folderAnnotation`).
+   * @default 'k8s-sidecar-target-directory'
+   * @see https://github.com/kiwigrid/k8s-sidecar
+   */
+  readonly folderAnnotation?: string;
+  /**
+   * The request-latency histogram (seconds, without `_bucket`).
+   * @default - the runtime's end-to-end latency; no latency panel when unknown
+   */
+  readonly latencyHistogram?: string;
+}
+
+interface Target {
+  readonly expr: string;
+  readonly legend: string;
+}
+
+/**
+ * A Grafana dashboard of a model service in a ConfigMap the Grafana sidecar discovers: request rate,
+ * latency percentiles, errors, and for vLLM time to first token, queue and KV cache, then GPU utilization
+ * and memory, every panel split by version (`model_version` and the pod-template hash, so canary and stable
+ * show side by side). GPU series are joined to the runtime's `up` series on `namespace` and `pod` to get
+ * the version labels. Panels whose metrics the runtime does not publish are left out.
+ *
+ * Child ids: `Resource` (the ConfigMap).
+ * @see https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/
+ */
+export class ModelDashboard extends Construct {
+  /** The dashboard's uid. */
+  public readonly uid: string;
+  /** The panel titles, in order. */
+  public readonly panelTitles: string[];
+
+  constructor(scope: Construct, id: string, props: ModelDashboardProps) {
+    super(scope, id);
+    const svc = props.service;
+    const series = modelSeries(this, svc);
+    const sel = series.runtime;
+    const by = `${MODEL_VERSION_LABEL}, ${series.hashLabel}`;
+    const version = `{{${MODEL_VERSION_LABEL}}} {{${series.hashLabel}}}`;
+    const rate = (m: string) => `sum by (${by}) (rate(${m}[$__rate_interval]))`;
+    const quantile = (q: string, h: string) => `histogram_quantile(${q}, sum by (le, ${by}) (rate(${h}_bucket${sel()}[$__rate_interval])))`;
+    const percentiles = (h: string) => [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99']].map(([q, p]) => ({ expr: quantile(q, h), legend: `${p} ${version}` }));
+    // DCGM series carry no pod labels: take the version labels from the runtime's `up` series of the same pod.
+    const perVersion = (gpuExpr: string) => `avg by (${by}) (${gpuExpr} * on (namespace, pod) group_left (${by}) group by (namespace, pod, ${by}) (up${sel()}))`;
+    const gpu = (metric: string) => `${metric}${series.gpu()}`;
+
+    const panels: Array<[string, string, Target[]]> = [];
+    const counters = requestCounters(svc, props, this, 'requestsMetric');
+    if (counters) {
+      panels.push(['Request rate', 'reqps', [{ expr: rate(counters.total(sel)), legend: version }]]);
+      panels.push(['Error ratio', 'percentunit', [{
+        expr: `(${rate(counters.errors(sel))} or ${rate(counters.total(sel))} * 0) / ${rate(counters.total(sel))}`, legend: version,
+      }]]);
+    }
+    const latency = latencyHistogram(svc, props.latencyHistogram);
+    if (latency) panels.push(['Request latency', 's', percentiles(latency)]);
+    if (svc.runtimeKind === RuntimeKind.VLLM) {
+      panels.push(['Time to first token', 's', percentiles('vllm:time_to_first_token_seconds')]);
+      panels.push(['Requests waiting and running', 'short', [
+        { expr: `sum by (${by}) (vllm:num_requests_waiting${sel()})`, legend: `waiting ${version}` },
+        { expr: `sum by (${by}) (vllm:num_requests_running${sel()})`, legend: `running ${version}` },
+      ]]);
+      panels.push(['KV cache usage (fullest replica)', 'percentunit', [{ expr: `max by (${by}) (vllm:kv_cache_usage_perc${sel()})`, legend: version }]]);
+    }
+    panels.push(['GPU utilization', 'percent', [{ expr: perVersion(`max by (${GPU_LABELS}) (${gpu('DCGM_FI_DEV_GPU_UTIL')})`), legend: version }]]);
+    panels.push(['GPU memory used', 'percentunit', [{
+      expr: perVersion(`max by (${GPU_LABELS}) (${gpu('DCGM_FI_DEV_FB_USED')} / (${gpu('DCGM_FI_DEV_FB_USED')} + ${gpu('DCGM_FI_DEV_FB_FREE')}))`), legend: version,
+    }]]);
+
+    this.panelTitles = panels.map(([title]) => title);
+    this.uid = dnsLabel(`${DOMAIN}-${svc.name}`, 40);
+    const dashboard = {
+      uid: this.uid,
+      title: props.title ?? `${svc.name} (${svc.lineage.modelName})`,
+      tags: ['cdk8s-mlops', 'model-serving'],
+      editable: false,
+      schemaVersion: 39,
+      time: { from: 'now-6h', to: 'now' },
+      refresh: '30s',
+      templating: { list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus' }] },
+      panels: panels.map(([title, unit, targets], i) => ({
+        id: i + 1,
+        type: 'timeseries',
+        title,
+        datasource: { type: 'prometheus', uid: '${datasource}' },
+        gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
+        fieldConfig: { defaults: { unit }, overrides: [] },
+        targets: targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), expr: t.expr, legendFormat: t.legend })),
+      })),
+    };
+
+    const labelKey = props.sidecarLabel ?? 'grafana_dashboard';
+    check(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(labelKey), this, 'sidecarLabel', labelKey, 'must be a label key', "e.g. 'grafana_dashboard'");
+    const meta = svc.metadata(childName(svc.name, 'dashboard'), props.folder ? { [props.folderAnnotation ?? 'k8s-sidecar-target-directory']: props.folder } : undefined);
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: { ...meta, namespace: props.namespace ?? meta.namespace, labels: { ...meta.labels, [labelKey]: props.sidecarLabelValue ?? '1' } },
+      data: { [`${svc.name}.json`]: JSON.stringify(dashboard, undefined, 2) },
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { PrometheusSettings } from '../gates/prometheus-settings';
+import { SeriesSelector } from '../internal/runtime-metrics';
+import { IModelService } from '../serving/gpu-model-service';
+
+/** The series label the PodMonitor copies the pod's `app.kubernetes.io/version` (the model version) into. */
+export const MODEL_VERSION_LABEL = 'model_version';
+
+/** The labels that identify one GPU in DCGM exporter series (after the per-pod join). */
+export const GPU_LABELS = 'namespace, pod, Hostname, gpu, UUID';
+
+/**
+ * How the library's own scrape labels a model service's series, in one place for the PodMonitor, the
+ * alerts, the autoscaler and the dashboard.
+ *
+ * - Runtime series: `job` is the service name (the PodMonitor's `jobLabel` is `app.kubernetes.io/name`),
+ *   `namespace` and `pod` are the pod's, `model_version` and the pod-template-hash label (PrometheusSettings)
+ *   come from pod labels.
+ * - DCGM series: `namespace` and `pod` are those of the GPU's consumer (dcgm-exporter's Kubernetes mapping,
+ *   scraped with `honorLabels`); the model's pods are matched by name: `<service>-<pod-template-hash>-<suffix>`,
+ *   the names Deployments and Argo Rollouts give their pods, in Kubernetes' random-string alphabet.
+ */
+export interface ModelSeries {
+  /** The service name (the `job` label). */
+  readonly name: string;
+  /** The namespace, when known at synth time. */
+  readonly namespace?: string;
+  /** Runtime series of the service. */
+  readonly runtime: SeriesSelector;
+  /** DCGM series of the service's pods, with extra matchers. */
+  readonly gpu: SeriesSelector;
+  /** The labels that tell versions apart, for `by (...)`. */
+  readonly versionLabels: string;
+  /** The pod-template-hash label (stable vs canary). */
+  readonly hashLabel: string;
+  /** Anchored regular expression matching the names of the service's pods. */
+  readonly podPattern: string;
+}
+
+export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries {
+  const settings = PrometheusSettings.of(scope);
+  const namespace = svc.namespace ?? Chart.of(svc).namespace;
+  const ns = namespace ? [`namespace="${namespace}"`] : [];
+  // Kubernetes writes pod-template hashes and pod suffixes in this alphabet (no vowels, no 0, 1, 3):
+  // a StatefulSet's `<name>-embed-0` or a Deployment `<name>-canary`'s pods never match.
+  const safe = '[bcdfghjklmnpqrstvwxz2456789]';
+  const podPattern = `${svc.name}-${safe}{1,10}-${safe}{5}`;
+  const selector = (base: string[]) => (...extra: string[]) => `{${[...base, ...extra].join(',')}}`;
+  return {
+    name: svc.name,
+    namespace,
+    runtime: selector([...ns, `job="${svc.name}"`]),
+    gpu: selector([...ns, `pod=~"${podPattern}"`]),
+    versionLabels: `namespace, job, ${MODEL_VERSION_LABEL}, ${settings.podTemplateHashLabel}`,
+    hashLabel: settings.podTemplateHashLabel,
+    podPattern,
+  };
+}

@@ -1,0 +1,92 @@
+import { ModelDashboard, ModelRuntime, ModelSource } from '../../src';
+import { expectConformant } from '../conformance';
+import { expectPromqlResults } from './promtool-rules';
+import { service } from '../serving/helpers';
+
+async function dashboard(overrides = {}, props = {}): Promise<{ configMap: any; json: any; dash: ModelDashboard }> {
+  const { chart, svc } = service({ name: 'llm', namespace: 'llm', ...overrides });
+  const dash = new ModelDashboard(chart, 'Dashboard', { service: svc, ...props });
+  const docs = await expectConformant(chart);
+  const configMap = docs.find((d: any) => d.kind === 'ConfigMap') as any;
+  return { configMap, json: JSON.parse(configMap.data['llm.json']), dash };
+}
+
+const exprs = (json: any): string[] => json.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+
+describe('ModelDashboard', () => {
+  test('a sidecar-discoverable ConfigMap with the on-call panels of a vLLM service, per version', async () => {
+    const { configMap, json, dash } = await dashboard({}, { folder: 'LLM serving' });
+    expect(configMap.metadata).toMatchObject({
+      name: 'llm-dashboard',
+      namespace: 'llm',
+      labels: { grafana_dashboard: '1' },
+      annotations: { 'k8s-sidecar-target-directory': 'LLM serving' },
+    });
+    expect(dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'Request latency', 'Time to first token', 'Requests waiting and running',
+      'KV cache usage (fullest replica)', 'GPU utilization', 'GPU memory used']);
+    expect(json).toMatchObject({ uid: dash.uid, title: 'llm (meta-llama/Llama-3.1-8B-Instruct)', templating: { list: [{ name: 'datasource', type: 'datasource' }] } });
+    expect(dash.uid.length).toBeLessThanOrEqual(40);
+    for (const panel of json.panels) {
+      expect(panel.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      for (const t of panel.targets) expect(t.legendFormat).toContain('{{model_version}} {{rollouts_pod_template_hash}}');
+    }
+    expect(json.panels.find((p: any) => p.title === 'Request latency').targets.map((t: any) => t.legendFormat.split(' ')[0])).toEqual(['p50', 'p95', 'p99']);
+  });
+
+  test('every panel query is valid PromQL', async () => {
+    const { parser } = await import('@prometheus-io/lezer-promql');
+    const { json } = await dashboard();
+    for (const expr of exprs(json)) {
+      let error: number | undefined;
+      parser.parse(expr.split('$__rate_interval').join('5m')).iterate({ enter: n => { error ??= n.type.isError ? n.from : undefined; } });
+      expect({ expr, error }).toEqual({ expr, error: undefined });
+    }
+  });
+
+  test('the queries split canary and stable, GPU series joined to their pods\' versions', async () => {
+    const { json } = await dashboard();
+    const panel = (title: string) => json.panels.find((p: any) => p.title === title).targets[0].expr.split('$__rate_interval').join('5m');
+    const pod = (name: string, version: string, hash: string) => `namespace="llm",job="llm",pod="${name}",model_version="${version}",rollouts_pod_template_hash="${hash}"`;
+    const stable = pod('llm-5d8f7c9b4-x7k2p', 'v1', '5d8f7c9b4');
+    const canary = pod('llm-7c9b4d6f5-hqz2w', 'v2', '7c9b4d6f5');
+    const gpu = (name: string, g: string, metric = 'DCGM_FI_DEV_GPU_UTIL') => `${metric}{namespace="llm",pod="${name}",gpu="${g}",UUID="GPU-${name}-${g}",Hostname="n",job="llm-gpu"}`;
+    expectPromqlResults({
+      [`up{${stable}}`]: '1x20',
+      [`up{${canary}}`]: '1x20',
+      [`http_requests_total{${stable},status="2xx"}`]: '0+600x20',
+      [`http_requests_total{${canary},status="2xx"}`]: '0+90x20',
+      [`http_requests_total{${canary},status="5xx"}`]: '0+10x20',
+      [gpu('llm-5d8f7c9b4-x7k2p', '0')]: '80x20',
+      [gpu('llm-5d8f7c9b4-x7k2p', '1')]: '60x20',
+      [gpu('llm-7c9b4d6f5-hqz2w', '0')]: '10x20',
+      [gpu('other-5d8f7c9b4-x7k2p', '0')]: '99x20',
+    }, [
+      {
+        expr: panel('Error ratio'),
+        evalTime: '10m',
+        samples: { '{model_version="v1",rollouts_pod_template_hash="5d8f7c9b4"}': 0, '{model_version="v2",rollouts_pod_template_hash="7c9b4d6f5"}': 0.1 },
+      },
+      {
+        expr: panel('GPU utilization'),
+        evalTime: '10m',
+        samples: { '{model_version="v1",rollouts_pod_template_hash="5d8f7c9b4"}': 70, '{model_version="v2",rollouts_pod_template_hash="7c9b4d6f5"}': 10 },
+      },
+    ]);
+  });
+
+  test('Triton: request panels from its counters, no vLLM panels; custom runtime without counters: GPU panels only', async () => {
+    const s3 = ModelSource.s3({ uri: 's3://models/clf/1/', modelName: 'clf', version: '1' });
+    const triton = await dashboard({ runtime: ModelRuntime.triton(), model: s3 });
+    expect(triton.dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'GPU utilization', 'GPU memory used']);
+    expect(exprs(triton.json)[1]).toContain('nv_inference_request_failure{namespace="llm",job="llm"}');
+    const custom = await dashboard(
+      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz' }) },
+      { sidecarLabel: 'dashboards', sidecarLabelValue: 'llm', namespace: 'monitoring' });
+    expect(custom.dash.panelTitles).toEqual(['GPU utilization', 'GPU memory used']);
+    expect(custom.configMap.metadata).toMatchObject({ namespace: 'monitoring', labels: { dashboards: 'llm' } });
+    const withCounters = await dashboard(
+      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz' }) },
+      { requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', latencyHistogram: 'http_request_duration_seconds' });
+    expect(withCounters.dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'Request latency', 'GPU utilization', 'GPU memory used']);
+  });
+});
