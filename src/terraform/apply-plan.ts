@@ -75,11 +75,9 @@ export function planApply(scope: IConstruct, documents: KubeDocument[]): ApplySt
     'give every object a distinct kind, namespace and name'));
   const byIdentity = new Map(documents.map((doc, i) => [identity(groupOf(doc.apiVersion), doc.kind, doc.metadata.namespace, doc.metadata.name!), i]));
 
-  const keys = documents.map(doc => [hookPhase(scope, doc), syncWave(scope, doc), kindStage(doc.kind)]);
-  const groups = [...new Set(keys.map(k => k.join('/')))]
-    .map(k => k.split('/').map(Number))
-    .sort(compareKeys)
-    .map(k => k.join('/'));
+  const phases = documents.map(doc => hookPhase(scope, doc));
+  const keys = documents.map((doc, i) => [phases[i], syncWave(scope, doc), kindStage(doc.kind)]);
+  const groups = [...new Map(keys.map(k => [k.join('/'), k])).values()].sort(compareKeys).map(k => k.join('/'));
   const group = keys.map(k => groups.indexOf(k.join('/')));
 
   const deps = documents.map((_, i) => new Set(documents.flatMap((__, j) => group[j] === group[i] - 1 ? [j] : [])));
@@ -100,7 +98,7 @@ export function planApply(scope: IConstruct, documents: KubeDocument[]): ApplySt
     document: documents[i],
     dependsOn: [...deps[i]].map(j => ids[j]).sort(),
     computedFields: [...computed[i]],
-    awaitCompletion: documents[i].kind === 'Job' && hookPhase(scope, documents[i]) === HOOK_PHASES.PreSync,
+    awaitCompletion: documents[i].kind === 'Job' && phases[i] === HOOK_PHASES.PreSync,
   }));
 }
 
@@ -123,8 +121,12 @@ function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
+/** cdk8s gives every object of a chart the chart's namespace, cluster-scoped ones too: they match by name alone. */
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass',
+  'ClusterRole', 'ClusterRoleBinding', 'ClusterAnalysisTemplate', 'ClusterTriggerAuthentication']);
+
 function identity(group: string, kind: string, namespace: string | undefined, name: string): string {
-  return [group, kind, namespace ?? '', name].join('/');
+  return [group, kind, CLUSTER_SCOPED.has(kind) ? '' : namespace ?? '', name].join('/');
 }
 
 function compareKeys(a: number[], b: number[]): number {
@@ -172,7 +174,7 @@ function rolloutReferences(spec: any, ns: string | undefined): Reference[] {
   const canary = spec.strategy?.canary ?? {};
   const blueGreen = spec.strategy?.blueGreen ?? {};
   const refs: Reference[] = analysisTemplates(spec.strategy).map(t => t.clusterScope
-    ? { group: ARGO, kind: 'ClusterAnalysisTemplate', name: t.templateName }
+    ? { group: ARGO, kind: 'ClusterAnalysisTemplate', name: t.templateName, namespace: ns }
     : { group: ARGO, kind: 'AnalysisTemplate', name: t.templateName, namespace: ns });
   // The controller adds its pod-template-hash to the selector of every Service it switches.
   const services = [canary.canaryService, canary.stableService, canary.pingPong?.pingService, canary.pingPong?.pongService,
@@ -225,8 +227,7 @@ function triggerAuthentications(triggers: any, ns: string | undefined): Referenc
   return (Array.isArray(triggers) ? triggers : []).flatMap((t: any) => {
     const ref = t?.authenticationRef;
     if (!ref?.name) return [];
-    const kind = ref.kind ?? 'TriggerAuthentication';
-    return [{ group: KEDA, kind, name: ref.name, namespace: kind === 'ClusterTriggerAuthentication' ? undefined : ns }];
+    return [{ group: KEDA, kind: ref.kind ?? 'TriggerAuthentication', name: ref.name, namespace: ns }];
   });
 }
 

@@ -6,13 +6,13 @@ import { ApiObject, App as Cdk8sApp, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { App, TerraformStack } from 'cdktf';
 import { Llama70bTerraformStack } from '../../examples/llama-70b-terraform';
-import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, TrafficRouter } from '../../src';
+import { Accelerator, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, TrafficRouter } from '../../src';
 import { ScaledObject } from '../../src/imports/scaledobject-keda.sh';
 import { ServiceMonitor } from '../../src/imports/servicemonitor-monitoring.coreos.com';
 import { restrictedContainer, restrictedPod } from '../../src/internal/security';
 import { KubernetesManifests, KubernetesManifestsProps } from '../../src/terraform';
 import { expectConformant } from '../conformance';
-import { hfSource } from '../serving/helpers';
+import { hfSource, service } from '../serving/helpers';
 
 type TfJson = Record<string, any>;
 
@@ -201,6 +201,36 @@ describe('KubernetesManifests', () => {
     expectAppliedBefore(tf, ['Rollout', 'llm'], ['ServiceMonitor', 'llm']);
     expectAppliedBefore(tf, ['Service', 'llm'], ['ServiceMonitor', 'llm']);
     expect(resourceFor(tf, 'ScaledObject', 'llm')[1].depends_on).toContain(`kubernetes_manifest.${resourceFor(tf, 'Rollout', 'llm')[0]}`);
+  });
+
+  test('a Gateway API canary: the HTTPRoute before the Rollout, its rules computed (Argo sets the weights)', async () => {
+    const { chart, svc } = service({ name: 'llm', replicas: 2, tensorParallelSize: 8 });
+    new CanaryRollout(chart, 'Canary', {
+      service: svc,
+      trafficRouter: TrafficRouter.gatewayApi({ gatewayName: 'gw', gatewayNamespace: 'infra' }),
+      steps: [CanaryStep.weight(50), CanaryStep.weight(100)],
+    });
+    const docs = await expectConformant(chart);
+    const tf = manifestsOf({ chart });
+    expect(Object.keys(resourcesOf(tf))).toHaveLength(docs.length);
+    expectAppliedBefore(tf, ['HTTPRoute', 'llm'], ['Rollout', 'llm']);
+    expect(resourceFor(tf, 'HTTPRoute', 'llm')[1].computed_fields).toEqual(['metadata.annotations', 'metadata.labels', 'spec.rules']);
+  });
+
+  test('a blue-green rollout: active and preview Services and both analyses before the Rollout, selectors computed', async () => {
+    const { chart, svc } = service({ name: 'clf', replicas: 2 });
+    const gates = [Gate.errorRate({ maxRatio: 0.01 })];
+    new BlueGreenRollout(chart, 'BlueGreen', { service: svc, prePromotionAnalysis: { gates }, postPromotionAnalysis: { gates } });
+    const docs = await expectConformant(chart);
+    const tf = manifestsOf({ chart });
+    const strategy = docs.find(d => d.kind === 'Rollout').spec.strategy.blueGreen;
+    for (const name of [strategy.activeService, strategy.previewService]) {
+      expectAppliedBefore(tf, ['Service', name], ['Rollout', 'clf']);
+      expect(resourceFor(tf, 'Service', name)[1].computed_fields).toContain('spec.selector');
+    }
+    for (const analysis of [strategy.prePromotionAnalysis, strategy.postPromotionAnalysis]) {
+      expectAppliedBefore(tf, ['AnalysisTemplate', analysis.templates[0].templateName], ['Rollout', 'clf']);
+    }
   });
 
   test('kind order: a Namespace before what is in it, config before Services', async () => {
