@@ -18,7 +18,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   cdk8sVersion: '2.70.106',
   constructsVersion: '10.8.1',
   jsiiVersion: '~6.0.0',
-  peerDeps: ['cdk8s-plus-34@^2.0.54'],
+  // cdktf and its Kubernetes provider serve only the `cdk8s-mlops/terraform` entry point: optional peers (below).
+  peerDeps: ['cdk8s-plus-34@^2.0.54', 'cdktf@^0.21.0', '@cdktf/provider-kubernetes@^12.1.1'],
   devDeps: [
     // jsii ~6.0 compiles with TypeScript 6; ts-jest does not accept TypeScript 7 yet.
     'typescript@~6.0.3',
@@ -68,6 +69,23 @@ for (const dir of ['examples', 'bench']) {
     obj: { extends: '../tsconfig.json', compilerOptions: { rootDir: '..', noEmit: true }, include: ['**/*.ts', '../src/**/*.ts'] },
   });
 }
+
+// Users of the main entry point never install cdktf: npm skips optional peers unless something else asks for them.
+project.package.addField('peerDependenciesMeta', {
+  'cdktf': { optional: true },
+  '@cdktf/provider-kubernetes': { optional: true },
+});
+// Two entry points. lib/terraform/ is compiled with the rest of src/ but not reachable from src/index.ts, so the
+// main entry point (and the jsii assembly's types) never load cdktf. `typesVersions` lets TypeScript projects that
+// resolve without `exports` (moduleResolution node10) find the subpath's types too.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './terraform': { types: './lib/terraform/index.d.ts', default: './lib/terraform/index.js' },
+  // jsii tooling reads these from installed packages.
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
+project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'] } });
 
 // npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
