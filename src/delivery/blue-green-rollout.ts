@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AnalysisStepOptions } from './canary-step';
-import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
+import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
 import { wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
@@ -67,7 +67,8 @@ export class BlueGreenRollout extends ProgressiveRollout {
         'must be a whole number >= 1', 'e.g. previewReplicaCount: 1 to analyse on one replica before scaling up');
     }
     this.gpuPlan = capacityPlan(svc.gpusPerReplica, svc.replicas, 2 * svc.replicas,
-      `blue-green runs the new version at ${svc.replicas} replicas beside the old one before switching`);
+      `blue-green runs the new version at ${svc.replicas} replicas beside the old one before switching`,
+      Math.max(analysisGpus(props.prePromotionAnalysis?.templates), analysisGpus(props.postPromotionAnalysis?.templates)));
     this.activeServiceName = props.activeService ?? svc.name;
     this.previewServiceName = this._variantService('PreviewService', 'preview');
     this.node.addValidation({ validate: () => this.validateActiveService() });

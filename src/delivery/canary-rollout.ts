@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CanaryStep, CanaryStepKind } from './canary-step';
-import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
+import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
 import { TrafficRouter } from './traffic-router';
 import { Gate } from '../gates/gate';
@@ -205,16 +205,19 @@ export class CanaryRollout extends ProgressiveRollout {
     const svc = this.service;
     const r = svc.replicas;
     const gpr = svc.gpusPerReplica;
+    const heldByAnalysis = (step: CanaryStep) => step.kind === CanaryStepKind.ANALYSIS ? analysisGpus(step.options.analysis!.templates) : 0;
+    // Without a step-by-step plan, assume the hungriest analysis runs at the peak.
+    const worstAnalysis = Math.max(0, ...this.canary.steps.map(heldByAnalysis));
     if (!routed) {
-      return capacityPlan(gpr, r, r + maxSurge, `replica-based canary: ${r} replicas plus maxSurge ${maxSurge}`);
+      return capacityPlan(gpr, r, r + maxSurge, `replica-based canary: ${r} replicas plus maxSurge ${maxSurge}`, worstAnalysis);
     }
     if (!dynamicStableScale) {
-      return capacityPlan(gpr, r, 2 * r, `traffic-routed canary keeps the stable version at ${r} replicas while the new version scales to ${r}`);
+      return capacityPlan(gpr, r, 2 * r, `traffic-routed canary keeps the stable version at ${r} replicas while the new version scales to ${r}`, worstAnalysis);
     }
     let weight = 0;
     let fixed: number | undefined;
     let stablePods = r;
-    let peak = r;
+    let peak = { replicas: r, analysis: 0 };
     for (const step of [...this.canary.steps, CanaryStep.weight(100)]) {
       const o = step.options;
       if (step.kind === CanaryStepKind.SET_WEIGHT) weight = o.weight!;
@@ -223,9 +226,10 @@ export class CanaryRollout extends ProgressiveRollout {
       }
       // Argo scales the canary up before it scales the stable version down.
       const canaryPods = weight === 100 ? r : fixed ?? Math.ceil(weight * r / 100);
-      peak = Math.max(peak, canaryPods + stablePods);
+      const now = { replicas: canaryPods + stablePods, analysis: heldByAnalysis(step) };
+      if (now.replicas * gpr + now.analysis > peak.replicas * gpr + peak.analysis) peak = now;
       stablePods = Math.ceil((100 - weight) * r / 100);
     }
-    return capacityPlan(gpr, r, peak, 'traffic-routed canary with dynamicStableScale: the stable version shrinks as the new one takes traffic');
+    return capacityPlan(gpr, r, peak.replicas, 'traffic-routed canary with dynamicStableScale: the stable version shrinks as the new one takes traffic', peak.analysis);
   }
 }

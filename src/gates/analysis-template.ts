@@ -18,6 +18,8 @@ export interface IAnalysisTemplate extends IConstruct {
   readonly clusterScope: boolean;
   /** The arguments the template declares without a value: whoever references it must supply them. */
   readonly requiredArgs: string[];
+  /** GPUs the analysis itself holds while it runs (an in-process validation loads the model); rollouts count them in their GPU plan. */
+  readonly gpus: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
   public readonly templateName: string;
   public readonly clusterScope = false;
   public readonly requiredArgs = GATE_ARGS;
+  public readonly gpus = 0;
   /** The rendered metrics. */
   public readonly metrics: AnalysisMetric[];
 

@@ -28,6 +28,7 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
   public readonly templateName: string;
   public readonly clusterScope = false;
   public readonly requiredArgs: string[];
+  public readonly gpus: number;
 
   constructor(scope: Construct, id: string, props: ValidationJobProps) {
     super(scope, id);
@@ -35,6 +36,7 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     const target = props.target ?? ValidationTarget.rolloutCandidate();
     const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
     this.requiredArgs = candidate ? ['namespace', CANDIDATE_SERVICE_ARG] : [];
+    this.gpus = target.kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
     const endpoint = `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
     const rendered = renderValidation(this, props, target, candidate ? endpoint : undefined);
     this.templateName = rendered.name;

@@ -126,6 +126,23 @@ describe('ValidationJob', () => {
     expect(of(docs, 'AnalysisTemplate')[0].spec.args).toBeUndefined();
   });
 
+  test('an in-process validation\'s GPUs count in the rollout\'s GPU plan and budget', () => {
+    const steps = (v: ValidationJob) => [CanaryStep.canaryScale({ replicas: 1 }), CanaryStep.analysis({ templates: [v] }), CanaryStep.weight(50), CanaryStep.weight(100)];
+    const a = job({ target: ValidationTarget.inProcess() });
+    expect(a.validation.gpus).toBe(8);
+    const rollout = new CanaryRollout(a.chart, 'Canary', { service: a.svc, trafficRouter: TrafficRouter.istio(), dynamicStableScale: true, steps: steps(a.validation) });
+    // The validation step holds 1 canary + 2 stable replicas and the evaluator's 8 GPUs: 32; the 50% step only 3 replicas: 24.
+    expect(rollout.gpuPlan).toMatchObject({ peakReplicas: 3, analysisGpus: 8, peakGpus: 32 });
+    const b = job({ target: ValidationTarget.inProcess() });
+    expect(() => new CanaryRollout(b.chart, 'Canary', {
+      service: b.svc, trafficRouter: TrafficRouter.istio(), dynamicStableScale: true, gpuBudget: 24, steps: steps(b.validation),
+    })).toThrow(/gpuBudget: the strategy can hold 32 GPUs at once, over the budget \(peak 32 GPUs \(3 replicas x 8 \+ 8 for in-process analysis\)/);
+    const bg = job({ target: ValidationTarget.inProcess() });
+    const blueGreen = new BlueGreenRollout(bg.chart, 'BlueGreen', { service: bg.svc, prePromotionAnalysis: { templates: [bg.validation] } });
+    expect(blueGreen.gpuPlan.peakGpus).toBe(2 * 2 * 8 + 8);
+    expect(job().validation.gpus).toBe(0);
+  });
+
   test('a URL target needs no args', async () => {
     const { chart, validation } = job({ target: ValidationTarget.url('http://llm.staging.svc:8000/') });
     const docs = await expectConformant(chart);
