@@ -17,14 +17,14 @@ export interface GpuCapacityPlan {
 }
 
 /** Builds a plan from the replica counts of its worst moment, plus the GPUs analyses hold then. */
-export function capacityPlan(gpusPerReplica: number, replicas: number, peakReplicas: number, why: string, analysisGpus = 0): GpuCapacityPlan {
-  const peakGpus = peakReplicas * gpusPerReplica + analysisGpus;
-  const analysis = analysisGpus ? ` + ${analysisGpus} for in-process analysis` : '';
+export function capacityPlan(gpusPerReplica: number, replicas: number, peakReplicas: number, why: string, heldByAnalysis = 0): GpuCapacityPlan {
+  const peakGpus = peakReplicas * gpusPerReplica + heldByAnalysis;
+  const analysis = heldByAnalysis ? ` + ${heldByAnalysis} for in-process analysis` : '';
   return {
     gpusPerReplica,
     steadyGpus: replicas * gpusPerReplica,
     peakReplicas,
-    analysisGpus,
+    analysisGpus: heldByAnalysis,
     peakGpus,
     description: `peak ${peakGpus} GPUs (${peakReplicas} replicas x ${gpusPerReplica}${analysis}): ${why}`,
   };

@@ -130,7 +130,9 @@ describe('ValidationJob', () => {
     const steps = (v: ValidationJob) => [CanaryStep.canaryScale({ replicas: 1 }), CanaryStep.analysis({ templates: [v] }), CanaryStep.weight(50), CanaryStep.weight(100)];
     const a = job({ target: ValidationTarget.inProcess() });
     expect(a.validation.gpus).toBe(8);
-    const rollout = new CanaryRollout(a.chart, 'Canary', { service: a.svc, trafficRouter: TrafficRouter.istio(), dynamicStableScale: true, steps: steps(a.validation) });
+    const rollout = new CanaryRollout(a.chart, 'Canary', {
+      service: a.svc, trafficRouter: TrafficRouter.istio(), dynamicStableScale: true, steps: steps(a.validation),
+    });
     // The validation step holds 1 canary + 2 stable replicas and the evaluator's 8 GPUs: 32; the 50% step only 3 replicas: 24.
     expect(rollout.gpuPlan).toMatchObject({ peakReplicas: 3, analysisGpus: 8, peakGpus: 32 });
     const b = job({ target: ValidationTarget.inProcess() });
