@@ -16,3 +16,4 @@ export * from './delivery/gpu-capacity-plan';
 export * from './delivery/progressive-rollout';
 export * from './delivery/canary-rollout';
 export * from './delivery/blue-green-rollout';
+export * from './synth/fleet-app';
