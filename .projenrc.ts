@@ -129,4 +129,11 @@ for (const file of examples) {
   synthExamples.exec(`ts-node --transpile-only --project examples/tsconfig.json examples/${file} dist/examples/${path.basename(file, '.ts')}`);
 }
 
+// The fleet benchmark (issue 7): compiled once, then every measurement runs in a fresh node process.
+const bench = project.addTask('bench', {
+  description: 'Benchmark synth of fleets of model services against raw ApiObjects and plain yaml (flags: see bench/run.ts)',
+});
+bench.exec('tsc -p bench/tsconfig.json --noEmit false --declaration false --outDir .tmp/bench');
+bench.exec('node .tmp/bench/bench/run.js', { receiveArgs: true });
+
 project.synth();

@@ -31,3 +31,4 @@ export * from './monitoring/model-alerts';
 export * from './monitoring/scaling-metric';
 export * from './monitoring/model-autoscaler';
 export * from './monitoring/model-dashboard';
+export * from './synth/fleet-app';

@@ -1,0 +1,83 @@
+// What one model of the fleet is: everything the library emits for a production model. When a construct is
+// added to the library (ValidationJob, monitoring, autoscaling), it is added to fleetService() and nowhere else.
+import { createHash } from 'crypto';
+import { App, Chart, Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, TrafficRouter,
+} from '../src';
+
+/** The namespace every fleet object lands in, in every chart layout, so the layouts emit the same documents. */
+export const FLEET_NAMESPACE = 'models';
+
+/** The Prometheus the fleet's gates query (configured once per chart). */
+export const FLEET_PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
+
+/**
+ * One production model `i`: a vLLM GpuModelService (H100, TP 8, pinned Hugging Face revision) taken over by
+ * an Istio-routed canary with gated steps and background analysis. Names, revision and replicas vary with `i`;
+ * construct ids do too when `uniqueIds` is set (needed when several models share a chart).
+ */
+export function fleetService(scope: Construct, i: number, uniqueIds: boolean): CanaryRollout {
+  const name = `llm-${i}`;
+  const replicas = 2 + (i % 3);
+  const id = (base: string) => (uniqueIds ? `${base}${i}` : base);
+  const service = new GpuModelService(scope, id('Model'), {
+    name,
+    model: ModelSource.huggingFace({
+      repoId: `fleet-org/model-${i}-70b-instruct`,
+      revision: createHash('sha1').update(`model-${i}`).digest('hex'),
+      token: { secretName: 'hf-token', key: 'token' },
+    }),
+    runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
+    accelerator: Accelerator.H100_SXM,
+    tensorParallelSize: 8,
+    replicas,
+    footprint: { parametersBillions: 70.6, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(200) },
+    priorityClassName: 'gpu-serving',
+  });
+  const gates = [
+    Gate.errorRate({ maxRatio: 0.01, stableTolerance: 0.005 }),
+    Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(8 + (i % 4)), stableTolerance: 0.2 }),
+    Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
+  ];
+  return new CanaryRollout(scope, id('Canary'), {
+    service,
+    trafficRouter: TrafficRouter.istio(),
+    dynamicStableScale: true,
+    gpuBudget: 2 * replicas * 8,
+    steps: [
+      CanaryStep.weight(25),
+      CanaryStep.analysis({ gates }),
+      CanaryStep.weight(50),
+      CanaryStep.analysis({ gates }),
+      CanaryStep.weight(100),
+    ],
+    backgroundAnalysis: [Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 })],
+  });
+}
+
+/** How the services are spread over charts. */
+export enum Layout {
+  /** One chart holds every service. */
+  SINGLE = 'single',
+  /** One chart per service, named after it; the same construct ids in every chart (the recommended style). */
+  PER_SERVICE = 'per-service',
+  /**
+   * One chart per service with ids that differ per chart (`Model7`, `Canary7`): past ~1,500 charts V8 leaves its
+   * fast path for every new object (see the README's Performance section).
+   */
+  PER_SERVICE_UNIQUE_IDS = 'per-service-unique-ids',
+}
+
+/** Builds `n` fleet services into `app` in the given chart layout. */
+export function buildFleet(app: App, n: number, layout: Layout): void {
+  let chart: Chart | undefined;
+  for (let i = 0; i < n; i++) {
+    if (!chart || layout !== Layout.SINGLE) {
+      chart = new Chart(app, layout === Layout.SINGLE ? 'fleet' : `llm-${i}`, { namespace: FLEET_NAMESPACE });
+      PrometheusSettings.configure(chart, { address: FLEET_PROMETHEUS });
+    }
+    fleetService(chart, i, layout !== Layout.PER_SERVICE);
+  }
+}
