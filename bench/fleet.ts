@@ -1,10 +1,12 @@
-// What one model of the fleet is: everything the library emits for a production model. When a construct is
-// added to the library (ValidationJob, monitoring, autoscaling), it is added to fleetService() and nowhere else.
+// What one model of the fleet is: everything the library emits for a production model (GpuModelService with its
+// default scraping, a ValidationJob gate, a gated canary, alerts, KEDA autoscaling, a dashboard). When a construct
+// is added to the library, it is added to fleetService() and nowhere else.
 import { createHash } from 'crypto';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, TrafficRouter,
+  Accelerator, AlertPreset, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, ModelRuntime, ModelSource,
+  Percentile, Precision, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob,
 } from '../src';
 
 /** The namespace every fleet object lands in, in every chart layout, so the layouts emit the same documents. */
@@ -13,9 +15,27 @@ export const FLEET_NAMESPACE = 'models';
 /** The Prometheus the fleet's gates query (configured once per chart). */
 export const FLEET_PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
 
+/** The alerts every fleet model carries: SLOs, vLLM saturation, GPU health, drift, quality. */
+const ALERTS = [
+  AlertPreset.availabilitySlo({ objective: 0.999 }),
+  AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(10) }),
+  AlertPreset.errorRate({ maxRatio: 0.02 }),
+  AlertPreset.latency({ percentile: Percentile.P99, threshold: Duration.seconds(20) }),
+  AlertPreset.timeToFirstToken({ threshold: Duration.seconds(1) }),
+  AlertPreset.queueDepth({ maxWaiting: 20 }),
+  AlertPreset.kvCacheUsage({ maxUsage: 0.98 }),
+  AlertPreset.gpuUnderutilized(),
+  AlertPreset.gpuMemoryNearFull(),
+  AlertPreset.gpuXidErrors(),
+  AlertPreset.metricsMissing(),
+  AlertPreset.dataDrift({ metric: 'prompt_embedding_drift_score', threshold: 0.3 }),
+  AlertPreset.qualityBelowBaseline({ metric: 'llm_judge_score', baseline: 0.82, tolerance: 0.03 }),
+];
+
 /**
- * One production model `i`: a vLLM GpuModelService (H100, TP 8, pinned Hugging Face revision) taken over by
- * an Istio-routed canary with gated steps and background analysis. Names, revision and replicas vary with `i`;
+ * One production model `i`: a vLLM GpuModelService (H100, TP 8, pinned Hugging Face revision, scraped) taken over
+ * by an Istio-routed canary that first validates one canary pod with a ValidationJob, then gates its traffic steps;
+ * alerts, KEDA autoscaling and a dashboard. Names, revision and replicas vary with `i`;
  * construct ids do too when `uniqueIds` is set (needed when several models share a chart).
  */
 export function fleetService(scope: Construct, i: number, uniqueIds: boolean): CanaryRollout {
@@ -41,12 +61,28 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
     Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(8 + (i % 4)), stableTolerance: 0.2 }),
     Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
   ];
+  const validation = new ValidationJob(scope, id('Validation'), {
+    service,
+    image: 'ghcr.io/fleet-org/llm-evaluator@sha256:4f2a0e8c1b7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f',
+    dataset: { uri: `s3://fleet-evals/model-${i}/v3/` },
+    checks: [
+      ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8, baseline: 0.84, baselineTolerance: 0.01 }),
+      ValidationCheck.latency({ p95: Duration.seconds(6 + (i % 4)), p99: Duration.seconds(10 + (i % 4)), requestsPerSecond: 4 }),
+      ValidationCheck.schema({ outputSchema: { type: 'object', required: ['id', 'choices'] } }),
+    ],
+  });
+  new ModelAlerts(scope, id('Alerts'), { service, runbookBaseUrl: 'https://runbooks.example.com/llm', alerts: ALERTS });
+  new ModelAutoscaler(scope, id('Autoscaler'), { service, minReplicas: 2, maxReplicas: replicas, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 8 })] });
+  new ModelDashboard(scope, id('Dashboard'), { service });
   return new CanaryRollout(scope, id('Canary'), {
     service,
     trafficRouter: TrafficRouter.istio(),
     dynamicStableScale: true,
     gpuBudget: 2 * replicas * 8,
     steps: [
+      CanaryStep.canaryScale({ replicas: 1 }),
+      CanaryStep.analysis({ templates: [validation] }),
+      CanaryStep.canaryScale({ matchTrafficWeight: true }),
       CanaryStep.weight(25),
       CanaryStep.analysis({ gates }),
       CanaryStep.weight(50),

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
 import { VirtualService } from '../imports/virtualservice-networking.istio.io';
@@ -94,7 +95,9 @@ class IstioRouter extends TrafficRouter {
 
   public bind(scope: Construct, o: TrafficRouterBindOptions): any {
     const svc = o.service;
-    new VirtualService(scope, 'VirtualService', {
+    // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
+    new ApiObject(scope, 'VirtualService', {
+      ...VirtualService.GVK,
       metadata: svc.metadata(svc.name),
       spec: {
         hosts: this.props.hosts ?? [svc.name],

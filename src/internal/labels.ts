@@ -24,8 +24,20 @@ export const LabelKeys = {
 
 export const MANAGED_BY = 'cdk8s-mlops';
 
+// Every object of a service carries the same lineage labels; shortening a value hashes it, so compute them once.
+const labelsOf = new WeakMap<Lineage, Record<string, string>>();
+
 /** Labels for selecting objects by model and version; values are shortened to valid label values. */
 export function lineageLabels(l: Lineage): Record<string, string> {
+  let labels = labelsOf.get(l);
+  if (!labels) {
+    labels = renderLineageLabels(l);
+    labelsOf.set(l, labels);
+  }
+  return { ...labels };
+}
+
+function renderLineageLabels(l: Lineage): Record<string, string> {
   return {
     [LabelKeys.MODEL_NAME]: labelValue(l.modelName),
     [LabelKeys.MODEL_VERSION]: labelValue(l.modelVersion),

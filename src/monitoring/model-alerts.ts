@@ -1,11 +1,21 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
-import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
+
+/** One rule of the group as written to the PrometheusRule. */
+interface RenderedRule {
+  readonly record?: string;
+  readonly alert?: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels?: { [key: string]: string };
+  readonly annotations?: { [key: string]: string };
+}
 
 /** Properties of ModelAlerts. */
 export interface ModelAlertsProps {
@@ -59,7 +69,7 @@ export class ModelAlerts extends Construct {
   private readonly alertLabels: { [key: string]: string };
   private readonly records = new Map<string, RecordingRule>();
   private readonly alerts = new Map<string, AlertingRule>();
-  private readonly rules: PrometheusRuleSpecGroupsRules[] = [];
+  private readonly rules: RenderedRule[] = [];
 
   constructor(scope: Construct, id: string, props: ModelAlertsProps) {
     super(scope, id);
@@ -71,7 +81,9 @@ export class ModelAlerts extends Construct {
     this.alertLabels = props.alertLabels ?? {};
     this.ruleName = childName(props.service.name, 'alerts');
     const meta = props.service.metadata(this.ruleName);
-    new PrometheusRule(this, 'Resource', {
+    // Plain JSON rather than the typed L1: its union-typed `expr` converts every rule again at synth, a fleet's cost.
+    new ApiObject(this, 'Resource', {
+      ...PrometheusRule.GVK,
       metadata: { ...meta, labels: { ...meta.labels, ...props.ruleLabels } },
       spec: {
         groups: [{
@@ -102,7 +114,7 @@ export class ModelAlerts extends Construct {
       }
       if (known) continue;
       this.records.set(r.record, r);
-      this.rules.splice(this.records.size - 1, 0, { record: r.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) });
+      this.rules.splice(this.records.size - 1, 0, { record: r.record, expr: r.expr });
     }
     for (const a of rules.alertingRules) {
       if (this.alerts.has(a.alert)) {
@@ -113,7 +125,7 @@ export class ModelAlerts extends Construct {
       const runbook = a.runbookUrl ?? (this.runbookBaseUrl ? `${this.runbookBaseUrl}/${a.alert.toLowerCase()}` : undefined);
       this.rules.push({
         alert: a.alert,
-        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
+        expr: a.expr,
         for: a.for,
         labels: { ...this.alertLabels, ...a.labels, severity: a.severity, service: this.service.name },
         annotations: { summary: a.summary, description: a.description, ...(runbook ? { runbook_url: runbook } : {}) },

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ScalingMetric } from './scaling-metric';
 import { ProgressiveRollout } from '../delivery/progressive-rollout';
@@ -83,7 +83,9 @@ export class ModelAutoscaler extends Construct {
     const address = PrometheusSettings.of(this).address;
 
     this.scaledObjectName = svc.name;
-    new ScaledObject(this, 'Resource', {
+    // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
+    new ApiObject(this, 'Resource', {
+      ...ScaledObject.GVK,
       metadata: svc.metadata(this.scaledObjectName),
       spec: {
         // Getters, read at synth time: a rollout created after the autoscaler still becomes the target.

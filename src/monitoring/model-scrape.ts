@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MODEL_VERSION_LABEL, modelSeries } from './model-series';
 import { PrometheusSettings } from '../gates/prometheus-settings';
@@ -107,7 +107,9 @@ export class ModelScrape extends Construct {
       sourceLabels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`], targetLabel,
     });
     this.podMonitorName = svc.name;
-    new PodMonitor(this, 'Resource', {
+    // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
+    new ApiObject(this, 'Resource', {
+      ...PodMonitor.GVK,
       metadata: metadata(this.podMonitorName),
       spec: {
         selector: { matchLabels: svc.selectorLabels },
@@ -141,7 +143,8 @@ export class ModelScrape extends Construct {
     const dcgm = props.dcgmExporter ?? {};
     const series = modelSeries(this, svc);
     this.gpuServiceMonitorName = childName(svc.name, 'gpu');
-    new ServiceMonitor(this, 'GpuMetrics', {
+    new ApiObject(this, 'GpuMetrics', {
+      ...ServiceMonitor.GVK,
       metadata: metadata(this.gpuServiceMonitorName),
       spec: {
         namespaceSelector: { matchNames: [dcgm.namespace ?? 'gpu-operator'] },
