@@ -80,9 +80,7 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
     dynamicStableScale: true,
     gpuBudget: 2 * replicas * 8,
     steps: [
-      CanaryStep.canaryScale({ replicas: 1 }),
-      CanaryStep.analysis({ templates: [validation] }),
-      CanaryStep.canaryScale({ matchTrafficWeight: true }),
+      ...CanaryStep.validateBeforeTraffic(validation),
       CanaryStep.weight(25),
       CanaryStep.analysis({ gates }),
       CanaryStep.weight(50),

@@ -60,11 +60,7 @@ export const LLAMA_VALIDATION: ValidationOptions = {
 /** Validation first (one canary pod, no traffic), then gated traffic steps. */
 export function llamaCanarySteps(validation?: ValidationJob): CanaryStep[] {
   return [
-    ...validation ? [
-      CanaryStep.canaryScale({ replicas: 1 }),
-      CanaryStep.analysis({ templates: [validation] }),
-      CanaryStep.canaryScale({ matchTrafficWeight: true }),
-    ] : [],
+    ...validation ? CanaryStep.validateBeforeTraffic(validation) : [],
     CanaryStep.weight(25),
     CanaryStep.analysis({ gates: LLAMA_GATES }),
     CanaryStep.weight(50),

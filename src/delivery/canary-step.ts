@@ -125,6 +125,19 @@ export class CanaryStep {
     return new CanaryStep(CanaryStepKind.SET_CANARY_SCALE, { scale: options });
   }
 
+  /**
+   * Validation before any traffic: one canary pod without traffic (`setCanaryScale: { replicas: 1 }`), the
+   * analysis on it (e.g. a ValidationJob, which calls the canary Service), then back to scaling with the weight.
+   * Needs a traffic router. Put these steps first.
+   */
+  public static validateBeforeTraffic(template: IAnalysisTemplate): CanaryStep[] {
+    return [
+      CanaryStep.canaryScale({ replicas: 1 }),
+      CanaryStep.analysis({ templates: [template] }),
+      CanaryStep.canaryScale({ matchTrafficWeight: true }),
+    ];
+  }
+
   /** Runs an analysis and waits for its result; a failure aborts the rollout. */
   public static analysis(options: AnalysisStepOptions): CanaryStep {
     return new CanaryStep(CanaryStepKind.ANALYSIS, { analysis: options });

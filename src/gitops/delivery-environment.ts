@@ -126,15 +126,10 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
         ? { ...base.networkPolicy, allowFromNamespaces: [...base.networkPolicy?.allowFromNamespaces ?? [], ...props.allowFromNamespaces] }
         : base.networkPolicy,
     });
-    const gate: CanaryStep[] = [];
+    let gate: CanaryStep[] = [];
     if (props.validation) {
       this.validation = new ValidationJob(this, 'Validation', { ...props.validation, service: this.service });
-      gate.push(
-        // One canary pod, no traffic: the evaluator calls it through the canary Service.
-        CanaryStep.canaryScale({ replicas: 1 }),
-        CanaryStep.analysis({ templates: [this.validation] }),
-        CanaryStep.canaryScale({ matchTrafficWeight: true }),
-      );
+      gate = CanaryStep.validateBeforeTraffic(this.validation);
       if (props.preSyncValidation) {
         this.preSyncValidation = new ValidationHook(this, 'PreSyncValidation', { ...props.validation, service: this.service, target: props.preSyncValidation });
       }

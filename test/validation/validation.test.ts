@@ -127,9 +127,7 @@ describe('ValidationJob', () => {
   });
 
   test('an in-process validation\'s GPUs count in the rollout\'s GPU plan and budget', () => {
-    const steps = (v: ValidationJob) => [
-      CanaryStep.canaryScale({ replicas: 1 }), CanaryStep.analysis({ templates: [v] }), CanaryStep.weight(50), CanaryStep.weight(100),
-    ];
+    const steps = (v: ValidationJob) => [...CanaryStep.validateBeforeTraffic(v), CanaryStep.weight(50), CanaryStep.weight(100)];
     const a = job({ target: ValidationTarget.inProcess() });
     expect(a.validation.gpus).toBe(8);
     const rollout = new CanaryRollout(a.chart, 'Canary', {
