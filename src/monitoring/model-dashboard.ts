@@ -143,7 +143,7 @@ export class ModelDashboard extends Construct {
       metadata: { ...meta, namespace: props.namespace ?? meta.namespace, labels: { ...meta.labels, [labelKey]: props.sidecarLabelValue ?? '1' } },
       // The sidecar needs a file name unique per service, so the data key differs per service. Built at synth and
       // dropped right after: kept in the tree, 2,000 such keys exhausted V8's hidden-class transitions from `{}`
-      // and made synth of 2,000 services 2.6x slower than of 1,000 (bench/RESULTS.md).
+      // and made synth of 2,000 services 2.5x slower than of 1,000 (bench/RESULTS.md).
       data: Lazy.any({ produce: () => ({ [`${svc.name}.json`]: json }) }),
     });
   }
