@@ -126,42 +126,61 @@ function summarize(ms: Measurement[]): Summary {
   };
 }
 
-function measureSize(options: Options, layout: Layout, n: number, tmp: string): Row {
-  const job = (mode: Mode, app = AppKind.FLEET): Job => ({
-    mode, app, layout, n, outdir: path.join(tmp, `${mode}-${app}`), docs: mode === Mode.LIBRARY ? undefined : docsFile,
-  });
-  const docsFile = path.join(tmp, 'docs.json');
-  // The reference run (a warm-up, not counted) gives the documents and the digest every run must reproduce.
-  const reference = job(Mode.LIBRARY);
-  measure(reference);
-  const expected = digest(reference.outdir);
-  const output = dumpDocuments(reference.outdir, docsFile);
-  fs.rmSync(reference.outdir, { recursive: true });
+/** One size of one layout: the library's output, read back for the references, and what every run must reproduce. */
+interface Reference {
+  readonly layout: Layout;
+  readonly n: number;
+  readonly docsFile: string;
+  readonly digest: string;
+  readonly output: { files: number; docs: number; bytes: number };
+}
 
-  const runOnce = (j: Job): Measurement => {
-    const m = measure(j);
-    const got = digest(j.outdir);
-    fs.rmSync(j.outdir, { recursive: true });
-    if (got !== expected) throw new Error(`${j.mode} (${j.app}) N=${n} ${layout}: output differs from the library's`);
-    log(`  ${layout} N=${n} ${j.mode}${j.mode === Mode.FLOOR ? '' : ` (${j.app})`}: ${(m.ms / 1000).toFixed(2)} s, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
-    return m;
-  };
-  const results: Record<Mode, Measurement[]> = { [Mode.LIBRARY]: [], [Mode.RAW]: [], [Mode.FLOOR]: [] };
-  // Interleaved, so that changes in machine load hit every mode alike.
+/** The reference run (a warm-up, not counted) gives the documents and the digest every run must reproduce. */
+function reference(layout: Layout, n: number, tmp: string): Reference {
+  const outdir = path.join(tmp, `reference-${layout}-${n}`);
+  measure({ mode: Mode.LIBRARY, app: AppKind.FLEET, layout, n, outdir });
+  const docsFile = path.join(tmp, `docs-${layout}-${n}.json`);
+  const ref = { layout, n, docsFile, digest: digest(outdir), output: dumpDocuments(outdir, docsFile) };
+  fs.rmSync(outdir, { recursive: true });
+  return ref;
+}
+
+function runOnce(ref: Reference, mode: Mode, app: AppKind, tmp: string): Measurement {
+  const outdir = path.join(tmp, `${mode}-${app}`);
+  const m = measure({ mode, app, layout: ref.layout, n: ref.n, outdir, docs: mode === Mode.LIBRARY ? undefined : ref.docsFile });
+  const got = digest(outdir);
+  fs.rmSync(outdir, { recursive: true });
+  if (got !== ref.digest) throw new Error(`${mode} (${app}) N=${ref.n} ${ref.layout}: output differs from the library's`);
+  log(`  ${ref.layout} N=${ref.n} ${mode}${mode === Mode.FLOOR ? '' : ` (${app})`}: ${(m.ms / 1000).toFixed(2)} s, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
+  return m;
+}
+
+/**
+ * Every mode at every size of a layout, run after run: machine speed drifts over minutes (by 2x over hours on
+ * the VM of the recorded results), and interleaving makes the drift hit the modes and sizes alike, so that the
+ * ratios and the growth compare runs of the same minutes.
+ */
+function measureLayout(options: Options, layout: Layout, tmp: string): Row[] {
+  const refs = options.ns.map(n => reference(layout, n, tmp));
+  const results = refs.map(() => ({ [Mode.LIBRARY]: [] as Measurement[], [Mode.RAW]: [] as Measurement[], [Mode.FLOOR]: [] as Measurement[] }));
   for (let r = 0; r < options.runs; r++) {
-    for (const mode of [Mode.LIBRARY, Mode.RAW, Mode.FLOOR]) results[mode].push(runOnce(job(mode)));
+    refs.forEach((ref, i) => {
+      for (const mode of [Mode.LIBRARY, Mode.RAW, Mode.FLOOR]) results[i][mode].push(runOnce(ref, mode, AppKind.FLEET, tmp));
+    });
   }
-  const cdk8sApp = n <= options.appMaxN ? summarize([runOnce(job(Mode.LIBRARY, AppKind.CDK8S))]) : undefined;
-  fs.rmSync(docsFile);
-  return {
-    layout,
-    n,
-    ...output,
-    library: summarize(results[Mode.LIBRARY]),
-    raw: summarize(results[Mode.RAW]),
-    floor: summarize(results[Mode.FLOOR]),
-    cdk8sApp,
-  };
+  return refs.map((ref, i) => {
+    const cdk8sApp = ref.n <= options.appMaxN ? summarize([runOnce(ref, Mode.LIBRARY, AppKind.CDK8S, tmp)]) : undefined;
+    fs.rmSync(ref.docsFile);
+    return {
+      layout,
+      n: ref.n,
+      ...ref.output,
+      library: summarize(results[i][Mode.LIBRARY]),
+      raw: summarize(results[i][Mode.RAW]),
+      floor: summarize(results[i][Mode.FLOOR]),
+      cdk8sApp,
+    };
+  });
 }
 
 interface Check {
@@ -256,9 +275,7 @@ function main(): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mlops-bench-'));
   const rows: Row[] = [];
   try {
-    for (const layout of options.layouts) {
-      for (const n of options.ns) rows.push(measureSize(options, layout, n, tmp));
-    }
+    for (const layout of options.layouts) rows.push(...measureLayout(options, layout, tmp));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
