@@ -1,5 +1,5 @@
-import { ApiObject, Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Chart, Duration } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { AnalysisStepOptions } from './canary-step';
 import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
@@ -71,7 +71,8 @@ export class BlueGreenRollout extends ProgressiveRollout {
       Math.max(analysisGpus(props.prePromotionAnalysis?.templates), analysisGpus(props.postPromotionAnalysis?.templates)));
     this.activeServiceName = props.activeService ?? svc.name;
     this.previewServiceName = this._variantService('PreviewService', 'preview');
-    this.node.addValidation({ validate: () => this.validateActiveService() });
+    // The service's own Service always exists; only a name given here can miss.
+    if (props.activeService !== undefined) this.node.addValidation({ validate: () => this.validateActiveService() });
 
     this._renderRollout({
       blueGreen: {
@@ -96,10 +97,13 @@ export class BlueGreenRollout extends ProgressiveRollout {
       : `no strategy fits ${budget} GPUs for ${svc.replicas} replicas of ${svc.gpusPerReplica} GPUs; raise the budget`;
   }
 
-  /** The active Service must exist in the app: Argo cannot switch traffic on a Service that is not there. */
+  /**
+   * The active Service must exist in the app: Argo cannot switch traffic on a Service that is not there.
+   * Looked up in the rollout's chart first: searching the whole app for every rollout is quadratic in fleet size.
+   */
   private validateActiveService(): string[] {
-    const services = this.node.root.node.findAll().filter(c => ApiObject.isApiObject(c) && c.kind === 'Service').map(c => (c as ApiObject).name);
-    return services.includes(this.activeServiceName) ? [] : [
+    const hasService = (scope: IConstruct) => scope.node.findAll().some(c => ApiObject.isApiObject(c) && c.kind === 'Service' && c.name === this.activeServiceName);
+    return hasService(Chart.of(this)) || hasService(this.node.root) ? [] : [
       `[${this.node.path}] activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
     ];
   }

@@ -119,8 +119,9 @@ export class ModelAutoscaler extends Construct {
 
   /** Only known once the tree is complete: which rollout took the workload over, and how it analyses. */
   private validateScaleToZero(svc: IModelService): string[] {
-    const rollout = this.node.root.node.findAll().find((c): c is ProgressiveRollout => c instanceof ProgressiveRollout && c.service === svc);
-    if (!rollout?.hasBlockingAnalysis) return [];
+    // The service knows its rollout: a search of the whole app per autoscaler would make synth quadratic in fleet size.
+    const rollout = svc.workloadOwner;
+    if (!(rollout instanceof ProgressiveRollout) || !rollout.hasBlockingAnalysis) return [];
     return [`[${this.node.path}] scaleToZero: the workload is the Rollout ${rollout.node.path}, whose updates wait on an analysis of the new version `
       + '(an analysis step or a pre-promotion analysis). Scaled to zero while idle, an update has no pods and no traffic to measure: the gates '
       + 'get no data and the update stalls Inconclusive (or, where Argo skips the steps of a rollout at zero replicas, ships unanalysed) '

@@ -75,6 +75,11 @@ export interface IModelService extends IConstruct {
   readonly lineage: ModelLineage;
   /** The workload that runs the pods now. */
   readonly workload: WorkloadReference;
+  /**
+   * The construct the workload was handed over to (an Argo Rollout).
+   * @default - none: the service's own Deployment runs the pods
+   */
+  readonly workloadOwner?: IConstruct;
   /** Where the model's files are inside the server container. */
   readonly modelPath: string;
   /** Metadata for an object of the service: its name, namespace, labels and lineage annotations. */
@@ -356,7 +361,7 @@ export class GpuModelService extends Construct implements IModelService {
   /** The Prometheus scrape of the server and its GPUs, unless switched off. */
   public readonly metricsScrape?: ModelScrape;
   private workloadRef: WorkloadReference;
-  private workloadOwner?: IConstruct;
+  private owner?: IConstruct;
 
   constructor(scope: Construct, id: string, props: GpuModelServiceProps) {
     super(scope, id);
@@ -460,13 +465,17 @@ export class GpuModelService extends Construct implements IModelService {
     return this.workloadRef;
   }
 
+  public get workloadOwner(): IConstruct | undefined {
+    return this.owner;
+  }
+
   public handOverWorkload(by: IConstruct, workload: WorkloadReference): void {
-    if (this.workloadOwner) {
-      throw propError(this, 'workload', this.workloadOwner.node.path, `is already managed by ${this.workloadOwner.node.path}`,
+    if (this.owner) {
+      throw propError(this, 'workload', this.owner.node.path, `is already managed by ${this.owner.node.path}`,
         'give each GpuModelService at most one rollout; create a second service for a second rollout');
     }
     this.node.tryRemoveChild('Deployment');
-    this.workloadOwner = by;
+    this.owner = by;
     this.workloadRef = workload;
   }
 

@@ -1,4 +1,4 @@
-import { Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, Gate, GateAnalysisTemplate, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
 import { expectConformant } from '../conformance';
@@ -190,6 +190,14 @@ describe('bad input', () => {
     const { chart, svc } = service();
     new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'typo' });
     expect(() => Testing.synth(chart)).toThrow(/activeService: no Service of that name in the app \(got "typo"\)/);
+  });
+
+  test('blue-green with its active Service in another chart of the app', async () => {
+    const { chart, svc } = service();
+    new ApiObject(new Chart(chart.node.root as Construct, 'Edge'), 'Front', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'front' } });
+    new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'front' });
+    const docs: any[] = await expectConformant(chart);
+    expect(docs.find(d => d.kind === 'Rollout').spec.strategy.blueGreen.activeService).toBe('front');
   });
 
   test('thresholds out of range', () => {
