@@ -312,8 +312,8 @@ function resultsDocument(report: string): string {
   return `# Fleet synth benchmark: results
 
 Recorded with \`npx projen bench --results bench/RESULTS.md\` (see the README's Performance section for what is measured).
-Columns: wall time of building the constructs and writing the YAML files (library), of synthesizing the same
-documents as raw \`ApiObject\`s through the same \`FleetApp\` (raw), and of writing them with the \`yaml\` package alone
+Columns: wall time of building the constructs and writing the YAML files (library), of building the same
+documents as raw \`ApiObject\`s and synthesizing them through the same \`FleetApp\` (raw), and of writing them with the \`yaml\` package alone
 (floor); each a median of fresh processes. "cdk8s App" is the library synthesized by plain \`App\` instead of \`FleetApp\`.
 
 ${report}`;
