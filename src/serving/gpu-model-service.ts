@@ -78,6 +78,7 @@ export interface IModelService extends IConstruct {
   /**
    * The construct the workload was handed over to (an Argo Rollout).
    * @default - none: the service's own Deployment runs the pods
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/specification/
    */
   readonly workloadOwner?: IConstruct;
   /** Where the model's files are inside the server container. */

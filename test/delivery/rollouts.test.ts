@@ -195,7 +195,8 @@ describe('bad input', () => {
   test('blue-green with its active Service in another chart of the app', async () => {
     const { chart, svc } = service();
     new ApiObject(new Chart(chart.node.root as Construct, 'Edge'), 'Front', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'front' } });
-    new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'front' });
+    const rollout = new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'front' });
+    expect(svc.workloadOwner).toBe(rollout);
     const docs: any[] = await expectConformant(chart);
     expect(docs.find(d => d.kind === 'Rollout').spec.strategy.blueGreen.activeService).toBe('front');
   });
