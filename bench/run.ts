@@ -1,8 +1,8 @@
 // The fleet benchmark: synthesizes N model services with the library and, from the same documents, with raw
 // cdk8s ApiObjects and with plain `yaml`, each run in a fresh process; prints a markdown table, writes JSON.
 // Usage: npx projen bench [--n 100,500,1000,2000] [--runs 3] [--layouts single,per-service,per-service-unique-ids]
-//        [--app-max-n 1000] [--reference-max-n 2000] [--json dist/bench/results.json] [--results bench/RESULTS.md]
-//        [--note "..."]
+//        [--app-max-n 1000] [--reference-max-n N (default: every N)] [--json dist/bench/results.json]
+//        [--results bench/RESULTS.md] [--note "..."]
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -311,7 +311,7 @@ function main(): void {
 function resultsDocument(report: string): string {
   return `# Fleet synth benchmark: results
 
-Recorded with \`npx projen bench --results bench/RESULTS.md\` (see the README's Performance section for what is measured).
+Recorded with \`npx projen bench --results bench/RESULTS.md\` (see the README's "Fleets" section for what is measured).
 Columns: wall time of building the constructs and writing the YAML files (library), of building the same
 documents as raw \`ApiObject\`s and synthesizing them through the same \`FleetApp\` (raw), and of writing them with the \`yaml\` package alone
 (floor); each a median of fresh processes. "cdk8s App" is the library synthesized by plain \`App\` instead of \`FleetApp\`.

@@ -129,6 +129,7 @@ export class CanaryStep {
    * Validation before any traffic: one canary pod without traffic (`setCanaryScale: { replicas: 1 }`), the
    * analysis on it (e.g. a ValidationJob, which calls the canary Service), then back to scaling with the weight.
    * Needs a traffic router. Put these steps first.
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/canary/
    */
   public static validateBeforeTraffic(template: IAnalysisTemplate): CanaryStep[] {
     return [
