@@ -140,12 +140,30 @@ interface Reference {
   readonly output: { files: number; docs: number; bytes: number };
 }
 
-/** The reference run (a warm-up, not counted) gives the documents and the digest every run must reproduce. */
-function reference(layout: Layout, n: number, tmp: string): Reference {
+/** Counts the output's files, documents and bytes without parsing it (for sizes the references skip). */
+function countDocuments(dir: string): { files: number; docs: number; bytes: number } {
+  const files = outputFiles(dir);
+  let docs = 0;
+  let bytes = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    bytes += Buffer.byteLength(text);
+    // Every document is a block mapping, so a line that is just `---` can only be a document separator.
+    docs += text.length === 0 ? 0 : text.split('\n---\n').length;
+  }
+  return { files: files.length, docs, bytes };
+}
+
+/**
+ * The reference run (a warm-up, not counted) gives the digest every run must reproduce and, for the sizes the
+ * references measure, the documents they start from.
+ */
+function reference(options: Options, layout: Layout, n: number, tmp: string): Reference {
   const outdir = path.join(tmp, `reference-${layout}-${n}`);
   measure({ mode: Mode.LIBRARY, app: AppKind.FLEET, layout, n, outdir });
   const docsFile = path.join(tmp, `docs-${layout}-${n}.json`);
-  const ref = { layout, n, docsFile, digest: digest(outdir), output: dumpDocuments(outdir, docsFile) };
+  const output = n <= options.referenceMaxN ? dumpDocuments(outdir, docsFile) : countDocuments(outdir);
+  const ref = { layout, n, docsFile, digest: digest(outdir), output };
   fs.rmSync(outdir, { recursive: true });
   return ref;
 }
@@ -165,23 +183,26 @@ function modes(options: Options, n: number): Mode[] {
 }
 
 /**
- * Every mode at every size of a layout, run after run: machine speed drifts over minutes (by 2x over hours on
- * the VM of the recorded results), and interleaving makes the drift hit the modes and sizes alike, so that the
- * ratios and the growth compare runs of the same minutes.
+ * Every mode at every size of every layout, round after round: machine speed drifts over minutes (by 2x over
+ * hours on the VM of the recorded results), and interleaving makes the drift hit the modes, sizes and layouts
+ * alike. Every other round runs in reverse order, so that a steady drift speeds up or slows down the small and
+ * the large sizes alike in the medians.
  */
-function measureLayout(options: Options, layout: Layout, tmp: string): Row[] {
-  const refs = options.ns.map(n => reference(layout, n, tmp));
+function measureAll(options: Options, tmp: string): Row[] {
+  const refs = options.layouts.flatMap(layout => options.ns.map(n => reference(options, layout, n, tmp)));
   const results = refs.map(() => ({ [Mode.LIBRARY]: [] as Measurement[], [Mode.RAW]: [] as Measurement[], [Mode.FLOOR]: [] as Measurement[] }));
+  const order = refs.map((_, i) => i);
   for (let r = 0; r < options.runs; r++) {
-    refs.forEach((ref, i) => {
-      for (const mode of modes(options, ref.n)) results[i][mode].push(runOnce(ref, mode, AppKind.FLEET, tmp));
-    });
+    for (const i of r % 2 === 0 ? order : [...order].reverse()) {
+      const ms = modes(options, refs[i].n);
+      for (const mode of r % 2 === 0 ? ms : [...ms].reverse()) results[i][mode].push(runOnce(refs[i], mode, AppKind.FLEET, tmp));
+    }
   }
   return refs.map((ref, i) => {
     const cdk8sApp = ref.n <= options.appMaxN ? summarize([runOnce(ref, Mode.LIBRARY, AppKind.CDK8S, tmp)]) : undefined;
-    fs.rmSync(ref.docsFile);
+    fs.rmSync(ref.docsFile, { force: true });
     return {
-      layout,
+      layout: ref.layout,
       n: ref.n,
       ...ref.output,
       library: summarize(results[i][Mode.LIBRARY]),
@@ -256,10 +277,20 @@ function table(rows: Row[]): string {
     const fmt = (pick: (r: Row) => Summary | undefined, cpu = false) => growth(rows, l, pick, cpu)?.toFixed(2) ?? '-';
     return `| ${l} | ${fmt(r => r.library)} | ${fmt(r => r.library, true)} | ${fmt(r => r.raw)} | ${fmt(r => r.floor)} | ${fmt(r => r.cdk8sApp)} |`;
   });
+  const runLines = rows.map(r => `| ${r.layout} | ${r.n} | ${r.library.runs.map(x => x.toFixed(2)).join(', ')} | ${r.raw?.runs.map(x => x.toFixed(2)).join(', ') ?? '-'} |`);
+  const pairLines = layouts.map(l => {
+    const from = rows.find(r => r.layout === l && r.n === TARGETS.growthFrom)?.library.runs;
+    const to = rows.find(r => r.layout === l && r.n === TARGETS.growthTo)?.library.runs;
+    return `| ${l} | ${from && to ? from.map((a, i) => (to[i] / a).toFixed(2)).join(', ') : '-'} |`;
+  });
   return [
     ...lines, '',
     `Growth t(${TARGETS.growthTo})/t(${TARGETS.growthFrom}), wall time unless said (2.00 is linear):`, '',
-    '| layout | library | library CPU | raw | floor | cdk8s App |', '|---|--:|--:|--:|--:|--:|', ...growthLines,
+    '| layout | library | library CPU | raw | floor | cdk8s App |', '|---|--:|--:|--:|--:|--:|', ...growthLines, '',
+    'Every run, s, round by round (odd rounds ran in reverse order):', '',
+    '| layout | N | library | raw |', '|---|--:|---|---|', ...runLines, '',
+    `Round by round, library t(${TARGETS.growthTo})/t(${TARGETS.growthFrom}):`, '',
+    '| layout | rounds |', '|---|---|', ...pairLines,
   ].join('\n');
 }
 
@@ -288,7 +319,7 @@ function main(): void {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mlops-bench-'));
   const rows: Row[] = [];
   try {
-    for (const layout of options.layouts) rows.push(...measureLayout(options, layout, tmp));
+    rows.push(...measureAll(options, tmp));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
