@@ -99,7 +99,7 @@ export enum Layout {
   PER_SERVICE = 'per-service',
   /**
    * One chart per service with ids that differ per chart (`Model7`, `Canary7`): past ~1,500 charts V8 leaves its
-   * fast path for every new object (see the README's Performance section).
+   * fast path for every new object (see the README's "Fleets" section).
    */
   PER_SERVICE_UNIQUE_IDS = 'per-service-unique-ids',
 }
