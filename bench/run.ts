@@ -287,7 +287,7 @@ function table(rows: Row[]): string {
     ...lines, '',
     `Growth t(${TARGETS.growthTo})/t(${TARGETS.growthFrom}), wall time unless said (2.00 is linear):`, '',
     '| layout | library | library CPU | raw | floor | cdk8s App |', '|---|--:|--:|--:|--:|--:|', ...growthLines, '',
-    'Every run, s, round by round (odd rounds ran in reverse order):', '',
+    'Every run, s, round by round (the second, fourth, ... rounds ran in reverse order):', '',
     '| layout | N | library | raw |', '|---|--:|---|---|', ...runLines, '',
     `Round by round, library t(${TARGETS.growthTo})/t(${TARGETS.growthFrom}):`, '',
     '| layout | rounds |', '|---|---|', ...pairLines,
