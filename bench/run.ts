@@ -100,19 +100,29 @@ function digest(dir: string): string {
   return hash.digest('hex');
 }
 
-/** Reads the reference output back into documents, per chart file, for the raw and floor runs. */
-function dumpDocuments(dir: string, to: string): { files: number; docs: number; bytes: number } {
+/**
+ * The files, documents and bytes of an output directory; with `dumpTo`, also its documents parsed back, per chart
+ * file, for the raw and floor runs.
+ */
+function readOutput(dir: string, dumpTo?: string): { files: number; docs: number; bytes: number } {
   let docs = 0;
   let bytes = 0;
-  const charts: ChartDocs[] = outputFiles(dir).map(file => {
+  const charts: ChartDocs[] = [];
+  const files = outputFiles(dir);
+  for (const file of files) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     bytes += Buffer.byteLength(text);
-    const parsed = YAML.parseAllDocuments(text, { version: '1.1' }).map(d => d.toJSON());
-    docs += parsed.length;
-    return { chart: file.slice(0, -EXTENSION.length), file, docs: parsed };
-  });
-  fs.writeFileSync(to, JSON.stringify(charts));
-  return { files: charts.length, docs, bytes };
+    // Every document is a block mapping, so a line that is just `---` can only be a document separator.
+    const count = text.length === 0 ? 0 : text.split('\n---\n').length;
+    docs += count;
+    if (dumpTo !== undefined) {
+      const parsed = YAML.parseAllDocuments(text, { version: '1.1' }).map(d => d.toJSON());
+      if (parsed.length !== count) throw new Error(`${file}: ${parsed.length} documents parsed, ${count} separated`);
+      charts.push({ chart: file.slice(0, -EXTENSION.length), file, docs: parsed });
+    }
+  }
+  if (dumpTo !== undefined) fs.writeFileSync(dumpTo, JSON.stringify(charts));
+  return { files: files.length, docs, bytes };
 }
 
 function median(values: number[]): number {
@@ -140,20 +150,6 @@ interface Reference {
   readonly output: { files: number; docs: number; bytes: number };
 }
 
-/** Counts the output's files, documents and bytes without parsing it (for sizes the references skip). */
-function countDocuments(dir: string): { files: number; docs: number; bytes: number } {
-  const files = outputFiles(dir);
-  let docs = 0;
-  let bytes = 0;
-  for (const file of files) {
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
-    bytes += Buffer.byteLength(text);
-    // Every document is a block mapping, so a line that is just `---` can only be a document separator.
-    docs += text.length === 0 ? 0 : text.split('\n---\n').length;
-  }
-  return { files: files.length, docs, bytes };
-}
-
 /**
  * The reference run (a warm-up, not counted) gives the digest every run must reproduce and, for the sizes the
  * references measure, the documents they start from.
@@ -162,7 +158,7 @@ function reference(options: Options, layout: Layout, n: number, tmp: string): Re
   const outdir = path.join(tmp, `reference-${layout}-${n}`);
   measure({ mode: Mode.LIBRARY, app: AppKind.FLEET, layout, n, outdir });
   const docsFile = path.join(tmp, `docs-${layout}-${n}.json`);
-  const output = n <= options.referenceMaxN ? dumpDocuments(outdir, docsFile) : countDocuments(outdir);
+  const output = readOutput(outdir, n <= options.referenceMaxN ? docsFile : undefined);
   const ref = { layout, n, docsFile, digest: digest(outdir), output };
   fs.rmSync(outdir, { recursive: true });
   return ref;
