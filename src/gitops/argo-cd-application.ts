@@ -142,7 +142,7 @@ export class ArgoCdApplication extends Construct {
     check(isDnsLabel(props.name), this, 'name', props.name, 'must be a DNS label', 'use lowercase letters, digits and -');
     checkRepoUrl(this, props.repoUrl);
     checkRepoPath(this, props.path);
-    check(isDnsLabel(props.project) && props.project !== 'default', this, 'project', props.project,
+    check(isDnsLabel(props.project ?? '') && props.project !== 'default', this, 'project', props.project,
       "must name an AppProject other than 'default', which admits every repository, cluster, namespace and kind",
       'create an ArgoCdProject for the Application (a ModelDeliveryPipeline generates one)');
     const retryLimit = props.retryLimit ?? 2;

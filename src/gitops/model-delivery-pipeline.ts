@@ -187,6 +187,9 @@ export class ModelDeliveryPipeline extends Chart {
       preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : ValidationTarget.inProcess(),
     });
 
+    // Both environments serve the same model version: one lineage for the pipeline's objects.
+    const labels = lineageLabels(this.staging.service.lineage);
+    const annotations = { ...lineageAnnotations(this.staging.service.lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) };
     const environments: Array<[DeliveryEnvironment, PipelineEnvironmentOptions]> = [[this.staging, props.staging], [this.production, props.production]];
     if (props.gitOps.project === undefined) {
       this.project = new ArgoCdProject(this, 'Project', {
@@ -200,24 +203,13 @@ export class ModelDeliveryPipeline extends Chart {
           ...environments.filter(([, o]) => o.createNamespace).map(([, o]) => ({ group: '', kind: 'Namespace', name: o.namespace })),
           ...props.gitOps.clusterResources ?? [],
         ],
+        labels,
         // An app of apps applies the project before the Applications that name it.
-        annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+        annotations: { ...annotations, 'argocd.argoproj.io/sync-wave': '-1' },
       });
     }
     const project = this.project?.name ?? props.gitOps.project!;
-    this.stagingApplication = this.application('Staging', this.staging, props, props.staging, true, waiver, project);
-    this.productionApplication = this.application('Production', this.production, props, props.production, false, waiver, project);
-    this.node.addValidation({
-      validate: () => App.of(this).yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE ? [] : [
-        `yamlOutputType: the Applications point at one directory per environment, which only YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE writes (got ${YamlOutputType[App.of(this).yamlOutputType]}). Fix: new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE }).`,
-      ],
-    });
-  }
-
-  private application(id: string, env: DeliveryEnvironment, props: ModelDeliveryPipelineProps, options: PipelineEnvironmentOptions,
-    staging: boolean, waiver: string | undefined, project: string): ArgoCdApplication {
-    const lineage = env.service.lineage;
-    return new ArgoCdApplication(this, id, {
+    const application = (appId: string, env: DeliveryEnvironment, options: PipelineEnvironmentOptions, staging: boolean) => new ArgoCdApplication(this, appId, {
       name: env.node.id,
       repoUrl: props.gitOps.repoUrl,
       path: `${props.gitOps.path.replace(/\/+$/, '')}/${env.node.id}`,
@@ -230,8 +222,15 @@ export class ModelDeliveryPipeline extends Chart {
       cascadeDelete: options.cascadeDelete ?? staging,
       createNamespace: options.createNamespace,
       ignoreDifferencesFrom: env,
-      labels: { ...lineageLabels(lineage), [`${DOMAIN}/environment`]: env.environment },
-      annotations: { ...lineageAnnotations(lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) },
+      labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
+      annotations,
+    });
+    this.stagingApplication = application('Staging', this.staging, props.staging, true);
+    this.productionApplication = application('Production', this.production, props.production, false);
+    this.node.addValidation({
+      validate: () => App.of(this).yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE ? [] : [
+        `yamlOutputType: the Applications point at one directory per environment, which only YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE writes (got ${YamlOutputType[App.of(this).yamlOutputType]}). Fix: new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE }).`,
+      ],
     });
   }
 }

@@ -144,7 +144,10 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
  */
 export function evaluatorServiceAccount(scope: Construct, rendered: RenderedValidation, metadata: k8s.ObjectMeta): void {
   if (!rendered.ownServiceAccount) return;
-  new k8s.KubeServiceAccount(scope, 'ServiceAccount', { metadata: { ...metadata, name: rendered.serviceAccountName }, automountServiceAccountToken: false });
+  new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    metadata: { ...metadata, name: rendered.serviceAccountName, labels: rendered.labels },
+    automountServiceAccountToken: false,
+  });
 }
 
 function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {
