@@ -190,7 +190,9 @@ export class ModelDeliveryPipeline extends Chart {
     // Both environments serve the same model version: one lineage for the pipeline's objects.
     const labels = lineageLabels(this.staging.service.lineage);
     const annotations = { ...lineageAnnotations(this.staging.service.lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) };
-    const environments: Array<[DeliveryEnvironment, PipelineEnvironmentOptions]> = [[this.staging, props.staging], [this.production, props.production]];
+    const environments: Array<[DeliveryEnvironment, PipelineEnvironmentOptions]> = [
+      [this.staging, props.staging], [this.production, props.production],
+    ];
     if (props.gitOps.project === undefined) {
       this.project = new ArgoCdProject(this, 'Project', {
         name: id,
@@ -209,22 +211,23 @@ export class ModelDeliveryPipeline extends Chart {
       });
     }
     const project = this.project?.name ?? props.gitOps.project!;
-    const application = (appId: string, env: DeliveryEnvironment, options: PipelineEnvironmentOptions, staging: boolean) => new ArgoCdApplication(this, appId, {
-      name: env.node.id,
-      repoUrl: props.gitOps.repoUrl,
-      path: `${props.gitOps.path.replace(/\/+$/, '')}/${env.node.id}`,
-      targetRevision: props.gitOps.targetRevision,
-      project,
-      namespace: this.namespace,
-      destinationNamespace: options.namespace,
-      destinationServer: options.destinationServer,
-      autoSync: options.autoSync ?? staging,
-      cascadeDelete: options.cascadeDelete ?? staging,
-      createNamespace: options.createNamespace,
-      ignoreDifferencesFrom: env,
-      labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
-      annotations,
-    });
+    const application = (appId: string, env: DeliveryEnvironment, options: PipelineEnvironmentOptions, staging: boolean) =>
+      new ArgoCdApplication(this, appId, {
+        name: env.node.id,
+        repoUrl: props.gitOps.repoUrl,
+        path: `${props.gitOps.path.replace(/\/+$/, '')}/${env.node.id}`,
+        targetRevision: props.gitOps.targetRevision,
+        project,
+        namespace: this.namespace,
+        destinationNamespace: options.namespace,
+        destinationServer: options.destinationServer,
+        autoSync: options.autoSync ?? staging,
+        cascadeDelete: options.cascadeDelete ?? staging,
+        createNamespace: options.createNamespace,
+        ignoreDifferencesFrom: env,
+        labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
+        annotations,
+      });
     this.stagingApplication = application('Staging', this.staging, props.staging, true);
     this.productionApplication = application('Production', this.production, props.production, false);
     this.node.addValidation({

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { ApiObject, App, Duration, Testing, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
 import {
-  Accelerator, ArgoCdApplication, ArgoCdProject, CanaryStep, Gate, ModelDeliveryPipeline, ModelDeliveryPipelineProps, ModelRuntime, TrafficRouter, ValidationCheck,
+  Accelerator, ArgoCdApplication, ArgoCdProject, CanaryStep, Gate, ModelDeliveryPipeline, ModelDeliveryPipelineProps, ModelRuntime, TrafficRouter,
+  ValidationCheck,
 } from '../../src';
 import { checkConformance, expectConformant } from '../conformance';
 import { hfSource } from '../serving/helpers';

@@ -1,11 +1,11 @@
 import { App, Chart, Duration, Testing, YamlOutputType } from 'cdk8s';
+import { simulateFirstSync, SyncOptions } from './argo-sync';
+import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import {
   Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter, ValidationCheck,
   ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
 } from '../../src';
-import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import { service } from '../serving/helpers';
-import { simulateFirstSync, SyncOptions } from './argo-sync';
 
 const IMAGE = 'ghcr.io/acme/evaluator@sha256:' + 'a'.repeat(64);
 const CHECKS = [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })];
@@ -47,7 +47,9 @@ const userSecrets = (ns: string) => [`Secret/${ns}/hf-token`, `Secret/${ns}/eval
 describe('Argo CD first sync into a new namespace (independent model of phases and waves)', () => {
   test('the model catches a PreSync hook whose ServiceAccount is a Sync-phase object (the old ValidationHook)', () => {
     const hookJob = {
-      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'llm-presync-validation', namespace: 'llm', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-5' } },
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'llm-presync-validation', namespace: 'llm', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-5' } },
       spec: { template: { spec: { serviceAccountName: 'llm', containers: [{ name: 'evaluator' }], volumes: [{ name: 'c', configMap: { name: 'llm-presync-validation' } }] } } },
     };
     const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'llm-presync-validation', namespace: 'llm', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-10' } } };
