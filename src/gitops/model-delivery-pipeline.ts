@@ -1,7 +1,8 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { ArgoCdApplication } from './argo-cd-application';
-import { ArgoCdProject, checkDestinationNamespace, ClusterResource } from './argo-cd-project';
+import { ArgoCdProject, ClusterResource } from './argo-cd-project';
 import { DeliveryEnvironment } from './delivery-environment';
+import { checkDestinationNamespace } from './namespaces';
 import { CanaryStep } from '../delivery/canary-step';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
