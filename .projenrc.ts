@@ -107,6 +107,7 @@ const crdImports: Record<string, string> = {
   httproute: 'gateway-api-v1.6.1-httproutes.yaml',
   scaledobject: 'keda-v2.20.2-scaledobjects.yaml',
   application: 'argo-cd-v3.5.1-application.yaml',
+  appproject: 'argo-cd-v3.5.1-appproject.yaml',
 };
 const importTask = project.addTask('import:crds', {
   description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,

@@ -23,6 +23,7 @@ export * from './validation/validation-job';
 export * from './validation/validation-hook';
 export * from './gitops/sync-wave';
 export * from './gitops/argo-cd-application';
+export * from './gitops/argo-cd-project';
 export * from './gitops/delivery-environment';
 export * from './gitops/model-delivery-pipeline';
 export * from './monitoring/model-scrape';

@@ -108,6 +108,8 @@ const MODEL_PACKAGES: Record<string, string | ((kind: string) => string)> = {
 /** Kinds without a models package: the pinned upstream CRD is their schema. */
 const CRD_FILES: Record<string, string> = {
   'leaderworkerset.x-k8s.io/LeaderWorkerSet': 'lws-v0.10.0-leaderworkersets.yaml',
+  // The pinned Argo CD version's schema rather than the models package's, whose version may differ.
+  'argoproj.io/AppProject': 'argo-cd-v3.5.1-appproject.yaml',
 };
 const CRD_DIR = path.resolve(__dirname, '../../shared/crds');
 

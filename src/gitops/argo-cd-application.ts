@@ -62,10 +62,11 @@ export interface ArgoCdApplicationProps {
    */
   readonly namespace?: string;
   /**
-   * The Argo CD project.
-   * @default 'default'
+   * The Argo CD project (an ArgoCdProject's `name`). Argo CD's `default` project admits every repository, cluster,
+   * namespace and kind, so it is refused.
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/projects/
    */
-  readonly project?: string;
+  readonly project: string;
   /**
    * Sync automatically when Git changes (with self-heal and prune). Off means a person starts each sync.
    * @default true
@@ -73,9 +74,19 @@ export interface ArgoCdApplicationProps {
    */
   readonly autoSync?: boolean;
   /**
-   * Let Argo CD create the destination namespace. Namespaces of GPU workloads usually carry quotas and
+   * Delete the Application's objects with it (the `resources-finalizer.argocd.argoproj.io` finalizer). With it,
+   * deleting or renaming the Application (e.g. renaming a pipeline) deletes the running workload; without it, the
+   * objects stay and a new Application of the same manifests adopts them.
+   * @default false
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/
+   */
+  readonly cascadeDelete?: boolean;
+  /**
+   * Let Argo CD create the destination namespace (before the PreSync hooks). The Application's project must then
+   * admit the Namespace in its `clusterResourceWhitelist`. Namespaces of GPU workloads usually carry quotas and
    * Pod Security labels set by the platform, so this is off.
    * @default false
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#create-namespace
    */
   readonly createNamespace?: boolean;
   /**
@@ -114,7 +125,8 @@ export interface ArgoCdApplicationProps {
  * - `RespectIgnoreDifferences=true`: a sync leaves the fields Argo Rollouts and autoscalers own alone (traffic
  *   weights, replicas); add them with `addIgnoreDifference`;
  * - a small retry with backoff, because a failing validation hook fails every attempt.
- * The `resources-finalizer.argocd.argoproj.io` finalizer deletes the app's objects with the Application.
+ * With `cascadeDelete` the `resources-finalizer.argocd.argoproj.io` finalizer deletes the app's objects with the
+ * Application; without it (the default) deleting the Application leaves the workload running.
  *
  * Child ids: `Resource` (the Application).
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/application-specification/
@@ -130,6 +142,9 @@ export class ArgoCdApplication extends Construct {
     check(isDnsLabel(props.name), this, 'name', props.name, 'must be a DNS label', 'use lowercase letters, digits and -');
     checkRepoUrl(this, props.repoUrl);
     checkRepoPath(this, props.path);
+    check(isDnsLabel(props.project ?? '') && props.project !== 'default', this, 'project', props.project,
+      "must name an AppProject other than 'default', which admits every repository, cluster, namespace and kind",
+      'create an ArgoCdProject for the Application (a ModelDeliveryPipeline generates one)');
     const retryLimit = props.retryLimit ?? 2;
     check(Number.isInteger(retryLimit) && retryLimit >= 0, this, 'retryLimit', retryLimit, 'must be a whole number >= 0', 'e.g. retryLimit: 2');
     const backoff = props.retryBackoff ?? Duration.minutes(1);
@@ -143,10 +158,10 @@ export class ArgoCdApplication extends Construct {
         namespace: props.namespace ?? 'argocd',
         labels: props.labels,
         annotations: props.annotations,
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
       },
       spec: {
-        project: props.project ?? 'default',
+        project: props.project,
         source: { repoURL: props.repoUrl, targetRevision: props.targetRevision ?? 'HEAD', path: props.path },
         destination: { server: props.destinationServer ?? 'https://kubernetes.default.svc', namespace: props.destinationNamespace },
         syncPolicy: {

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IgnoreDifference, IIgnoreDifferences } from './argo-cd-application';
+import { IResourceKinds, ResourceKind } from './argo-cd-project';
 import { SyncWave } from './sync-wave';
 import { CanaryRollout } from '../delivery/canary-rollout';
 import { CanaryStep } from '../delivery/canary-step';
@@ -93,7 +94,7 @@ export interface DeliveryEnvironmentProps {
  *
  * Child ids: `Service`, `Validation`, `PreSyncValidation`, `Rollout`.
  */
-export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
+export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IResourceKinds {
   /** The environment's name. */
   public readonly environment: string;
   /** The model service. */
@@ -168,6 +169,12 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
       diffs.push({ group: 'argoproj.io', kind: 'Rollout', name: this.rollout.name, jsonPointers: ['/spec/replicas'] });
     }
     return diffs;
+  }
+
+  /** The kinds of this environment's objects, for its Argo CD project. */
+  public get resourceKinds(): ResourceKind[] {
+    // cdk8s calls the core group 'core'; Argo CD (and the API) an empty string.
+    return this.ownObjects().map(o => ({ group: o.apiVersion.includes('/') ? o.apiGroup : '', kind: o.kind }));
   }
 
   /** Every API object of this chart, however deep (`apiObjects` only lists direct children). */

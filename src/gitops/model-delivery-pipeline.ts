@@ -1,6 +1,8 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import { ArgoCdApplication } from './argo-cd-application';
+import { ArgoCdProject, ClusterResource } from './argo-cd-project';
 import { DeliveryEnvironment } from './delivery-environment';
+import { checkDestinationNamespace } from './namespaces';
 import { CanaryStep } from '../delivery/canary-step';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
@@ -54,6 +56,20 @@ export interface PipelineEnvironmentOptions {
    * @default - true for staging, false for production (a person promotes)
    */
   readonly autoSync?: boolean;
+  /**
+   * Delete the environment's objects with its Application (the `resources-finalizer.argocd.argoproj.io` finalizer).
+   * Renaming the pipeline deletes its Applications, so with this on it deletes the running workload too.
+   * @default - true for staging, false for production (its workload outlives its Application)
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/
+   */
+  readonly cascadeDelete?: boolean;
+  /**
+   * Let Argo CD create the namespace (before the PreSync hooks); the pipeline's AppProject then admits this one
+   * Namespace. Off, the platform creates it (with its quotas and Pod Security labels).
+   * @default false
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#create-namespace
+   */
+  readonly createNamespace?: boolean;
 }
 
 /** Where the synthesized app is committed, for Argo CD. */
@@ -73,10 +89,17 @@ export interface GitOpsOptions {
    */
   readonly argoCdNamespace?: string;
   /**
-   * Argo CD project.
-   * @default 'default'
+   * An existing Argo CD project for the Applications, instead of the generated one (never `default`, which admits
+   * every repository, cluster, namespace and kind).
+   * @default - an AppProject named like the pipeline, generated with it
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/projects/
    */
   readonly project?: string;
+  /**
+   * Cluster-scoped kinds the generated AppProject admits (e.g. a ClusterRole you add to an environment chart).
+   * @default - none, besides the Namespaces of `createNamespace`
+   */
+  readonly clusterResources?: ClusterResource[];
 }
 
 /**
@@ -128,6 +151,8 @@ export class ModelDeliveryPipeline extends Chart {
   public readonly stagingApplication: ArgoCdApplication;
   /** The production Application. */
   public readonly productionApplication: ArgoCdApplication;
+  /** The generated AppProject, unless `gitOps.project` names an existing one. */
+  public readonly project?: ArgoCdProject;
 
   constructor(scope: App, id: string, props: ModelDeliveryPipelineProps) {
     const argoNamespace = props.gitOps.argoCdNamespace ?? 'argocd';
@@ -135,6 +160,12 @@ export class ModelDeliveryPipeline extends Chart {
     check(isDnsLabel(id) && id.length <= 50, this, 'id', id, 'names the output directories and Applications, so it must be a DNS label of at most 50 characters',
       "e.g. new ModelDeliveryPipeline(app, 'llama-70b', ...)");
     check(scope instanceof App, this, 'scope', scope.node.path, 'must be the App: each environment is a chart of the app with its own directory', 'create the pipeline directly in the App');
+    checkDestinationNamespace(this, 'staging.namespace', props.staging.namespace, argoNamespace);
+    checkDestinationNamespace(this, 'production.namespace', props.production.namespace, argoNamespace);
+    const sameCluster = (props.staging.destinationServer ?? IN_CLUSTER) === (props.production.destinationServer ?? IN_CLUSTER);
+    check(!sameCluster || props.staging.namespace !== props.production.namespace, this, 'production.namespace', props.production.namespace,
+      "is staging's namespace on the same cluster: two Applications would own the same objects, and staging's automatic sync would prune and overwrite production",
+      'give each environment its own namespace, e.g. llm-staging and llm');
     const waiver = props.validationWaiver?.trim() || undefined;
     const validationFor = (env: PipelineEnvironmentOptions): ValidationOptions | undefined =>
       props.validation && { ...props.validation, checks: env.validationChecks ?? props.validation.checks };
@@ -148,7 +179,6 @@ export class ModelDeliveryPipeline extends Chart {
       // Production's PreSync hook calls staging's Service.
       allowFromNamespaces: props.production.namespace !== props.staging.namespace ? [props.production.namespace] : undefined,
     });
-    const sameCluster = (props.staging.destinationServer ?? IN_CLUSTER) === (props.production.destinationServer ?? IN_CLUSTER);
     const stagingUrl = `http://${this.staging.service.name}.${props.staging.namespace}.svc:${this.staging.service.port}`;
     this.production = new DeliveryEnvironment(scope, `${id}-production`, {
       ...shared,
@@ -158,31 +188,53 @@ export class ModelDeliveryPipeline extends Chart {
       preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : ValidationTarget.inProcess(),
     });
 
-    this.stagingApplication = this.application('Staging', this.staging, props, props.staging, true, waiver);
-    this.productionApplication = this.application('Production', this.production, props, props.production, false, waiver);
+    // Both environments serve the same model version: one lineage for the pipeline's objects.
+    const labels = lineageLabels(this.staging.service.lineage);
+    const annotations = { ...lineageAnnotations(this.staging.service.lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) };
+    const environments: Array<[DeliveryEnvironment, PipelineEnvironmentOptions]> = [
+      [this.staging, props.staging], [this.production, props.production],
+    ];
+    if (props.gitOps.project === undefined) {
+      this.project = new ArgoCdProject(this, 'Project', {
+        name: id,
+        namespace: argoNamespace,
+        description: `Model delivery pipeline ${id}: staging ${props.staging.namespace}, production ${props.production.namespace}`,
+        sourceRepos: [props.gitOps.repoUrl],
+        destinations: environments.map(([, o]) => ({ server: o.destinationServer ?? IN_CLUSTER, namespace: o.namespace })),
+        namespaceResourcesFrom: [this.staging, this.production],
+        clusterResources: [
+          ...environments.filter(([, o]) => o.createNamespace).map(([, o]) => ({ group: '', kind: 'Namespace', name: o.namespace })),
+          ...props.gitOps.clusterResources ?? [],
+        ],
+        labels,
+        // An app of apps applies the project before the Applications that name it.
+        annotations: { ...annotations, 'argocd.argoproj.io/sync-wave': '-1' },
+      });
+    }
+    const project = this.project?.name ?? props.gitOps.project!;
+    const application = (appId: string, env: DeliveryEnvironment, options: PipelineEnvironmentOptions, staging: boolean) =>
+      new ArgoCdApplication(this, appId, {
+        name: env.node.id,
+        repoUrl: props.gitOps.repoUrl,
+        path: `${props.gitOps.path.replace(/\/+$/, '')}/${env.node.id}`,
+        targetRevision: props.gitOps.targetRevision,
+        project,
+        namespace: this.namespace,
+        destinationNamespace: options.namespace,
+        destinationServer: options.destinationServer,
+        autoSync: options.autoSync ?? staging,
+        cascadeDelete: options.cascadeDelete ?? staging,
+        createNamespace: options.createNamespace,
+        ignoreDifferencesFrom: env,
+        labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
+        annotations,
+      });
+    this.stagingApplication = application('Staging', this.staging, props.staging, true);
+    this.productionApplication = application('Production', this.production, props.production, false);
     this.node.addValidation({
       validate: () => App.of(this).yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE ? [] : [
         `yamlOutputType: the Applications point at one directory per environment, which only YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE writes (got ${YamlOutputType[App.of(this).yamlOutputType]}). Fix: new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE }).`,
       ],
-    });
-  }
-
-  private application(id: string, env: DeliveryEnvironment, props: ModelDeliveryPipelineProps, options: PipelineEnvironmentOptions,
-    autoSyncDefault: boolean, waiver: string | undefined): ArgoCdApplication {
-    const lineage = env.service.lineage;
-    return new ArgoCdApplication(this, id, {
-      name: env.node.id,
-      repoUrl: props.gitOps.repoUrl,
-      path: `${props.gitOps.path.replace(/\/+$/, '')}/${env.node.id}`,
-      targetRevision: props.gitOps.targetRevision,
-      project: props.gitOps.project,
-      namespace: this.namespace,
-      destinationNamespace: options.namespace,
-      destinationServer: options.destinationServer,
-      autoSync: options.autoSync ?? autoSyncDefault,
-      ignoreDifferencesFrom: env,
-      labels: { ...lineageLabels(lineage), [`${DOMAIN}/environment`]: env.environment },
-      annotations: { ...lineageAnnotations(lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) },
     });
   }
 }

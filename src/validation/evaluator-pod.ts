@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { wholeSeconds } from '../internal/duration';
@@ -26,6 +26,10 @@ export interface RenderedValidation {
   readonly jobSpec: k8s.JobSpec;
   /** Labels of the Job and its pod: never the service's selector labels, or the Service would send it traffic. */
   readonly labels: Record<string, string>;
+  /** The pod's ServiceAccount; the caller creates it (see `evaluatorServiceAccount`) unless the user named one. */
+  readonly serviceAccountName: string;
+  /** Whether the ServiceAccount is the evaluator's own, to be created with the validation. */
+  readonly ownServiceAccount: boolean;
 }
 
 /**
@@ -53,6 +57,9 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     seen.add(c.name);
     Object.assign(files, c.files);
   }
+  check(props.serviceAccountName !== svc.name, scope, 'serviceAccountName', props.serviceAccountName,
+    "is the model server's ServiceAccount: its cloud identity (IRSA, Workload Identity) would become the evaluator's",
+    'leave it unset (the evaluator gets its own ServiceAccount) or name one made for the evaluator');
   const backoffLimit = props.backoffLimit ?? 1;
   check(Number.isInteger(backoffLimit) && backoffLimit >= 0, scope, 'backoffLimit', backoffLimit, 'must be a whole number >= 0', 'e.g. backoffLimit: 1');
 
@@ -103,9 +110,14 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const timeout = props.timeout ?? Duration.minutes(30);
   const deadline = wholeSeconds(scope, 'timeout', timeout, 60) + (inProcess ? svc.startupTimeout.toSeconds() : 0);
   const labels = standardLabels(name, 'validation', svc.lineage);
+  // Never the model's ServiceAccount: cloud identity annotations on it (IRSA, Workload Identity) would hand the
+  // evaluator the model's role, and in an Argo CD PreSync hook it would not exist yet on a first sync.
+  const serviceAccountName = props.serviceAccountName ?? name;
   return {
     name,
     labels,
+    serviceAccountName,
+    ownServiceAccount: props.serviceAccountName === undefined,
     configData,
     jobSpec: {
       backoffLimit,
@@ -120,10 +132,22 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
       },
       template: {
         metadata: { labels, annotations: { ...svc.annotations, 'kubectl.kubernetes.io/default-container': EVALUATOR } },
-        spec: { ...pod, serviceAccountName: props.serviceAccountName ?? pod.serviceAccountName ?? svc.name },
+        spec: { ...pod, serviceAccountName, automountServiceAccountToken: false },
       },
     },
   };
+}
+
+/**
+ * The evaluator's own ServiceAccount, without a token (the evaluator calls no Kubernetes API), unless the user named
+ * one. `metadata` decides when it exists: a hook's ServiceAccount is a hook itself, a job provider's a plain object.
+ */
+export function evaluatorServiceAccount(scope: Construct, rendered: RenderedValidation, metadata: k8s.ObjectMeta): void {
+  if (!rendered.ownServiceAccount) return;
+  new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    metadata: { ...metadata, name: rendered.serviceAccountName, labels: rendered.labels },
+    automountServiceAccountToken: false,
+  });
 }
 
 function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {

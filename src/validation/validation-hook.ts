@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { renderValidation } from './evaluator-pod';
+import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { SyncWave } from '../gitops/sync-wave';
@@ -22,7 +22,8 @@ export enum HookDeletePolicy {
  */
 export interface ValidationHookProps extends ValidationProps {
   /**
-   * When Argo CD deletes the hook's Job and ConfigMap.
+   * When Argo CD deletes the hook's Job, ConfigMap and ServiceAccount (HookSucceeded and HookFailed act when the whole
+   * sync operation ends, so the ConfigMap and ServiceAccount outlive the Job).
    * @default [HookDeletePolicy.BEFORE_HOOK_CREATION]
    * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies
    */
@@ -31,11 +32,12 @@ export interface ValidationHookProps extends ValidationProps {
 
 /**
  * A validation as an Argo CD `PreSync` hook: a Job that must succeed before Argo CD applies the rest of the sync,
- * so a failing gate stops the sync. Its ConfigMap is a PreSync hook too, in an earlier wave, because the
- * Sync-phase objects do not exist yet when the hook runs. No `ttlSecondsAfterFinished`: Argo CD deletes hooks
- * by their deletion policy.
+ * so a failing gate stops the sync. Its ConfigMap and its own ServiceAccount (no token; never the model's, which
+ * Argo CD creates only in the Sync phase and whose cloud identity the evaluator must not get) are PreSync hooks too,
+ * in an earlier wave, because the Sync-phase objects do not exist yet when the hook runs. No
+ * `ttlSecondsAfterFinished`: Argo CD deletes hooks by their deletion policy.
  *
- * Child ids: `Config` (the ConfigMap), `Resource` (the Job).
+ * Child ids: `ServiceAccount` (unless `serviceAccountName` is given), `Config` (the ConfigMap), `Resource` (the Job).
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */
 export class ValidationHook extends Construct {
@@ -59,6 +61,8 @@ export class ValidationHook extends Construct {
       'argocd.argoproj.io/hook-delete-policy': [...new Set(policies)].join(','),
       'argocd.argoproj.io/sync-wave': String(wave),
     });
+    // What the Job's pod needs exists before it: hooks of an earlier wave (Sync-phase objects do not exist yet).
+    evaluatorServiceAccount(this, rendered, hook(SyncWave.CONFIG));
     new k8s.KubeConfigMap(this, 'Config', { metadata: hook(SyncWave.CONFIG), data: rendered.configData });
     new k8s.KubeJob(this, 'Resource', { metadata: { ...hook(SyncWave.VALIDATION), labels: rendered.labels }, spec: rendered.jobSpec });
   }

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { renderValidation } from './evaluator-pod';
+import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
@@ -21,7 +21,8 @@ export interface ValidationJobProps extends ValidationProps {}
  * The evaluator contract is described on ValidationOptions. By default the evaluator calls the rollout's
  * candidate Service, whose name and namespace the rollout passes as the `candidate-service` and `namespace` args.
  *
- * Child ids: `Config` (the ConfigMap with `validation.json`), `Resource` (the AnalysisTemplate).
+ * Child ids: `ServiceAccount` (the evaluator's own, unless `serviceAccountName` is given), `Config` (the ConfigMap
+ * with `validation.json`), `Resource` (the AnalysisTemplate).
  * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
  */
 export class ValidationJob extends Construct implements IAnalysisTemplate {
@@ -41,6 +42,8 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     const rendered = renderValidation(this, props, target, candidate ? endpoint : undefined);
     this.templateName = rendered.name;
 
+    // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
+    evaluatorServiceAccount(this, rendered, svc.metadata(rendered.name));
     new k8s.KubeConfigMap(this, 'Config', { metadata: svc.metadata(rendered.name), data: rendered.configData });
     new ApiObject(this, 'Resource', {
       ...AnalysisTemplate.GVK,

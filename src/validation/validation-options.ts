@@ -80,8 +80,11 @@ export interface ValidationOptions {
    */
   readonly backoffLimit?: number;
   /**
-   * The pod's ServiceAccount (e.g. one allowed to read the dataset).
-   * @default - the service's ServiceAccount
+   * The pod's ServiceAccount (e.g. one allowed to read the dataset). It must exist before the evaluator runs: for a
+   * ValidationHook, before Argo CD's PreSync phase (a PreSync hook in a wave before -5, or created by the platform).
+   * Never the model's: cloud identity annotations (IRSA, Workload Identity) on it would give the evaluator the model's role.
+   * @default - the evaluator's own ServiceAccount, named like the validation, without a token, created with it
+   * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
    */
   readonly serviceAccountName?: string;
 }

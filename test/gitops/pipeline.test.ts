@@ -2,10 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App, Duration, Testing, YamlOutputType } from 'cdk8s';
+import * as YAML from 'yaml';
 import {
-  Accelerator, ArgoCdApplication, CanaryStep, Gate, ModelDeliveryPipeline, ModelDeliveryPipelineProps, ModelRuntime, TrafficRouter, ValidationCheck,
+  Accelerator, ArgoCdApplication, ArgoCdProject, CanaryStep, Gate, ModelDeliveryPipeline, ModelDeliveryPipelineProps, ModelRuntime, TrafficRouter,
+  ValidationCheck,
 } from '../../src';
-import { expectConformant } from '../conformance';
+import { checkConformance, expectConformant } from '../conformance';
 import { hfSource } from '../serving/helpers';
 
 const IMAGE = 'ghcr.io/acme/evaluator@sha256:' + 'a'.repeat(64);
@@ -39,6 +41,22 @@ function pipeline(overrides: Partial<ModelDeliveryPipelineProps> = {}, outdir?: 
   const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: outdir ?? '.tmp/pipeline' });
   app.node.setContext('cdk8s-mlops:gitRevision', REVISION);
   return { app, pipeline: new ModelDeliveryPipeline(app, 'llm', props(overrides)) };
+}
+
+/** The openAPIV3Schema of a pinned CRD. */
+function crdSchema(file: string): any {
+  return YAML.parse(fs.readFileSync(path.resolve(__dirname, '../../../shared/crds', file), 'utf8')).spec.versions[0].schema.openAPIV3Schema;
+}
+
+/** Paths of fields the schema does not define (CRD schemas rarely forbid unknown fields themselves). */
+function unknownFields(value: any, schema: any, at = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(v, schema?.items, `${at}[${i}]`));
+  if (value === null || typeof value !== 'object' || !schema?.properties) return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    if (at === '' && ['apiVersion', 'kind'].includes(k)) return [];
+    if (at === '' && k === 'metadata') return [];
+    return k in schema.properties ? unknownFields(v, schema.properties[k], `${at}.${k}`) : [`${at}.${k}`];
+  });
 }
 
 const of = (docs: any[], kind: string) => docs.filter(d => d.kind === kind);
@@ -102,8 +120,10 @@ describe('ModelDeliveryPipeline', () => {
       'Service/llm': [undefined, '-10'],
       'PodDisruptionBudget/llm': [undefined, '-10'],
       'NetworkPolicy/llm': [undefined, '-10'],
+      'ServiceAccount/llm-validation': [undefined, '-10'],
       'ConfigMap/llm-validation': [undefined, '-10'],
       'AnalysisTemplate/llm-validation': [undefined, '-10'],
+      'ServiceAccount/llm-presync-validation': ['PreSync', '-10'],
       'ConfigMap/llm-presync-validation': ['PreSync', '-10'],
       'Job/llm-presync-validation': ['PreSync', '-5'],
       'Service/llm-canary': [undefined, '-10'],
@@ -121,6 +141,9 @@ describe('ModelDeliveryPipeline', () => {
     const { pipeline: p } = pipeline();
     const [staging, production] = of(Testing.synth(p), 'Application');
     expect(staging.metadata).toMatchObject({ name: 'llm-staging', namespace: 'argocd', finalizers: ['resources-finalizer.argocd.argoproj.io'] });
+    // Deleting (or renaming) production's Application leaves its workload running.
+    expect(production.metadata.finalizers).toBeUndefined();
+    expect([staging.spec.project, production.spec.project]).toEqual(['llm', 'llm']);
     expect(staging.spec.source).toEqual({ repoURL: 'https://github.com/acme/deploy.git', targetRevision: 'main', path: 'clusters/prod/llm/llm-staging' });
     expect(production.spec.source.path).toBe('clusters/prod/llm/llm-production');
     expect(staging.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'llm-staging' });
@@ -131,6 +154,59 @@ describe('ModelDeliveryPipeline', () => {
     expect(production.spec.syncPolicy.retry).toEqual({ limit: 2, backoff: { duration: '1m', factor: 2, maxDuration: '10m' } });
     // Argo Rollouts owns the VirtualService weights during an update.
     expect(production.spec.ignoreDifferences).toEqual([{ group: 'networking.istio.io', kind: 'VirtualService', jqPathExpressions: ['.spec.http[].route[].weight'] }]);
+  });
+
+  test('an AppProject admits the repository, the two namespaces and the kinds the environments hold, and no cluster-scoped kind', async () => {
+    const { app, pipeline: p } = pipeline();
+    const docs = await expectConformant(app, { sampleArgs: { 'candidate-service': 'llm-canary', 'namespace': 'llm', 'canary-hash': 'abc', 'stable-hash': 'def' } });
+    const [project] = of(docs, 'AppProject');
+    expect(p.project!.name).toBe('llm');
+    expect(project.metadata).toMatchObject({ name: 'llm', namespace: 'argocd', annotations: expect.objectContaining({ 'argocd.argoproj.io/sync-wave': '-1' }) });
+    expect(project.spec.sourceRepos).toEqual(['https://github.com/acme/deploy.git']);
+    expect(project.spec.destinations).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: 'llm-staging' },
+      { server: 'https://kubernetes.default.svc', namespace: 'llm' },
+    ]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+    const kinds = (d: any) => `${d.apiVersion.includes('/') ? d.apiVersion.split('/')[0] : ''}/${d.kind}`;
+    const emitted = [...new Set([...Testing.synth(p.staging), ...Testing.synth(p.production)].map(kinds))].sort();
+    expect(project.spec.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`).sort()).toEqual(emitted);
+    expect(emitted).toEqual(expect.arrayContaining(['/ServiceAccount', 'batch/Job', 'argoproj.io/Rollout', 'argoproj.io/AnalysisTemplate', 'networking.istio.io/VirtualService']));
+    expect(emitted.some(k => /Role|Namespace/.test(k))).toBe(false);
+    // The harness checks AppProjects against the pinned CRD: a whitelist entry without its kind is refused.
+    const broken = { ...project, spec: { ...project.spec, clusterResourceWhitelist: [{ group: '' }] } };
+    expect(await checkConformance([broken])).toEqual([expect.objectContaining({ check: 'schema', object: 'AppProject/llm', field: 'spec.clusterResourceWhitelist[0].kind' })]);
+    // Every field is one of the pinned AppProject CRD's.
+    expect(unknownFields(project, crdSchema('argo-cd-v3.5.1-appproject.yaml'))).toEqual([]);
+    expect(unknownFields(of(docs, 'Application')[0], crdSchema('argo-cd-v3.5.1-application.yaml'))).toEqual([]);
+  });
+
+  test('cascade delete and the project are choices', () => {
+    const base = props();
+    const { pipeline: p } = pipeline({
+      staging: { ...base.staging, cascadeDelete: false },
+      production: { ...base.production, cascadeDelete: true },
+      gitOps: { ...base.gitOps, project: 'ml-platform' },
+    });
+    const docs = Testing.synth(p);
+    expect(of(docs, 'AppProject')).toEqual([]);
+    expect(p.project).toBeUndefined();
+    const [staging, production] = of(docs, 'Application');
+    expect([staging.metadata.finalizers, production.metadata.finalizers]).toEqual([undefined, ['resources-finalizer.argocd.argoproj.io']]);
+    expect([staging.spec.project, production.spec.project]).toEqual(['ml-platform', 'ml-platform']);
+  });
+
+  test('cluster-scoped kinds only when asked for', () => {
+    const clusterRole = (env: any) => new ApiObject(env, 'Reader', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'llm-reader' } });
+    const refused = pipeline();
+    clusterRole(refused.pipeline.production);
+    expect(() => refused.app.synthYaml()).toThrow(/\[llm\/Project\] clusterResources: ClusterRole is cluster-scoped, which the project does not admit, so Argo CD would refuse the sync \(got \[\]\)\. Fix: remove the ClusterRole, or add \{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' \}/);
+    const base = props();
+    const asked = pipeline({ gitOps: { ...base.gitOps, clusterResources: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'llm-reader' }] } });
+    clusterRole(asked.pipeline.production);
+    const project = of(Testing.synth(asked.pipeline), 'AppProject')[0];
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'llm-reader' }]);
+    expect(project.spec.namespaceResourceWhitelist).not.toContainEqual(expect.objectContaining({ kind: 'ClusterRole' }));
   });
 
   test('an autoscaled Rollout and managed routes are left to their controllers', () => {
@@ -227,7 +303,52 @@ describe('bad input', () => {
   });
 
   test('an Application name that is not a DNS label', () => {
-    expect(() => new ArgoCdApplication(Testing.chart(), 'App', { name: 'LLM_prod', repoUrl: 'https://github.com/a/b.git', path: 'x', destinationNamespace: 'llm' }))
+    expect(() => new ArgoCdApplication(Testing.chart(), 'App', { name: 'LLM_prod', project: 'llm', repoUrl: 'https://github.com/a/b.git', path: 'x', destinationNamespace: 'llm' }))
       .toThrow(/name: must be a DNS label/);
+  });
+
+  test.each([
+    ['staging and production share a namespace', { production: { namespace: 'llm-staging' } },
+      /\[llm\] production\.namespace: is staging's namespace on the same cluster: two Applications would own the same objects.*\(got "llm-staging"\)\. Fix: give each environment its own namespace/],
+    ['staging in kube-system', { staging: { namespace: 'kube-system' } }, /\[llm\] staging\.namespace: is a system namespace .*\(got "kube-system"\)\. Fix: deploy the model into its own namespace/],
+    ['production in kube-public', { production: { namespace: 'kube-public' } }, /\[llm\] production\.namespace: is a system namespace.*\(got "kube-public"\)/],
+    ['production in kube-node-lease', { production: { namespace: 'kube-node-lease' } }, /production\.namespace: is a system namespace.*\(got "kube-node-lease"\)/],
+    ["production in Argo CD's namespace", { production: { namespace: 'argocd' } }, /production\.namespace: is a system namespace \(kube-system, kube-public, kube-node-lease, argocd\).*\(got "argocd"\)/],
+    ["staging in Argo CD's own namespace elsewhere", { staging: { namespace: 'gitops' }, gitOps: { argoCdNamespace: 'gitops' } }, /staging\.namespace: is a system namespace \(kube-system, kube-public, kube-node-lease, gitops\).*\(got "gitops"\)/],
+    ['a namespace glob', { production: { namespace: 'llm-*' } }, /production\.namespace: must be a namespace name \(a DNS label, no globs\) \(got "llm-\*"\)/],
+    ["Argo CD's default project", { gitOps: { project: 'default' } }, /\[llm\/Staging\] project: must name an AppProject other than 'default'.*\(got "default"\)\. Fix: create an ArgoCdProject/],
+  ])('%s', (_name, override: any, message) => {
+    const base = props();
+    const merged = {
+      ...override,
+      ...override.staging ? { staging: { ...base.staging, ...override.staging } } : {},
+      ...override.production ? { production: { ...base.production, ...override.production } } : {},
+      ...override.gitOps ? { gitOps: { ...base.gitOps, ...override.gitOps } } : {},
+    };
+    expect(() => pipeline(merged)).toThrow(message);
+  });
+
+  test('staging and production may share a namespace name on different clusters', () => {
+    const base = props();
+    expect(() => pipeline({ staging: { ...base.staging, namespace: 'llm', destinationServer: 'https://staging.example.com' } })).not.toThrow();
+  });
+
+  test.each([
+    ['no project', undefined, /\[test\/App\] project: must name an AppProject other than 'default'/],
+    ['the default project', 'default', /project: must name an AppProject other than 'default'.*\(got "default"\)/],
+  ])('an Application with %s', (_name, project, message) => {
+    expect(() => new ArgoCdApplication(Testing.chart(), 'App', { name: 'llm', project: project as any, repoUrl: 'https://github.com/a/b.git', path: 'x', destinationNamespace: 'llm' }))
+      .toThrow(message);
+  });
+
+  test.each([
+    ['no repository', { sourceRepos: [] }, /\[test\/P\] sourceRepos: is empty, so no Application of the project could sync/],
+    ['no destination', { destinations: [] }, /destinations: is empty/],
+    ['a system destination', { destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'kube-system' }] }, /destinations\[0\]\.namespace: is a system namespace/],
+    ['the name default', { name: 'default' }, /name: must be a DNS label other than 'default'/],
+  ])('an ArgoCdProject with %s', (_name, override, message) => {
+    expect(() => new ArgoCdProject(Testing.chart(), 'P', {
+      name: 'llm', sourceRepos: ['https://github.com/a/b.git'], destinations: [{ server: 'https://kubernetes.default.svc', namespace: 'llm' }], ...override,
+    })).toThrow(message);
   });
 });
