@@ -54,6 +54,12 @@ export interface PipelineEnvironmentOptions {
    * @default - true for staging, false for production (a person promotes)
    */
   readonly autoSync?: boolean;
+  /**
+   * Why this environment accepts images pinned by tag only (production refuses them otherwise); recorded as the
+   * annotation `mlops.cdk8s.io/image-digest-waiver` on every object of the environment.
+   * @default - no waiver
+   */
+  readonly imageDigestWaiver?: string;
 }
 
 /** Where the synthesized app is committed, for Argo CD. */
