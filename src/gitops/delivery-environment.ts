@@ -144,8 +144,9 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
     this.imageDigestWaiver = props.imageDigestWaiver?.trim() || undefined;
     if ((props.requireImageDigests ?? props.environment === 'production') && !this.imageDigestWaiver) {
       const pod = this.service.podTemplate.spec!;
-      for (const c of pod.initContainers ?? []) checkImageDigest(this, 'service.model.downloaderImage', c.image, 'imageDigestWaiver');
+      // The server first: the downloader often reuses its image, and the runtime image is the prop to change then.
       for (const c of pod.containers) checkImageDigest(this, 'service.runtime.image', c.image, 'imageDigestWaiver');
+      for (const c of pod.initContainers ?? []) checkImageDigest(this, 'service.model.downloaderImage', c.image, 'imageDigestWaiver');
       if (props.validation) checkImageDigest(this, 'validation.image', props.validation.image, 'imageDigestWaiver');
     }
     let gate: CanaryStep[] = [];

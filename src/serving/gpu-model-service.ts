@@ -16,7 +16,7 @@ import { check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
-import { quantityBytes, sizeQuantity, sizeString } from '../internal/quantity';
+import { quantityBytes, scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
@@ -709,11 +709,10 @@ export class GpuModelService extends Construct implements IModelService {
    * unknown size gets no limit rather than one it would break.
    */
   private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Record<string, k8s.Quantity>; limits: Record<string, k8s.Quantity> } {
-    const scratch = props.ephemeralStorage ?? Size.gibibytes(10);
-    check(scratch.toMebibytes() >= 1, this, 'ephemeralStorage', sizeString(scratch), 'must be at least 1 MiB: logs and /tmp live there', 'e.g. ephemeralStorage: Size.gibibytes(10)');
+    const scratch = scratchMebibytes(this, 'ephemeralStorage', props.ephemeralStorage);
     const cache = modelVolume.emptyDir;
     const cacheBytes = cache ? (cache.sizeLimit ? quantityBytes(cache.sizeLimit) : undefined) : 0;
-    const total = { 'ephemeral-storage': sizeQuantity(Size.mebibytes(scratch.toMebibytes() + Math.ceil((cacheBytes ?? 0) / 2 ** 20))) };
+    const total = { 'ephemeral-storage': sizeQuantity(Size.mebibytes(scratch + Math.ceil((cacheBytes ?? 0) / 2 ** 20))) };
     return { requests: total, limits: cacheBytes === undefined ? {} : total };
   }
 

@@ -8,7 +8,7 @@ import { plainEnv, secretEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
 import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
-import { sizeQuantity, sizeString } from '../internal/quantity';
+import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 
 /** Where the config volume is mounted in the evaluator. */
@@ -130,13 +130,11 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
 function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {
   const cpu = props.cpu ?? 2;
   check(cpu > 0, scope, 'cpu', cpu, 'must be positive', 'e.g. cpu: 2');
-  const disk = props.ephemeralStorage ?? Size.gibibytes(10);
-  check(disk.toMebibytes() >= 1, scope, 'ephemeralStorage', sizeString(disk), 'must be at least 1 MiB: logs and /tmp live there', 'e.g. ephemeralStorage: Size.gibibytes(10)');
   const resources = {
     'cpu': k8s.Quantity.fromString(String(cpu)),
     'memory': sizeQuantity(props.memory ?? Size.gibibytes(4)),
     // The /tmp emptyDir is on the node's disk and counts against this limit.
-    'ephemeral-storage': sizeQuantity(disk),
+    'ephemeral-storage': sizeQuantity(Size.mebibytes(scratchMebibytes(scope, 'ephemeralStorage', props.ephemeralStorage))),
   };
   return {
     restartPolicy: 'Never',
