@@ -13,7 +13,7 @@ export function sizeQuantity(size: Size): k8s.Quantity {
   return k8s.Quantity.fromString(sizeString(size));
 }
 
-const UNITS: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const UNITS: Record<string, number> = { '': 1, 'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12 };
 
 /** The bytes of a storage quantity, or undefined for a form this does not read (e.g. an exponent). */
 export function quantityBytes(quantity: k8s.Quantity): number | undefined {

@@ -708,7 +708,7 @@ export class GpuModelService extends Construct implements IModelService {
    * evicts a pod whose emptyDirs, logs and writable layers exceed the sum of its containers' limits, so a cache of
    * unknown size gets no limit rather than one it would break.
    */
-  private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Record<string, k8s.Quantity>; limits: Record<string, k8s.Quantity> } {
+  private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Quantities; limits: Quantities } {
     const scratch = scratchMebibytes(this, 'ephemeralStorage', props.ephemeralStorage);
     const cache = modelVolume.emptyDir;
     const cacheBytes = cache ? (cache.sizeLimit ? quantityBytes(cache.sizeLimit) : undefined) : 0;
@@ -733,6 +733,8 @@ export class GpuModelService extends Construct implements IModelService {
     });
   }
 }
+
+type Quantities = Record<string, k8s.Quantity>;
 
 function containerPorts(runtime: RuntimeConfig): k8s.ContainerPort[] {
   return [

@@ -5,11 +5,7 @@
  */
 import { App, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  Accelerator, CanaryStep, DeliveryEnvironment, DeliveryEnvironmentProps, Gate, GpuModelServiceProps, ModelCache, ModelDeliveryPipeline,
-  ModelDeliveryPipelineProps, ModelRuntime, ModelSource, Precision, PreStopHandler, TrafficRouter, ValidationCheck, ValidationHook, ValidationJob,
-  ValidationJobProps, ValidationTarget,
-} from '../../src';
+import { byKind, hfSource, podSpec, server, service } from './helpers';
 import { ClassifierBlueGreenChart } from '../../examples/classifier-blue-green';
 import { ClassifierChart } from '../../examples/classifier-l4-triton';
 import { Llama70bAbChart } from '../../examples/llama-70b-ab';
@@ -18,8 +14,12 @@ import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import { Llama70bShadowChart } from '../../examples/llama-70b-shadow';
 import { Llama70bChart } from '../../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../../examples/mig-embeddings';
+import {
+  Accelerator, CanaryStep, DeliveryEnvironment, DeliveryEnvironmentProps, Gate, GpuModelServiceProps, ModelCache, ModelDeliveryPipeline,
+  ModelDeliveryPipelineProps, ModelRuntime, ModelSource, Precision, PreStopHandler, TrafficRouter, ValidationCheck, ValidationHook, ValidationJob,
+  ValidationJobProps, ValidationTarget,
+} from '../../src';
 import { expectConformant } from '../conformance';
-import { byKind, hfSource, podSpec, server, service } from './helpers';
 
 const DIGEST = '@sha256:' + 'e'.repeat(64);
 const VLLM_TAG = 'vllm/vllm-openai:v0.11.0';
@@ -189,7 +189,8 @@ describe('ephemeral storage', () => {
   });
 
   test('scratch is a prop; an explicit sizeLimit counts like a derived one', async () => {
-    const spec = podSpec(await expectConformant(service({ ephemeralStorage: Size.gibibytes(30), modelCache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(100) }) }).chart));
+    const svc = service({ ephemeralStorage: Size.gibibytes(30), modelCache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(100) }) });
+    const spec = podSpec(await expectConformant(svc.chart));
     expect(podStorage(spec, 'limits')).toBe(130 * GI);
   });
 
@@ -241,8 +242,13 @@ describe('production runs the exact images that were validated', () => {
 
   test('staging accepts tags; any environment can ask for digests, and production can be told not to', () => {
     const env = (id: string, props: Partial<DeliveryEnvironmentProps>) => new DeliveryEnvironment(new App(), id, {
-      environment: 'staging', namespace: 'llm', service: base({ runtime: ModelRuntime.vllm() }), trafficRouter: TrafficRouter.istio(), steps,
-      validation: { image: EVALUATOR, dataset: { uri: 's3://e/' }, checks: CHECKS }, ...props,
+      environment: 'staging',
+      namespace: 'llm',
+      service: base({ runtime: ModelRuntime.vllm() }),
+      trafficRouter: TrafficRouter.istio(),
+      steps,
+      validation: { image: EVALUATOR, dataset: { uri: 's3://e/' }, checks: CHECKS },
+      ...props,
     });
     expect(() => env('staging', {})).not.toThrow();
     expect(() => env('eu', { environment: 'production-eu', requireImageDigests: true })).toThrow(/\[eu\] service.runtime.image: is pinned by tag only/);
@@ -259,7 +265,8 @@ describe('production runs the exact images that were validated', () => {
  * of a healthy pod is allowed while currentHealthy - desiredHealthy > 0. With `AlwaysAllow`, a pod that is
  * not Ready is evicted without consulting the budget.
  */
-function drainNode(pdb: any, expected: number, pods: Array<{ ready: boolean; onNode: boolean }>): { evicted: number; blocked: number; readyLeft: number } {
+interface Drain { evicted: number; blocked: number; readyLeft: number }
+function drainNode(pdb: any, expected: number, pods: Array<{ ready: boolean; onNode: boolean }>): Drain {
   let ready = pods.filter(p => p.ready).length;
   let evicted = 0;
   let blocked = 0;
@@ -322,7 +329,8 @@ describe('preStop', () => {
   test('a custom runtime says how: exec sleep, or the native sleep action (1.30+)', async () => {
     const exec = await expectConformant(service({ runtime: custom, model, drain: { preStopHandler: PreStopHandler.execSleep() } }).chart);
     expect(server(exec).lifecycle.preStop).toEqual({ exec: { command: ['sleep', '15'] } });
-    const native = await expectConformant(service({ runtime: custom, model, drain: { preStopHandler: PreStopHandler.sleepAction(), preStopDelay: Duration.seconds(25) } }).chart);
+    const drain = { preStopHandler: PreStopHandler.sleepAction(), preStopDelay: Duration.seconds(25) };
+    const native = await expectConformant(service({ runtime: custom, model, drain }).chart);
     expect(server(native).lifecycle.preStop).toEqual({ sleep: { seconds: 25 } });
     // The grace period covers the wait and the shutdown: 25 s + 2 min.
     expect(podSpec(native).terminationGracePeriodSeconds).toBe(145);
@@ -369,7 +377,9 @@ describe.each([
   {
     name: 'production: a server image by tag',
     build: () => pipelineWith({ runtime: ModelRuntime.vllm() }),
-    path: 'llm-production', prop: 'service.runtime.image', value: '"vllm/vllm-openai:v0.11.0"',
+    path: 'llm-production',
+    prop: 'service.runtime.image',
+    value: '"vllm/vllm-openai:v0.11.0"',
     fix: 'pin the digest (vllm/vllm-openai:v0.11.0@sha256:<digest>, e.g. from `crane digest`), or set imageDigestWaiver to the reason the tag is accepted',
   },
   {
@@ -377,36 +387,50 @@ describe.each([
     build: () => pipelineWith({
       model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: 'a'.repeat(40), downloaderImage: 'ghcr.io/acme/hf-download:1.0' }),
     }),
-    path: 'llm-production', prop: 'service.model.downloaderImage', value: '"ghcr.io/acme/hf-download:1.0"',
+    path: 'llm-production',
+    prop: 'service.model.downloaderImage',
+    value: '"ghcr.io/acme/hf-download:1.0"',
     fix: 'pin the digest (ghcr.io/acme/hf-download:1.0@sha256:<digest>',
   },
   {
     name: 'production: the default downloader of an S3 source by tag',
     build: () => pipelineWith({ model: ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' }) }),
-    path: 'llm-production', prop: 'service.model.downloaderImage', value: '"amazon/aws-cli:2.27.50"',
+    path: 'llm-production',
+    prop: 'service.model.downloaderImage',
+    value: '"amazon/aws-cli:2.27.50"',
     fix: 'pin the digest (amazon/aws-cli:2.27.50@sha256:<digest>',
   },
   {
     name: 'production: the evaluator by tag',
     build: () => pipelineWith({}, 'ghcr.io/acme/evaluator:1.4.2'),
-    path: 'llm-production', prop: 'validation.image', value: '"ghcr.io/acme/evaluator:1.4.2"',
+    path: 'llm-production',
+    prop: 'validation.image',
+    value: '"ghcr.io/acme/evaluator:1.4.2"',
     fix: 'pin the digest (ghcr.io/acme/evaluator:1.4.2@sha256:<digest>',
   },
   {
     name: 'a custom runtime that does not say how to wait in preStop',
     build: () => service({ runtime: custom, model: ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' }) }),
-    path: 'test/Svc', prop: 'drain.preStopHandler', value: 'undefined',
+    path: 'test/Svc',
+    prop: 'drain.preStopHandler',
+    value: 'undefined',
     fix: 'set drain.preStopHandler: PreStopHandler.execSleep() if the image has sleep, PreStopHandler.sleepAction() on Kubernetes 1.30+, or drain.preStopDelay: Duration.seconds(0)',
   },
   {
     name: 'no scratch disk for the server',
     build: () => service({ ephemeralStorage: Size.mebibytes(0) }),
-    path: 'test/Svc', prop: 'ephemeralStorage', value: '"0Ki"', fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
+    path: 'test/Svc',
+    prop: 'ephemeralStorage',
+    value: '"0Ki"',
+    fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
   },
   {
     name: 'no scratch disk for the evaluator',
     build: () => validationJob({ ephemeralStorage: Size.kibibytes(512) }),
-    path: 'test/Validation', prop: 'ephemeralStorage', value: '"512Ki"', fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
+    path: 'test/Validation',
+    prop: 'ephemeralStorage',
+    value: '"512Ki"',
+    fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
   },
 ])('bad input: $name', ({ build, path, prop, value, fix }) => {
   test('is refused with the construct path, the prop, the value and the fix', () => {
