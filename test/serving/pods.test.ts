@@ -227,7 +227,7 @@ describe('production runs the exact images that were validated', () => {
   test('digests everywhere: accepted, no waiver annotation', async () => {
     const p = pipeline();
     const docs = await expectConformant(p.production, { sampleArgs: { 'candidate-service': 'llm-canary', 'namespace': 'llm' } });
-    for (const d of docs) expect(d.metadata.annotations?.['mlops.cdk8s.io/image-digest-waiver']).toBeUndefined();
+    for (const d of docs as any[]) expect(d.metadata.annotations?.['mlops.cdk8s.io/image-digest-waiver']).toBeUndefined();
     expect(p.production.imageDigestWaiver).toBeUndefined();
   });
 
@@ -236,7 +236,7 @@ describe('production runs the exact images that were validated', () => {
     const p = pipeline({ service: base({ runtime: ModelRuntime.vllm() }), production: { namespace: 'llm', replicas: 2, steps, imageDigestWaiver: waiver } });
     const docs = await expectConformant(p.production, { sampleArgs: { 'candidate-service': 'llm-canary', 'namespace': 'llm' } });
     expect(docs.length).toBeGreaterThan(5);
-    for (const d of docs) expect(d.metadata.annotations['mlops.cdk8s.io/image-digest-waiver']).toBe(waiver);
+    for (const d of docs as any[]) expect(d.metadata.annotations['mlops.cdk8s.io/image-digest-waiver']).toBe(waiver);
     for (const d of Testing.synth(p.staging)) expect(d.metadata.annotations?.['mlops.cdk8s.io/image-digest-waiver']).toBeUndefined();
   });
 
