@@ -188,7 +188,11 @@ export class ModelDeliveryPipeline extends Chart {
       autoSync: options.autoSync ?? autoSyncDefault,
       ignoreDifferencesFrom: env,
       labels: { ...lineageLabels(lineage), [`${DOMAIN}/environment`]: env.environment },
-      annotations: { ...lineageAnnotations(lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) },
+      annotations: {
+        ...lineageAnnotations(lineage),
+        ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}),
+        ...(env.imageDigestWaiver ? { [`${DOMAIN}/image-digest-waiver`]: env.imageDigestWaiver } : {}),
+      },
     });
   }
 }

@@ -238,6 +238,10 @@ describe('production runs the exact images that were validated', () => {
     expect(docs.length).toBeGreaterThan(5);
     for (const d of docs as any[]) expect(d.metadata.annotations['mlops.cdk8s.io/image-digest-waiver']).toBe(waiver);
     for (const d of Testing.synth(p.staging)) expect(d.metadata.annotations?.['mlops.cdk8s.io/image-digest-waiver']).toBeUndefined();
+    // The production Application says so too, where a person promoting it looks.
+    const apps = Object.fromEntries(Testing.synth(p).map((d: any) => [d.metadata.name, d.metadata.annotations]));
+    expect(apps['llm-production']['mlops.cdk8s.io/image-digest-waiver']).toBe(waiver);
+    expect(apps['llm-staging']['mlops.cdk8s.io/image-digest-waiver']).toBeUndefined();
   });
 
   test('staging accepts tags; any environment can ask for digests, and production can be told not to', () => {
