@@ -574,6 +574,28 @@ export class GpuModelService extends Construct implements IModelService {
     return t;
   }
 
+  /** The shutdown wait: built-in runtime images have `sleep`; a custom image must say. */
+  private preStopHandler(props: GpuModelServiceProps): PreStopHandler {
+    const handler = props.drain?.preStopHandler ?? (this.runtimeKind === RuntimeKind.CUSTOM ? undefined : PreStopHandler.execSleep());
+    if (handler) return handler;
+    throw propError(this, 'drain.preStopHandler', handler,
+      'a custom runtime\'s image may have no `sleep` (distroless), and a preStop hook that cannot run sends SIGTERM at once, while requests are still routed to the pod',
+      'set drain.preStopHandler: PreStopHandler.execSleep() if the image has sleep, PreStopHandler.sleepAction() on Kubernetes 1.30+, or drain.preStopDelay: Duration.seconds(0)');
+  }
+
+  /**
+   * `ephemeral-storage` of the server (and the downloader): scratch space plus a disk-backed model cache. The kubelet
+   * evicts a pod whose emptyDirs, logs and writable layers exceed the sum of its containers' limits, so a cache of
+   * unknown size gets no limit rather than one it would break.
+   */
+  private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Quantities; limits: Quantities } {
+    const scratch = scratchMebibytes(this, 'ephemeralStorage', props.ephemeralStorage);
+    const cache = modelVolume.emptyDir;
+    const cacheBytes = cache ? (cache.sizeLimit ? quantityBytes(cache.sizeLimit) : undefined) : 0;
+    const total = { 'ephemeral-storage': sizeQuantity(Size.mebibytes(scratch + Math.ceil((cacheBytes ?? 0) / 2 ** 20))) };
+    return { requests: total, limits: cacheBytes === undefined ? {} : total };
+  }
+
   private renderPodTemplate(props: GpuModelServiceProps, runtime: RuntimeConfig, source: ReturnType<ModelSource['bind']>,
     probes: ReturnType<GpuModelService['probeTimings']>, preStop: number, serviceAccountName: string, gpus: number): k8s.PodTemplateSpec {
     const shm = props.sharedMemorySize ?? Size.gibibytes(gpus > 1 ? 2 * gpus : 1);
@@ -692,28 +714,6 @@ export class GpuModelService extends Construct implements IModelService {
         ],
       },
     };
-  }
-
-  /** The shutdown wait: built-in runtime images have `sleep`; a custom image must say. */
-  private preStopHandler(props: GpuModelServiceProps): PreStopHandler {
-    const handler = props.drain?.preStopHandler ?? (this.runtimeKind === RuntimeKind.CUSTOM ? undefined : PreStopHandler.execSleep());
-    if (handler) return handler;
-    throw propError(this, 'drain.preStopHandler', handler,
-      'a custom runtime\'s image may have no `sleep` (distroless), and a preStop hook that cannot run sends SIGTERM at once, while requests are still routed to the pod',
-      'set drain.preStopHandler: PreStopHandler.execSleep() if the image has sleep, PreStopHandler.sleepAction() on Kubernetes 1.30+, or drain.preStopDelay: Duration.seconds(0)');
-  }
-
-  /**
-   * `ephemeral-storage` of the server (and the downloader): scratch space plus a disk-backed model cache. The kubelet
-   * evicts a pod whose emptyDirs, logs and writable layers exceed the sum of its containers' limits, so a cache of
-   * unknown size gets no limit rather than one it would break.
-   */
-  private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Quantities; limits: Quantities } {
-    const scratch = scratchMebibytes(this, 'ephemeralStorage', props.ephemeralStorage);
-    const cache = modelVolume.emptyDir;
-    const cacheBytes = cache ? (cache.sizeLimit ? quantityBytes(cache.sizeLimit) : undefined) : 0;
-    const total = { 'ephemeral-storage': sizeQuantity(Size.mebibytes(scratch + Math.ceil((cacheBytes ?? 0) / 2 ** 20))) };
-    return { requests: total, limits: cacheBytes === undefined ? {} : total };
   }
 
   private renderNetworkPolicy(options: NetworkPolicyOptions, ports: k8s.ContainerPort[]): void {
