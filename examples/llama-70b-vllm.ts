@@ -4,6 +4,9 @@ import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource, Precision } from '../src';
 import { synthExample } from './synth';
 
+/** vLLM v0.11.0, by the digest of its multi-platform image index. */
+export const VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c';
+
 /** The 70B service every Llama example builds on. */
 export function llama70bProps(overrides: Partial<GpuModelServiceProps> = {}): GpuModelServiceProps {
   return {
@@ -13,7 +16,8 @@ export function llama70bProps(overrides: Partial<GpuModelServiceProps> = {}): Gp
       revision: '1605565b47bb9346c5515c34102e054115b4f98b',
       token: { secretName: 'hf-token', key: 'token' },
     }),
-    runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
+    // Pinned by digest (the tag is kept for readers): production refuses a tag, which can be pushed over.
+    runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true, image: VLLM_IMAGE }),
     accelerator: Accelerator.H100_SXM,
     tensorParallelSize: 8,
     replicas: 2,

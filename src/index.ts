@@ -6,6 +6,7 @@ export * from './serving/secret-ref';
 export * from './serving/model-runtime';
 export * from './serving/model-source';
 export * from './serving/model-cache';
+export * from './serving/pre-stop-handler';
 export * from './serving/gpu-model-service';
 export * from './gates/prometheus-settings';
 export * from './gates/gate';

@@ -9,6 +9,7 @@ import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { DOMAIN } from '../internal/labels';
+import { checkImageDigest } from '../internal/security';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
 import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
@@ -69,6 +70,18 @@ export interface DeliveryEnvironmentProps {
    */
   readonly validationWaiver?: string;
   /**
+   * Refuse images pinned by tag only (server, model downloader, evaluator): what runs here must be the exact build
+   * that passed validation, and only a digest guarantees that.
+   * @default - true when `environment` is 'production'
+   */
+  readonly requireImageDigests?: boolean;
+  /**
+   * Why this environment accepts images pinned by tag only; recorded as the annotation
+   * `mlops.cdk8s.io/image-digest-waiver` on every object.
+   * @default - no waiver: digests are required where `requireImageDigests` is true
+   */
+  readonly imageDigestWaiver?: string;
+  /**
    * Also validate in an Argo CD PreSync hook, against this target, before the sync applies anything.
    * @default - no hook
    */
@@ -107,6 +120,8 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
   public readonly preSyncValidation?: ValidationHook;
   /** Why the environment has no validation gate, when waived. */
   public readonly validationWaiver?: string;
+  /** Why the environment accepts images pinned by tag only, when waived. */
+  public readonly imageDigestWaiver?: string;
   private readonly managedRoutes: boolean;
 
   constructor(scope: Construct, id: string, props: DeliveryEnvironmentProps) {
@@ -127,6 +142,14 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
         ? { ...base.networkPolicy, allowFromNamespaces: [...base.networkPolicy?.allowFromNamespaces ?? [], ...props.allowFromNamespaces] }
         : base.networkPolicy,
     });
+    this.imageDigestWaiver = props.imageDigestWaiver?.trim() || undefined;
+    if ((props.requireImageDigests ?? props.environment === 'production') && !this.imageDigestWaiver) {
+      const pod = this.service.podTemplate.spec!;
+      // The server first: the downloader often reuses its image, and the runtime image is the prop to change then.
+      for (const c of pod.containers) checkImageDigest(this, 'service.runtime.image', c.image, 'imageDigestWaiver');
+      for (const c of pod.initContainers ?? []) checkImageDigest(this, 'service.model.downloaderImage', c.image, 'imageDigestWaiver');
+      if (props.validation) checkImageDigest(this, 'validation.image', props.validation.image, 'imageDigestWaiver');
+    }
     let gate: CanaryStep[] = [];
     if (props.validation) {
       this.validation = new ValidationJob(this, 'Validation', { ...props.validation, service: this.service });
@@ -186,6 +209,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
     for (const obj of this.ownObjects()) {
       const annotations = obj.metadata.toJson().annotations ?? {};
       if (this.validationWaiver) obj.metadata.addAnnotation(`${DOMAIN}/validation-waiver`, this.validationWaiver);
+      if (this.imageDigestWaiver) obj.metadata.addAnnotation(`${DOMAIN}/image-digest-waiver`, this.imageDigestWaiver);
       if (annotations[HOOK] !== undefined || annotations[WAVE] !== undefined) continue;
       obj.metadata.addAnnotation(WAVE, String(waveOf(obj)));
     }

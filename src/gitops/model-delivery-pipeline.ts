@@ -70,6 +70,12 @@ export interface PipelineEnvironmentOptions {
    * @see https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#create-namespace
    */
   readonly createNamespace?: boolean;
+  /**
+   * Why this environment accepts images pinned by tag only (production refuses them otherwise); recorded as the
+   * annotation `mlops.cdk8s.io/image-digest-waiver` on every object of the environment.
+   * @default - no waiver
+   */
+  readonly imageDigestWaiver?: string;
 }
 
 /** Where the synthesized app is committed, for Argo CD. */
@@ -227,7 +233,7 @@ export class ModelDeliveryPipeline extends Chart {
         createNamespace: options.createNamespace,
         ignoreDifferencesFrom: env,
         labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
-        annotations,
+        annotations: env.imageDigestWaiver ? { ...annotations, [`${DOMAIN}/image-digest-waiver`]: env.imageDigestWaiver } : annotations,
       });
     this.stagingApplication = application('Staging', this.staging, props.staging, true);
     this.productionApplication = application('Production', this.production, props.production, false);

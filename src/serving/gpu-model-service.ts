@@ -5,6 +5,7 @@ import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
+import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
 import { Accelerator } from '../gpu/accelerator';
 import { MigProfile } from '../gpu/mig-profile';
@@ -15,8 +16,8 @@ import { check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
-import { sizeQuantity } from '../internal/quantity';
-import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { quantityBytes, scratchMebibytes, sizeQuantity } from '../internal/quantity';
+import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
@@ -122,13 +123,30 @@ export interface ProbeTimings {
   readonly livenessFailureThreshold?: number;
 }
 
-/** How a pod is drained before it stops. */
+/** How a pod is drained before it stops, and how many may be evicted at once. */
 export interface DrainOptions {
   /**
    * Delay in `preStop` so endpoints and load balancers stop sending new requests before the server gets SIGTERM.
    * @default Duration.seconds(15)
    */
   readonly preStopDelay?: Duration;
+  /**
+   * How the server waits out `preStopDelay`. Required for a custom runtime (unless the delay is 0): only you
+   * know whether its image has `sleep`.
+   * @default - PreStopHandler.execSleep() for vLLM, TGI and Triton, whose images have `sleep`
+   * @see https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
+   */
+  readonly preStopHandler?: PreStopHandler;
+  /**
+   * With one replica, let a voluntary eviction (node drain, cluster autoscaler scale-down) take the only pod,
+   * and with it the service, down until a replacement has loaded the model. Without it the PodDisruptionBudget
+   * allows no eviction of a single healthy replica: a drain waits until you move the pod (scale to 2, or restart
+   * the rollout so a surge pod starts on another node) or the pod turns unhealthy. More replicas are evicted
+   * one at a time either way.
+   * @default false
+   * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/
+   */
+  readonly allowDisruption?: boolean;
   /**
    * Time the server has after SIGTERM to finish in-flight requests (long generations take minutes).
    * `terminationGracePeriodSeconds` is the delay plus this.
@@ -249,6 +267,16 @@ export interface GpuModelServiceProps {
    * @default - see DrainOptions
    */
   readonly drain?: DrainOptions;
+  /**
+   * Node-local disk one replica writes besides an emptyDir model cache: the writable cache and `/tmp` emptyDirs,
+   * container logs. The server's `ephemeral-storage` request and limit are this plus the model cache's
+   * `sizeLimit`, because the kubelet counts disk-backed emptyDirs against the pod's ephemeral storage and evicts a
+   * pod that exceeds its containers' limits; the request makes the scheduler pick a node with that much disk.
+   * Without a known cache size (no `footprint`, no `sizeLimit`) the cache is neither requested nor limited.
+   * @default Size.gibibytes(10)
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+   */
+  readonly ephemeralStorage?: Size;
   /**
    * Priority class of the pods (GPU serving usually outranks batch work).
    * @default - the cluster default
@@ -432,9 +460,9 @@ export class GpuModelService extends Construct implements IModelService {
       metadata: this.metadata(this.name),
       spec: {
         selector: { matchLabels: this.selectorLabels },
-        // Never blocks a node drain on its own, yet keeps voluntary evictions to one replica at a time.
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
-        // A pod stuck loading a model must not hold a drain hostage.
+        // One replica at a time; the only replica only by explicit choice (see DrainOptions.allowDisruption).
+        maxUnavailable: k8s.IntOrString.fromNumber(this.replicas === 1 && props.drain?.allowDisruption !== true ? 0 : 1),
+        // A pod stuck loading a model must not hold a drain hostage (beta and on by default from 1.27, GA 1.31).
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
@@ -546,6 +574,28 @@ export class GpuModelService extends Construct implements IModelService {
     return t;
   }
 
+  /** The shutdown wait: built-in runtime images have `sleep`; a custom image must say. */
+  private preStopHandler(props: GpuModelServiceProps): PreStopHandler {
+    const handler = props.drain?.preStopHandler ?? (this.runtimeKind === RuntimeKind.CUSTOM ? undefined : PreStopHandler.execSleep());
+    if (handler) return handler;
+    throw propError(this, 'drain.preStopHandler', handler,
+      'a custom runtime\'s image may have no `sleep` (distroless), and a preStop hook that cannot run sends SIGTERM at once, while requests are still routed to the pod',
+      'set drain.preStopHandler: PreStopHandler.execSleep() if the image has sleep, PreStopHandler.sleepAction() on Kubernetes 1.30+, or drain.preStopDelay: Duration.seconds(0)');
+  }
+
+  /**
+   * `ephemeral-storage` of the server (and the downloader): scratch space plus a disk-backed model cache. The kubelet
+   * evicts a pod whose emptyDirs, logs and writable layers exceed the sum of its containers' limits, so a cache of
+   * unknown size gets no limit rather than one it would break.
+   */
+  private ephemeralStorage(props: GpuModelServiceProps, modelVolume: k8s.Volume): { requests: Quantities; limits: Quantities } {
+    const scratch = scratchMebibytes(this, 'ephemeralStorage', props.ephemeralStorage);
+    const cache = modelVolume.emptyDir;
+    const cacheBytes = cache ? (cache.sizeLimit ? quantityBytes(cache.sizeLimit) : undefined) : 0;
+    const total = { 'ephemeral-storage': sizeQuantity(Size.mebibytes(scratch + Math.ceil((cacheBytes ?? 0) / 2 ** 20))) };
+    return { requests: total, limits: cacheBytes === undefined ? {} : total };
+  }
+
   private renderPodTemplate(props: GpuModelServiceProps, runtime: RuntimeConfig, source: ReturnType<ModelSource['bind']>,
     probes: ReturnType<GpuModelService['probeTimings']>, preStop: number, serviceAccountName: string, gpus: number): k8s.PodTemplateSpec {
     const shm = props.sharedMemorySize ?? Size.gibibytes(gpus > 1 ? 2 * gpus : 1);
@@ -563,6 +613,7 @@ export class GpuModelService extends Construct implements IModelService {
     const expectedSize = props.footprint ? Size.gibibytes(Math.ceil(weightBytes(props.footprint) * 1.2 / 2 ** 30)) : undefined;
     const modelVolume = source.volume ?? (props.modelCache ?? ModelCache.emptyDir()).volume(expectedSize);
     const writable = runtime.writablePaths.map((path, i) => ({ name: `writable-${i}`, path }));
+    const disk = this.ephemeralStorage(props, modelVolume);
 
     const userEnv = plainEnv(this, 'env', { ...props.runtime.extraEnv, ...props.env });
     const nccl: Record<string, string> = gpus > 1
@@ -583,8 +634,9 @@ export class GpuModelService extends Construct implements IModelService {
       command: runtime.command,
       args: runtime.args,
       env,
+      imagePullPolicy: pullPolicy(runtime.image),
       ports: containerPorts(runtime),
-      resources: { requests: serverResources, limits: serverResources },
+      resources: { requests: { ...serverResources, ...disk.requests }, limits: { ...serverResources, ...disk.limits } },
       volumeMounts: [
         { name: modelVolume.name, mountPath: MODEL_MOUNT, readOnly: true },
         { name: 'dshm', mountPath: '/dev/shm' },
@@ -593,8 +645,7 @@ export class GpuModelService extends Construct implements IModelService {
       startupProbe: probe(runtime.livenessPath, 10, Math.ceil(probes.startup / 10)),
       readinessProbe: probe(runtime.readinessPath, probes.readiness, 3),
       livenessProbe: probe(runtime.livenessPath, probes.liveness, probes.livenessFailures),
-      // An exec sleep works on every cluster from 1.28 (the native sleep action needs 1.30+).
-      lifecycle: preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
+      lifecycle: preStop > 0 ? { preStop: this.preStopHandler(props)._render(preStop) } : undefined,
       securityContext: restrictedContainer(),
       terminationMessagePolicy: 'FallbackToLogsOnError',
     };
@@ -609,9 +660,11 @@ export class GpuModelService extends Construct implements IModelService {
       initContainers.push({
         ...source.downloader,
         image,
+        imagePullPolicy: pullPolicy(image!),
+        // The download fills the cache the server's ephemeral storage accounts for: the same request and limit.
         resources: {
-          requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
-          limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') },
+          requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi'), ...disk.requests },
+          limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi'), ...disk.limits },
         },
         volumeMounts: [{ name: modelVolume.name, mountPath: MODEL_MOUNT }, { name: 'fetch-tmp', mountPath: '/tmp' }],
         securityContext: restrictedContainer(),
@@ -680,6 +733,8 @@ export class GpuModelService extends Construct implements IModelService {
     });
   }
 }
+
+type Quantities = Record<string, k8s.Quantity>;
 
 function containerPorts(runtime: RuntimeConfig): k8s.ContainerPort[] {
   return [

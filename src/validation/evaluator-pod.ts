@@ -8,8 +8,8 @@ import { plainEnv, secretEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
 import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
-import { sizeQuantity } from '../internal/quantity';
-import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
+import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 
 /** Where the config volume is mounted in the evaluator. */
 export const CONFIG_DIR = '/etc/mlops-validation';
@@ -95,6 +95,7 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const evaluator: k8s.Container = {
     name: EVALUATOR,
     image: props.image,
+    imagePullPolicy: pullPolicy(props.image),
     command: props.command,
     args: props.args,
     env,
@@ -153,7 +154,12 @@ export function evaluatorServiceAccount(scope: Construct, rendered: RenderedVali
 function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {
   const cpu = props.cpu ?? 2;
   check(cpu > 0, scope, 'cpu', cpu, 'must be positive', 'e.g. cpu: 2');
-  const resources = { cpu: k8s.Quantity.fromString(String(cpu)), memory: sizeQuantity(props.memory ?? Size.gibibytes(4)) };
+  const resources = {
+    'cpu': k8s.Quantity.fromString(String(cpu)),
+    'memory': sizeQuantity(props.memory ?? Size.gibibytes(4)),
+    // The /tmp emptyDir is on the node's disk and counts against this limit.
+    'ephemeral-storage': sizeQuantity(Size.mebibytes(scratchMebibytes(scope, 'ephemeralStorage', props.ephemeralStorage))),
+  };
   return {
     restartPolicy: 'Never',
     automountServiceAccountToken: false,

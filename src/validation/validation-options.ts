@@ -68,6 +68,13 @@ export interface ValidationOptions {
    */
   readonly memory?: Size;
   /**
+   * Node-local disk of the evaluator (`ephemeral-storage` request and limit): its `/tmp` emptyDir, where a dataset
+   * it downloads lands, and its logs. In-process validation uses the server's resources instead.
+   * @default Size.gibibytes(10)
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#local-ephemeral-storage
+   */
+  readonly ephemeralStorage?: Size;
+  /**
    * How long the validation may run (`activeDeadlineSeconds`); in-process validation adds the service's startup timeout.
    * @default Duration.minutes(30)
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup

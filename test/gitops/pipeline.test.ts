@@ -19,7 +19,8 @@ function props(overrides: Partial<ModelDeliveryPipelineProps> = {}): ModelDelive
     service: {
       name: 'llm',
       model: hfSource(),
-      runtime: ModelRuntime.vllm(),
+      // By digest: production refuses a tag-only image (test/serving/pods.test.ts).
+      runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0@sha256:' + 'b'.repeat(64) }),
       accelerator: Accelerator.H100_SXM,
       tensorParallelSize: 8,
       provenance: { trainingRunId: 'run-42', trainingDataHash: 'sha256:' + 'c'.repeat(64) },

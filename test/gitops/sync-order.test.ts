@@ -29,7 +29,7 @@ function testPipeline(overrides: { createNamespace?: boolean; stagingServer?: st
     service: {
       name: 'llm',
       model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b', token: { secretName: 'hf-token', key: 'token' } }),
-      runtime: ModelRuntime.vllm(),
+      runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0@sha256:' + 'b'.repeat(64) }),
       accelerator: Accelerator.H100_SXM,
       // The model's own cloud identity: the evaluator must not get it.
       serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/llm-weights' },

@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, ModelScrape, ModelSource, PrometheusSettings } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, ModelScrape, ModelSource, PreStopHandler, PrometheusSettings } from '../../src';
 import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
@@ -95,6 +95,7 @@ describe('ModelScrape, created by GpuModelService', () => {
     const custom = service({
       model: s3,
       runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', metricsPort: 9090, metricsPath: '/prom' }),
+      drain: { preStopHandler: PreStopHandler.execSleep() },
     });
     const docs = await expectConformant(custom.chart);
     const container = of(docs, 'Deployment')[0].spec.template.spec.containers[0];

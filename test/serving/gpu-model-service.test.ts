@@ -1,5 +1,5 @@
 import { Duration, Size, Testing } from 'cdk8s';
-import { Accelerator, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision } from '../../src';
+import { Accelerator, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { byKind, hfSource, podSpec, server, service, SHA } from './helpers';
 
@@ -20,7 +20,9 @@ describe('defaults', () => {
       { key: 'nvidia.com/gpu.count', operator: 'Gt', values: ['3'] },
     ]);
     expect(server(docs).resources.limits['nvidia.com/gpu']).toBe(4);
-    expect(server(docs).resources.requests).toEqual(server(docs).resources.limits);
+    // Guaranteed QoS: CPU and memory requests equal limits (ephemeral storage does not count towards the class).
+    const { requests, limits } = server(docs).resources;
+    expect({ ...requests, 'ephemeral-storage': undefined }).toEqual({ ...limits, 'ephemeral-storage': undefined });
     expect(spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
   });
 
@@ -71,7 +73,8 @@ describe('defaults', () => {
     const k = byKind(docs);
     const selector = { 'app.kubernetes.io/name': 'llama-8b', 'app.kubernetes.io/instance': 'llama-8b' };
     expect(k.Service.spec.selector).toEqual(selector);
-    expect(k.PodDisruptionBudget.spec).toEqual({ selector: { matchLabels: selector }, maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    // One replica: no voluntary eviction of the only healthy pod (see test/serving/pods.test.ts).
+    expect(k.PodDisruptionBudget.spec).toEqual({ selector: { matchLabels: selector }, maxUnavailable: 0, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
     expect(k.NetworkPolicy.spec.podSelector.matchLabels).toEqual(selector);
     expect(k.Deployment.spec.selector.matchLabels).toEqual(selector);
     for (const d of docs as any[]) {
@@ -129,6 +132,7 @@ describe('runtimes', () => {
     const docs = await expectConformant(service({
       runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 9000, args: ['--model={{modelPath}}'], livenessPath: '/healthz' }),
       model: ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' }),
+      drain: { preStopHandler: PreStopHandler.execSleep() },
     }).chart);
     expect(server(docs).args).toEqual(['--model=/models']);
     expect(server(docs).livenessProbe.httpGet.path).toBe('/healthz');

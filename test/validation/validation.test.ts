@@ -50,7 +50,7 @@ describe('ValidationJob', () => {
       MLOPS_RESULT_FILE: '/dev/termination-log',
       MLOPS_MODEL_VERSION: svc.lineage.modelVersion,
     });
-    expect(evaluator.resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
+    expect(evaluator.resources.limits).toEqual({ 'cpu': '2', 'memory': '4Gi', 'ephemeral-storage': '10Gi' });
     expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBeUndefined();
     // The evaluator pod must never be selected by the model's Service (or it would get inference traffic).
     const selector = of(docs, 'Service')[0].spec.selector;
