@@ -9,6 +9,7 @@ import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { DOMAIN } from '../internal/labels';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
+import { NetworkPeer, withClients } from '../serving/network-policy';
 import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
@@ -78,10 +79,11 @@ export interface DeliveryEnvironmentProps {
    */
   readonly prometheus?: PrometheusSettingsProps;
   /**
-   * Namespaces (besides its own) allowed to call the service, e.g. the production namespace whose hook validates staging.
+   * Clients allowed to call the service on top of its `networkPolicy.clients`, e.g. production's PreSync hook
+   * that validates staging.
    * @default - none
    */
-  readonly allowFromNamespaces?: string[];
+  readonly clients?: NetworkPeer[];
 }
 
 /**
@@ -122,9 +124,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
       ...base,
       namespace: props.namespace,
       replicas: props.replicas ?? base.replicas,
-      networkPolicy: props.allowFromNamespaces?.length
-        ? { ...base.networkPolicy, allowFromNamespaces: [...base.networkPolicy?.allowFromNamespaces ?? [], ...props.allowFromNamespaces] }
-        : base.networkPolicy,
+      networkPolicy: withClients(base.networkPolicy, props.clients ?? []),
     });
     let gate: CanaryStep[] = [];
     if (props.validation) {

@@ -9,6 +9,7 @@ import { check } from '../internal/errors';
 import { DOMAIN, lineageAnnotations, lineageLabels } from '../internal/labels';
 import { isDnsLabel } from '../internal/names';
 import { GpuModelServiceProps } from '../serving/gpu-model-service';
+import { NetworkPeer } from '../serving/network-policy';
 import { ValidationCheck } from '../validation/validation-check';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
@@ -140,15 +141,15 @@ export class ModelDeliveryPipeline extends Chart {
       props.validation && { ...props.validation, checks: env.validationChecks ?? props.validation.checks };
     const shared = { service: props.service, trafficRouter: props.trafficRouter, validationWaiver: waiver };
 
+    const sameCluster = (props.staging.destinationServer ?? IN_CLUSTER) === (props.production.destinationServer ?? IN_CLUSTER);
     this.staging = new DeliveryEnvironment(scope, `${id}-staging`, {
       ...shared,
       ...props.staging,
       environment: 'staging',
       validation: validationFor(props.staging),
-      // Production's PreSync hook calls staging's Service.
-      allowFromNamespaces: props.production.namespace !== props.staging.namespace ? [props.production.namespace] : undefined,
+      // Production's PreSync hook pods call staging's Service; the hook exists only once production is built.
+      clients: sameCluster ? [NetworkPeer._deferred(() => this.production.preSyncValidation?.evaluatorPeer)] : undefined,
     });
-    const sameCluster = (props.staging.destinationServer ?? IN_CLUSTER) === (props.production.destinationServer ?? IN_CLUSTER);
     const stagingUrl = `http://${this.staging.service.name}.${props.staging.namespace}.svc:${this.staging.service.port}`;
     this.production = new DeliveryEnvironment(scope, `${id}-production`, {
       ...shared,
