@@ -7,7 +7,7 @@ export * from './serving/model-runtime';
 export * from './serving/model-source';
 export * from './serving/model-cache';
 export * from './serving/gpu-model-service';
-export { IServiceClients, MeshMode, NetworkPeer, NetworkPodsOptions, NetworkPolicyOptions } from './serving/network-policy';
+export * from './serving/network-policy';
 export * from './gates/prometheus-settings';
 export * from './gates/gate';
 export * from './gates/analysis-template';

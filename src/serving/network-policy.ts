@@ -148,10 +148,11 @@ export interface IServiceClients extends IConstruct {
 }
 
 /** Everything the NetworkPolicy is derived from. */
-export interface NetworkPolicyInput {
+interface NetworkPolicyInput {
   readonly options: NetworkPolicyOptions;
   /** The inference port (`http`), which probes, routers and evaluators use. */
   readonly port: number;
+  /** The metrics port (the inference port for vLLM and TGI). */
   readonly metricsPort: number;
   /** Every port of the server container. */
   readonly containerPorts: number[];
@@ -163,7 +164,7 @@ export interface NetworkPolicyInput {
  * The ingress rules: clients on the serving ports, the known flows on the inference port, scrapers on the
  * metrics port, plus the mesh's ports. A rule is never rendered with an empty `from`, which would admit everyone.
  */
-export function networkPolicyIngress(input: NetworkPolicyInput): k8s.NetworkPolicyIngressRule[] {
+function networkPolicyIngress(input: NetworkPolicyInput): k8s.NetworkPolicyIngressRule[] {
   const mesh = input.options.mesh ?? MeshMode.NONE;
   const hbone = mesh === MeshMode.ISTIO_AMBIENT ? [HBONE_PORT] : [];
   const serving = input.containerPorts.filter(p => p !== input.metricsPort || p === input.port);
