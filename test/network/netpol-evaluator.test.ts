@@ -2,7 +2,8 @@ import { admitted, cidrContains, Cluster, Connection, Pod, selectorMatches } fro
 
 const policy = (namespace: string, spec: any) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'p', namespace }, spec });
 const server: Pod = {
-  namespace: 'llm', labels: { app: 'server', tier: 'gpu' },
+  namespace: 'llm',
+  labels: { app: 'server', tier: 'gpu' },
   ports: [{ name: 'http', containerPort: 8000 }, { name: 'metrics', containerPort: 9000 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }],
 };
 const pod = (namespace: string, labels: Record<string, string> = {}): { pod: Pod } => ({ pod: { namespace, labels } });

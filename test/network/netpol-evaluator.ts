@@ -136,7 +136,7 @@ export function cidrContains(cidr: string, ip: string): boolean {
   if (a.width !== b.width) return false;
   const bits = BigInt(bitsText ?? a.width);
   const shift = BigInt(a.width) - bits;
-  return (a.value >> shift) === (b.value >> shift);
+  return a.value / 2n ** shift === b.value / 2n ** shift;
 }
 
 function parseIp(text: string): { value: bigint; width: number } {
@@ -147,9 +147,9 @@ function parseIp(text: string): { value: bigint; width: number } {
     const t = groups(tail);
     const all = text.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
     if (all.length !== 8) throw new Error(`bad IPv6 address ${text}`);
-    return { value: all.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n), width: 128 };
+    return { value: all.reduce((acc, g) => acc * 65536n + BigInt(parseInt(g, 16)), 0n), width: 128 };
   }
   const octets = text.split('.').map(Number);
   if (octets.length !== 4 || octets.some(o => !(o >= 0 && o <= 255))) throw new Error(`bad IPv4 address ${text}`);
-  return { value: octets.reduce((acc, o) => (acc << 8n) + BigInt(o), 0n), width: 32 };
+  return { value: octets.reduce((acc, o) => acc * 256n + BigInt(o), 0n), width: 32 };
 }

@@ -87,7 +87,8 @@ describe('Gateway API data plane', () => {
 
   test('a named data plane replaces the default: Envoy Gateway\'s proxies in its controller namespace, or a load balancer\'s range', () => {
     const envoy = canary(TrafficRouter.gatewayApi({
-      gatewayName: 'edge', gatewayNamespace: 'gateway',
+      gatewayName: 'edge',
+      gatewayNamespace: 'gateway',
       dataPlane: NetworkPeer.pods({ namespace: 'envoy-gateway-system', labels: { 'gateway.envoyproxy.io/owning-gateway-name': 'edge' } }),
     }));
     expect(verdict(envoy, pod('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'edge' }), 8000)).toBe(true);
@@ -108,7 +109,9 @@ test('blue-green: the evaluator of a pre-promotion validation reaches the previe
   const c = chart();
   const svc = model(c, {
     model: ModelSource.s3({ uri: 's3://models/resnet/v1/', modelName: 'resnet', version: 'v1' }),
-    runtime: ModelRuntime.triton(), accelerator: Accelerator.L4, networkPolicy: { clients: [] },
+    runtime: ModelRuntime.triton(),
+    accelerator: Accelerator.L4,
+    networkPolicy: { clients: [] },
   });
   // The rollout references the job before the job's own flows exist: the policy is rendered when the tree is complete.
   const job = new ValidationJob(c, 'Validation', { ...EVALUATOR, service: svc });
@@ -128,7 +131,7 @@ test('named clients: a namespace, pods of a namespace, labelled namespaces; ever
         NetworkPeer.namespace('apps'),
         NetworkPeer.pods({ namespace: 'web', labels: { role: 'frontend' } }),
         NetworkPeer.pods({ labels: { role: 'batch' } }),
-        NetworkPeer.namespacesLabelled({ 'team': 'ml' }),
+        NetworkPeer.namespacesLabelled({ team: 'ml' }),
       ],
       metricsScrapers: [NetworkPeer.pods({ namespace: 'observability', labels: { 'app.kubernetes.io/name': 'prometheus' } })],
     },
