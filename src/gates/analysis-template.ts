@@ -26,6 +26,7 @@ export interface IAnalysisTemplate extends IConstruct {
    * The pods a measurement runs in that call the rollout's candidate Service (a job-provider evaluator); the
    * service's NetworkPolicy admits them.
    * @default - the measurements call nothing in the service
+   * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
    */
   readonly candidateClient?: NetworkPeer;
 }

@@ -82,6 +82,7 @@ export interface DeliveryEnvironmentProps {
    * Clients allowed to call the service on top of its `networkPolicy.clients`, e.g. production's PreSync hook
    * that validates staging.
    * @default - none
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   readonly clients?: NetworkPeer[];
 }

@@ -42,11 +42,13 @@ export interface NetworkPodsOptions {
   /**
    * Labels the pods carry (all of them must match).
    * @default - every pod of the namespace
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
    */
   readonly labels?: { [key: string]: string };
   /**
    * The pods' namespace.
    * @default - the namespace of the policy (the service's)
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
    */
   readonly namespace?: string;
 }

@@ -1,7 +1,7 @@
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import {
-  Accelerator, BlueGreenRollout, CanaryRollout, CanaryStep, GpuModelService, GpuModelServiceProps, MeshMode, ModelRuntime, ModelSource, NetworkPeer,
-  TrafficRouter, ValidationCheck, ValidationJob,
+  Accelerator, BlueGreenRollout, CanaryRollout, CanaryStep, GpuModelService, GpuModelServiceProps, MeshMode, ModelDeliveryPipeline,
+  ModelDeliveryPipelineProps, ModelRuntime, ModelSource, NetworkPeer, TrafficRouter, ValidationCheck, ValidationJob,
 } from '../../src';
 import { expectConformant } from '../conformance';
 import { serverPods } from './flows';
@@ -169,5 +169,45 @@ describe('bad input is refused at synth', () => {
       /\[c\/Svc\] networkPolicy.metricsScrapers: is empty, so nothing could scrape the metrics.*Fix: name where Prometheus runs/],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
+  });
+});
+
+describe('ModelDeliveryPipeline: staging admits production\'s PreSync hook, and only it', () => {
+  const build = (overrides: Partial<ModelDeliveryPipelineProps> = {}) => {
+    const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE });
+    const steps = [CanaryStep.weight(100)];
+    const p = new ModelDeliveryPipeline(app, 'llama', {
+      service: { name: 'llama', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM },
+      trafficRouter: TrafficRouter.istio(),
+      validation: EVALUATOR,
+      staging: { namespace: 'llm-staging', steps },
+      production: { namespace: 'llm', steps },
+      gitOps: { repoUrl: 'https://github.com/acme/deploy.git', path: 'out' },
+      ...overrides,
+    });
+    const staging = Testing.synth(p.staging);
+    const hook = Testing.synth(p.production).find(d => d.kind === 'Job');
+    return { staging, hook };
+  };
+  const hookPod = (hook: any): Source => ({ pod: { namespace: hook.metadata.namespace, labels: hook.spec.template.metadata.labels } });
+
+  test('same cluster: the hook\'s pods reach staging, no other pod of production\'s namespace does', () => {
+    const { staging, hook } = build();
+    expect(verdict(staging, hookPod(hook), 8000)).toBe(true);
+    expect(verdict(staging, pod('llm', { 'app.kubernetes.io/name': 'llama' }), 8000)).toBe(false);
+  });
+
+  test('staging in another cluster: the hook validates in process, and staging admits nothing from production', () => {
+    const base = { namespace: 'llm-staging', steps: [CanaryStep.weight(100)], destinationServer: 'https://staging.example.com' };
+    const { staging, hook } = build({ staging: base });
+    expect(hook.spec.template.spec.containers[0].env.some((e: any) => e.name === 'MLOPS_ENDPOINT')).toBe(false);
+    expect(verdict(staging, hookPod(hook), 8000)).toBe(false);
+    expect(JSON.stringify(staging.find(d => d.kind === 'NetworkPolicy').spec)).not.toContain('"llm"');
+  });
+
+  test('validation waived: no hook, nothing from production', () => {
+    const { staging, hook } = build({ validation: undefined, validationWaiver: 'emergency rollback of a known-good version' });
+    expect(hook).toBeUndefined();
+    expect(JSON.stringify(staging.find(d => d.kind === 'NetworkPolicy').spec)).not.toContain('"llm"');
   });
 });
