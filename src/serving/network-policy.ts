@@ -26,8 +26,9 @@ export enum MeshMode {
   /** No mesh: clients connect to the server's ports directly; kubelet probes come from the node. */
   NONE = 'none',
   /**
-   * Istio sidecars (injected Envoy): requests still arrive on the server's ports; Prometheus may also scrape
-   * the merged metrics (15020) and Envoy (15090). Probes are rewritten to the agent, from the node.
+   * Istio sidecars (injected Envoy): requests from sidecars arrive on the server's ports, from ambient workloads
+   * over HBONE (15008); Prometheus may also scrape the merged metrics (15020) and Envoy (15090). Probes are
+   * rewritten to the agent, from the node.
    */
   ISTIO_SIDECAR = 'istio-sidecar',
   /**
@@ -132,8 +133,8 @@ export interface NetworkPolicyOptions {
    */
   readonly metricsScrapers?: NetworkPeer[];
   /**
-   * How the pods take part in a service mesh, which decides the mesh ports admitted: HBONE (15008) and the
-   * probe source under ambient, merged metrics (15020) and Envoy (15090) for the scrapers under sidecars.
+   * How the pods take part in a service mesh, which decides the mesh ports admitted: HBONE (15008) under either
+   * mode, the probe source under ambient, merged metrics (15020) and Envoy (15090) for the scrapers under sidecars.
    * @default MeshMode.NONE
    * @see https://istio.io/latest/docs/ambient/usage/networkpolicy/
    */
@@ -168,7 +169,8 @@ interface NetworkPolicyInput {
  */
 function networkPolicyIngress(input: NetworkPolicyInput): k8s.NetworkPolicyIngressRule[] {
   const mesh = input.options.mesh ?? MeshMode.NONE;
-  const hbone = mesh === MeshMode.ISTIO_AMBIENT ? [HBONE_PORT] : [];
+  // Sidecars accept HBONE too, from ambient workloads (e.g. an ambient-enrolled gateway).
+  const hbone = mesh === MeshMode.NONE ? [] : [HBONE_PORT];
   const serving = input.containerPorts.filter(p => p !== input.metricsPort || p === input.port);
   const scrapePorts = [input.metricsPort, ...(mesh === MeshMode.ISTIO_SIDECAR ? [SIDECAR_MERGED_METRICS_PORT, ENVOY_METRICS_PORT] : [])];
   const rules: [NetworkPeer[], number[]][] = [

@@ -48,6 +48,7 @@ describe.each([MeshMode.NONE, MeshMode.ISTIO_SIDECAR, MeshMode.ISTIO_AMBIENT])('
   const docs = canary(TrafficRouter.istio({ gateways: ['istio-system/llm-gateway'], hosts: ['llm.example.com'] }), mesh);
   const ambient = mesh === MeshMode.ISTIO_AMBIENT;
   const sidecar = mesh === MeshMode.ISTIO_SIDECAR;
+  const meshed = ambient || sidecar;
 
   test('conformant, and no rule has an empty from (which would admit everyone)', async () => {
     await expectConformant(docs, { sampleArgs: { 'namespace': NS, 'candidate-service': 'llama-canary', 'canary-hash': 'a', 'stable-hash': 'b' } });
@@ -57,10 +58,10 @@ describe.each([MeshMode.NONE, MeshMode.ISTIO_SIDECAR, MeshMode.ISTIO_AMBIENT])('
 
   test.each([
     ['the ingress gateway to the inference port', INGRESS, 8000, true],
-    ['the ingress gateway over HBONE', INGRESS, 15008, ambient],
+    ['the ingress gateway over HBONE', INGRESS, 15008, meshed],
     ['the ingress gateway to Envoy\'s metrics', INGRESS, 15090, false],
     ['the validation evaluator to the inference port', EVALUATOR_POD, 8000, true],
-    ['the validation evaluator over HBONE', EVALUATOR_POD, 15008, ambient],
+    ['the validation evaluator over HBONE', EVALUATOR_POD, 15008, meshed],
     ['Prometheus to the metrics port', PROMETHEUS, 8000, true],
     ['Prometheus to the merged metrics', PROMETHEUS, 15020, sidecar],
     ['Prometheus to Envoy', PROMETHEUS, 15090, sidecar],
