@@ -1,25 +1,10 @@
-import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
-import { Construct } from 'constructs';
+import { App, Testing, YamlOutputType } from 'cdk8s';
 import { expectConformant } from './conformance';
+import { examples } from './example-charts';
 import { expectRulesPass } from './monitoring/promtool-rules';
-import { ClassifierBlueGreenChart } from '../examples/classifier-blue-green';
-import { ClassifierChart } from '../examples/classifier-l4-triton';
-import { Llama70bAbChart } from '../examples/llama-70b-ab';
 import { Llama70bCanaryChart } from '../examples/llama-70b-canary';
 import { llama70bPipeline } from '../examples/llama-70b-pipeline';
-import { Llama70bShadowChart } from '../examples/llama-70b-shadow';
 import { Llama70bChart } from '../examples/llama-70b-vllm';
-import { MigEmbeddingsChart } from '../examples/mig-embeddings';
-
-const examples: Record<string, (scope: Construct) => Chart> = {
-  'llama-70b-vllm': s => new Llama70bChart(s, 'llama-70b'),
-  'classifier-l4-triton': s => new ClassifierChart(s, 'classifier'),
-  'mig-embeddings': s => new MigEmbeddingsChart(s, 'embeddings'),
-  'llama-70b-canary': s => new Llama70bCanaryChart(s, 'llama-70b-canary'),
-  'llama-70b-shadow': s => new Llama70bShadowChart(s, 'llama-70b-shadow'),
-  'llama-70b-ab': s => new Llama70bAbChart(s, 'llama-70b-ab'),
-  'classifier-blue-green': s => new ClassifierBlueGreenChart(s, 'classifier-blue-green'),
-};
 
 describe.each(Object.entries(examples))('example %s', (_name, build) => {
   test('synthesizes conformant manifests (snapshot)', async () => {

@@ -8,6 +8,7 @@ import { Gate } from '../gates/gate';
 import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
+import { NetworkPeer } from '../serving/network-policy';
 
 /** Properties of a CanaryRollout. */
 export interface CanaryRolloutProps extends ProgressiveRolloutProps {
@@ -130,6 +131,11 @@ export class CanaryRollout extends ProgressiveRollout {
         steps,
       },
     });
+  }
+
+  /** @internal */
+  protected _routerDataPlane(): NetworkPeer[] {
+    return this.canary.trafficRouter?.dataPlane ?? [];
   }
 
   /** @internal */

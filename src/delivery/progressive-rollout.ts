@@ -11,6 +11,7 @@ import { check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
+import { IServiceClients, NetworkPeer } from '../serving/network-policy';
 
 /** Properties shared by every progressive rollout. */
 export interface ProgressiveRolloutProps {
@@ -47,7 +48,7 @@ interface RenderedAnalysis {
  *
  * Child ids: `Resource` (the Rollout), analysis templates by their purpose.
  */
-export abstract class ProgressiveRollout extends Construct {
+export abstract class ProgressiveRollout extends Construct implements IServiceClients {
   /** The Rollout's name (the service's). */
   public readonly name: string;
   /** The service. */
@@ -72,6 +73,23 @@ export abstract class ProgressiveRollout extends Construct {
    */
   public get hasBlockingAnalysis(): boolean {
     return this.blocking;
+  }
+
+  /**
+   * Who calls the service's pods because of this rollout: the router's data plane (through the canary, stable,
+   * active or preview Services alike: they all select the same pods) and the evaluators that call the candidate.
+   */
+  public get inferencePeers(): NetworkPeer[] {
+    const evaluators = [...new Set(this.references)].map(t => t.candidateClient).filter((p): p is NetworkPeer => p !== undefined);
+    return [...this._routerDataPlane(), ...evaluators];
+  }
+
+  /**
+   * The router's data plane, for a strategy with a traffic router.
+   * @internal
+   */
+  protected _routerDataPlane(): NetworkPeer[] {
+    return [];
   }
 
   /**

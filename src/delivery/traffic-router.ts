@@ -2,7 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
 import { VirtualService } from '../imports/virtualservice-networking.istio.io';
+import { propError } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
+import { NetworkPeer } from '../serving/network-policy';
 
 /** What a router needs to route between the two versions. */
 export interface TrafficRouterBindOptions {
@@ -24,10 +26,17 @@ export interface IstioRouterProps {
    */
   readonly hosts?: string[];
   /**
-   * Gateways the VirtualService binds to.
+   * Gateways the VirtualService binds to (`<namespace>/<name>`, or `mesh` for the sidecars).
    * @default - the mesh only
    */
   readonly gateways?: string[];
+  /**
+   * The ingress gateway pods that forward requests bound to `gateways`, admitted by the service's NetworkPolicy.
+   * Only with a gateway other than `mesh`: mesh-internal requests come from the clients' own proxies.
+   * @default - with gateways: pods labelled `istio: ingressgateway` in `istio-system` (Istio's default installation)
+   * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
+   */
+  readonly ingressGateway?: NetworkPeer;
 }
 
 /** Properties of a Gateway API router. */
@@ -44,6 +53,14 @@ export interface GatewayApiRouterProps {
    * @default - all hostnames of the Gateway listener
    */
   readonly hostnames?: string[];
+  /**
+   * The Gateway's data plane (the proxies that forward requests to the pods), admitted by the service's
+   * NetworkPolicy. Set it for implementations that run their proxies elsewhere (e.g. Envoy Gateway in its
+   * controller's namespace) or outside the cluster (an IP block).
+   * @default - pods labelled `gateway.networking.k8s.io/gateway-name: <gatewayName>` in `gatewayNamespace` (GEP-1762 in-cluster deployments)
+   * @see https://gateway-api.sigs.k8s.io/geps/gep-1762/
+   */
+  readonly dataPlane?: NetworkPeer;
 }
 
 /**
@@ -76,6 +93,8 @@ export abstract class TrafficRouter {
   public abstract readonly supportsMirror: boolean;
   /** Whether the router supports `setHeaderRoute`. */
   public abstract readonly supportsHeaderRoutes: boolean;
+  /** The proxies that forward routed requests to the pods, which the service's NetworkPolicy admits. */
+  public abstract readonly dataPlane: NetworkPeer[];
 
   /** Creates the routing object under `scope` and returns the rollout's `trafficRouting`. */
   public abstract bind(scope: Construct, options: TrafficRouterBindOptions): any;
@@ -84,13 +103,26 @@ export abstract class TrafficRouter {
 /** The route both routers name, so Argo knows which one it shifts weights on. */
 const PRIMARY_ROUTE = 'primary';
 
+/** The reserved gateway name that binds a VirtualService to the sidecars. */
+const MESH_GATEWAY = 'mesh';
+
 class IstioRouter extends TrafficRouter {
   public readonly name = 'Istio';
   public readonly supportsMirror = true;
   public readonly supportsHeaderRoutes = true;
+  public readonly dataPlane: NetworkPeer[];
 
   constructor(private readonly props: IstioRouterProps) {
     super();
+    const ingress = (props.gateways ?? []).some(g => g !== MESH_GATEWAY);
+    if (props.ingressGateway && !ingress) {
+      throw propError(undefined, 'TrafficRouter.istio.ingressGateway', props.ingressGateway.toString(),
+        'is set, but the VirtualService binds to no gateway, so no ingress gateway forwards its routes',
+        'add the Gateway to gateways (e.g. \'istio-system/llm-gateway\'), or drop ingressGateway');
+    }
+    this.dataPlane = ingress
+      ? [props.ingressGateway ?? NetworkPeer.pods({ namespace: 'istio-system', labels: { istio: 'ingressgateway' } })]
+      : [];
   }
 
   public bind(scope: Construct, o: TrafficRouterBindOptions): any {
@@ -122,9 +154,13 @@ class GatewayApiRouter extends TrafficRouter {
   public readonly name = 'Gateway API';
   public readonly supportsMirror = false;
   public readonly supportsHeaderRoutes = true;
+  public readonly dataPlane: NetworkPeer[];
 
   constructor(private readonly props: GatewayApiRouterProps) {
     super();
+    this.dataPlane = [props.dataPlane ?? NetworkPeer.pods({
+      namespace: props.gatewayNamespace, labels: { 'gateway.networking.k8s.io/gateway-name': props.gatewayName },
+    })];
   }
 
   public bind(scope: Construct, o: TrafficRouterBindOptions): any {

@@ -5,6 +5,7 @@ import { PrometheusSettings } from './prometheus-settings';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
 import { propError } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
+import { NetworkPeer } from '../serving/network-policy';
 
 /** The argument a rollout fills with the name of the Service in front of its new version (canary or preview). */
 export const CANDIDATE_SERVICE_ARG = 'candidate-service';
@@ -21,6 +22,13 @@ export interface IAnalysisTemplate extends IConstruct {
   readonly requiredArgs: string[];
   /** GPUs the analysis itself holds while it runs (an in-process validation loads the model); rollouts count them in their GPU plan. */
   readonly gpus: number;
+  /**
+   * The pods a measurement runs in that call the rollout's candidate Service (a job-provider evaluator); the
+   * service's NetworkPolicy admits them.
+   * @default - the measurements call nothing in the service
+   * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
+   */
+  readonly candidateClient?: NetworkPeer;
 }
 
 /**

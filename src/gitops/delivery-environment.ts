@@ -11,6 +11,7 @@ import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus
 import { DOMAIN } from '../internal/labels';
 import { checkImageDigest } from '../internal/security';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
+import { NetworkPeer, withClients } from '../serving/network-policy';
 import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
@@ -92,10 +93,12 @@ export interface DeliveryEnvironmentProps {
    */
   readonly prometheus?: PrometheusSettingsProps;
   /**
-   * Namespaces (besides its own) allowed to call the service, e.g. the production namespace whose hook validates staging.
+   * Clients allowed to call the service on top of its `networkPolicy.clients`, e.g. production's PreSync hook
+   * that validates staging.
    * @default - none
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
-  readonly allowFromNamespaces?: string[];
+  readonly clients?: NetworkPeer[];
 }
 
 /**
@@ -138,9 +141,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
       ...base,
       namespace: props.namespace,
       replicas: props.replicas ?? base.replicas,
-      networkPolicy: props.allowFromNamespaces?.length
-        ? { ...base.networkPolicy, allowFromNamespaces: [...base.networkPolicy?.allowFromNamespaces ?? [], ...props.allowFromNamespaces] }
-        : base.networkPolicy,
+      networkPolicy: withClients(base.networkPolicy, props.clients ?? []),
     });
     this.imageDigestWaiver = props.imageDigestWaiver?.trim() || undefined;
     if ((props.requireImageDigests ?? props.environment === 'production') && !this.imageDigestWaiver) {

@@ -11,6 +11,7 @@ import { check } from '../internal/errors';
 import { DOMAIN, lineageAnnotations, lineageLabels } from '../internal/labels';
 import { isDnsLabel } from '../internal/names';
 import { GpuModelServiceProps } from '../serving/gpu-model-service';
+import { NetworkPeer } from '../serving/network-policy';
 import { ValidationCheck } from '../validation/validation-check';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
@@ -182,8 +183,8 @@ export class ModelDeliveryPipeline extends Chart {
       ...props.staging,
       environment: 'staging',
       validation: validationFor(props.staging),
-      // Production's PreSync hook calls staging's Service.
-      allowFromNamespaces: props.production.namespace !== props.staging.namespace ? [props.production.namespace] : undefined,
+      // Production's PreSync hook pods call staging's Service; the hook exists only once production is built.
+      clients: sameCluster ? [NetworkPeer._deferred(() => this.production.preSyncValidation?.evaluatorPeer)] : undefined,
     });
     const stagingUrl = `http://${this.staging.service.name}.${props.staging.namespace}.svc:${this.staging.service.port}`;
     this.production = new DeliveryEnvironment(scope, `${id}-production`, {

@@ -5,6 +5,7 @@ import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
+import { NetworkPolicyOptions, renderNetworkPolicy } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
 import { Accelerator } from '../gpu/accelerator';
@@ -153,20 +154,6 @@ export interface DrainOptions {
    * @default Duration.minutes(2)
    */
   readonly shutdownTimeout?: Duration;
-}
-
-/** Who may reach the service. */
-export interface NetworkPolicyOptions {
-  /**
-   * Namespaces (besides the service's own) allowed to send inference requests.
-   * @default - only pods of the same namespace
-   */
-  readonly allowFromNamespaces?: string[];
-  /**
-   * Namespaces allowed to scrape the metrics port (where Prometheus runs).
-   * @default ['monitoring']
-   */
-  readonly metricsNamespaces?: string[];
 }
 
 /**
@@ -319,8 +306,10 @@ export interface GpuModelServiceProps {
    */
   readonly serviceAccountAnnotations?: { [key: string]: string };
   /**
-   * Network policy.
+   * Who may reach the pods besides the flows the library knows of (the rollout's router data plane and
+   * evaluators, Prometheus, kubelet probes), and the mesh mode, which adds the mesh's own ports.
    * @default - see NetworkPolicyOptions
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   readonly networkPolicy?: NetworkPolicyOptions;
   /**
@@ -467,7 +456,7 @@ export class GpuModelService extends Construct implements IModelService {
       },
     });
 
-    this.renderNetworkPolicy(props.networkPolicy ?? {}, ports);
+    renderNetworkPolicy(this, props.networkPolicy ?? {}, ports.map(p => p.containerPort));
 
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: this.metadata(this.name),
@@ -714,23 +703,6 @@ export class GpuModelService extends Construct implements IModelService {
         ],
       },
     };
-  }
-
-  private renderNetworkPolicy(options: NetworkPolicyOptions, ports: k8s.ContainerPort[]): void {
-    const byName = (ns: string): k8s.NetworkPolicyPeer => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
-    const toPort = (port: number): k8s.NetworkPolicyPort => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
-    const servingPorts = ports.filter(p => p.containerPort !== this.metricsPort || this.metricsPort === this.port).map(p => toPort(p.containerPort));
-    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: this.metadata(this.name),
-      spec: {
-        podSelector: { matchLabels: this.selectorLabels },
-        policyTypes: ['Ingress'],
-        ingress: [
-          { from: [{ podSelector: {} }, ...(options.allowFromNamespaces ?? []).map(byName)], ports: servingPorts },
-          { from: (options.metricsNamespaces ?? ['monitoring']).map(byName), ports: [toPort(this.metricsPort)] },
-        ],
-      },
-    });
   }
 }
 

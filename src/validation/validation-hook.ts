@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
@@ -5,7 +6,9 @@ import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { SyncWave } from '../gitops/sync-wave';
 import { check } from '../internal/errors';
+import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
+import { NetworkPeer } from '../serving/network-policy';
 
 /** When Argo CD deletes a hook. */
 export enum HookDeletePolicy {
@@ -43,6 +46,8 @@ export interface ValidationHookProps extends ValidationProps {
 export class ValidationHook extends Construct {
   /** The Job's name. */
   public readonly jobName: string;
+  /** The hook's evaluator pods, for the NetworkPolicy of the Service they call (e.g. staging's, from production). */
+  public readonly evaluatorPeer: NetworkPeer;
 
   constructor(scope: Construct, id: string, props: ValidationHookProps) {
     super(scope, id);
@@ -54,6 +59,7 @@ export class ValidationHook extends Construct {
       'use ValidationTarget.inProcess() (the hook loads the model on the service\'s GPUs) or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
     const rendered = renderValidation(this, { ...props, name: props.name ?? childName(svc.name, 'presync-validation') }, target);
     this.jobName = rendered.name;
+    this.evaluatorPeer = NetworkPeer.pods({ namespace: svc.namespace ?? Chart.of(this).namespace, labels: selectorLabels(rendered.name) });
     const policies = props.deletePolicies ?? [HookDeletePolicy.BEFORE_HOOK_CREATION];
     check(policies.length > 0, this, 'deletePolicies', policies, 'is empty', 'leave it unset for BeforeHookCreation');
     const hook = (wave: SyncWave) => svc.metadata(rendered.name, {

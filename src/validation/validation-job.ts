@@ -6,6 +6,8 @@ import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
+import { selectorLabels } from '../internal/labels';
+import { NetworkPeer } from '../serving/network-policy';
 
 /**
  * Properties of a ValidationJob.
@@ -30,6 +32,8 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
   public readonly clusterScope = false;
   public readonly requiredArgs: string[];
   public readonly gpus: number;
+  /** The evaluator's pods, which call the candidate Service (in the rollout's namespace), unless the target is elsewhere. */
+  public readonly candidateClient?: NetworkPeer;
 
   constructor(scope: Construct, id: string, props: ValidationJobProps) {
     super(scope, id);
@@ -41,6 +45,8 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     const endpoint = `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
     const rendered = renderValidation(this, props, target, candidate ? endpoint : undefined);
     this.templateName = rendered.name;
+    // Argo runs the Job in the AnalysisRun's namespace, the rollout's: the policy's own.
+    this.candidateClient = candidate ? NetworkPeer.pods({ labels: selectorLabels(rendered.name) }) : undefined;
 
     // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
     evaluatorServiceAccount(this, rendered, svc.metadata(rendered.name));
