@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { GPU_LABELS, modelSeries } from './model-series';
 import { check } from '../internal/errors';
-import { requireVllm } from '../internal/runtime-metrics';
+import { requireSeries } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** Scaling on vLLM's waiting queue. */
@@ -57,7 +57,7 @@ export abstract class ScalingMetric {
       'must be > 0', 'e.g. targetPerReplica: 5');
     return new RenderedMetric((scope, svc) => ({
       name: 'queue-depth',
-      query: `sum(${requireVllm(svc, 'vllm:num_requests_waiting', scope, 'ScalingMetric.queueDepth')}${modelSeries(scope, svc).runtime()})`,
+      query: `sum(${requireSeries(svc._metricCatalog, 'queueDepth', scope, 'ScalingMetric.queueDepth')}${modelSeries(scope, svc).runtime()})`,
       threshold: props.targetPerReplica,
       fromModelPods: true,
     }));

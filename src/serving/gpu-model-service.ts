@@ -15,6 +15,7 @@ import { check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
+import { MetricCatalog } from '../internal/runtime-metrics';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
@@ -69,6 +70,11 @@ export interface IModelService extends IConstruct {
   readonly metricsPath: string;
   /** The server kind. */
   readonly runtimeKind: RuntimeKind;
+  /**
+   * The series the runtime's image exports, which gates, alerts and dashboards read.
+   * @internal
+   */
+  readonly _metricCatalog: MetricCatalog;
   /** The model name clients (and vLLM metrics' `model_name` label) use. */
   readonly servedModelName: string;
   /** Where the served model version comes from. */
@@ -344,6 +350,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly metricsPort: number;
   public readonly metricsPath: string;
   public readonly runtimeKind: RuntimeKind;
+  /** @internal */
+  public readonly _metricCatalog: MetricCatalog;
   public readonly servedModelName: string;
   public readonly lineage: ModelLineage;
   public readonly modelPath: string;
@@ -396,6 +404,7 @@ export class GpuModelService extends Construct implements IModelService {
     this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization);
     checkImagePinned(this, 'runtime.image', runtime.image);
     this.runtimeKind = props.runtime.kind;
+    this._metricCatalog = props.runtime._metricCatalog(runtime);
     this.port = runtime.port;
     this.metricsPort = runtime.metricsPort;
     this.metricsPath = runtime.metricsPath;
