@@ -337,7 +337,7 @@ class PromGate extends Gate {
     const measure = {
       interval: shortDuration(scope, `${this.name}.interval`, o.interval ?? Duration.minutes(1), 1),
       count,
-      initialDelay: shortDuration(scope, `${this.name}.initialDelay`, o.initialDelay ?? Duration.seconds(2 * scrape)),
+      initialDelay: shortDuration(scope, `${this.name}.initialDelay`, o.initialDelay ?? Duration.seconds(Math.ceil(2 * scrape))),
       failureLimit,
       inconclusiveLimit,
       consecutiveErrorLimit: positive(scope, `${this.name}.consecutiveErrorLimit`, o.consecutiveErrorLimit ?? 4, 0),
