@@ -343,7 +343,8 @@ class PromGate extends Gate {
       consecutiveErrorLimit: positive(scope, `${this.name}.consecutiveErrorLimit`, o.consecutiveErrorLimit ?? 4, 0),
     };
     const canary = this.value(sel, 'canary', window, service, scope);
-    const metrics: AnalysisMetric[] = [{ name: this.name, query: canary, ...conditions(this.comparison, this.threshold, this.nonNegative), ...measure }];
+    const own = conditions(this.comparison, this.threshold, this.nonNegative);
+    const metrics: AnalysisMetric[] = [{ name: this.name, query: canary, ...own, ...measure }];
     if (this.stable) {
       const stable = this.value(sel, 'stable', window, service, scope);
       metrics.push({ name: `${this.name}-vs-stable`, query: this.stable.combine(canary, stable), ...conditions(Comparison.AT_MOST, this.stable.limit, true), ...measure });

@@ -79,7 +79,8 @@ export interface CustomRequestMetrics {
  */
 export function requestCounters(catalog: MetricCatalog, custom: CustomRequestMetrics, scope: IConstruct, where: string): RequestCounters | undefined {
   if (custom.requestsMetric !== undefined || custom.errorsMatcher !== undefined || custom.inferenceMatcher !== undefined) {
-    check(custom.requestsMetric !== undefined && custom.errorsMatcher !== undefined, scope, where, custom.requestsMetric ?? custom.errorsMatcher ?? custom.inferenceMatcher,
+    const given = custom.requestsMetric ?? custom.errorsMatcher ?? custom.inferenceMatcher;
+    check(custom.requestsMetric !== undefined && custom.errorsMatcher !== undefined, scope, where, given,
       'requestsMetric and errorsMatcher go together', 'set both, e.g. requestsMetric: \'http_requests_total\', errorsMatcher: \'code=~"5.."\', and inferenceMatcher: \'handler="/predict"\'');
     const inference = custom.inferenceMatcher ? [custom.inferenceMatcher] : [];
     return {

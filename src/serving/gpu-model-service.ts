@@ -15,8 +15,8 @@ import { check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
-import { MetricCatalog } from '../internal/runtime-metrics';
 import { sizeQuantity } from '../internal/quantity';
+import { MetricCatalog } from '../internal/runtime-metrics';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 

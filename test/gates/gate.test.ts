@@ -148,7 +148,8 @@ describe('metric names by runtime image version', () => {
     ['v0.6.3.post1', 'vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds'],
   ])('vLLM %s exports %s and %s', async (tag, kv, itl) => {
     const runtime = ModelRuntime.vllm({ image: `vllm/vllm-openai:${tag}` });
-    const [kvGate, itlGate] = await metricsOf([Gate.kvCacheUsage({ maxUsage: 0.9 }), Gate.interTokenLatency({ threshold: Duration.millis(100) })], runtime);
+    const gates = [Gate.kvCacheUsage({ maxUsage: 0.9 }), Gate.interTokenLatency({ threshold: Duration.millis(100) })];
+    const [kvGate, itlGate] = await metricsOf(gates, runtime);
     expect(kvGate.provider.prometheus.query).toMatch(new RegExp(`^max\\(${kv}\\{`));
     expect(itlGate.provider.prometheus.query).toContain(`${itl}_bucket{`);
   });
