@@ -94,6 +94,7 @@ export interface RequestMetricOptions {
    * For custom runtimes: the label matcher that selects inference requests on `requestsMetric`, e.g.
    * `handler=~"/v1/.*completions"`. Leave it out only when `requestsMetric` counts inference requests only.
    * @default - every series of `requestsMetric`
+   * @see https://prometheus.io/docs/prometheus/latest/querying/basics/#instant-vector-selectors
    */
   readonly inferenceMatcher?: string;
 }
@@ -114,6 +115,7 @@ export interface ErrorRateGateProps extends GateOptions, RequestMetricOptions {
    * The stable error ratio below which the comparison takes this value instead: a stable without errors
    * would otherwise fail any canary with a single error.
    * @default - maxRatio / 20
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
    */
   readonly stableFloor?: number;
 }

@@ -51,7 +51,7 @@ export interface ScalingTrigger {
  * request queue and on the GPUs.
  */
 export abstract class ScalingMetric {
-  /** vLLM's waiting requests, summed over the service's replicas. */
+  /** The runtime's waiting requests (vLLM, TGI), summed over the service's replicas. */
   public static queueDepth(props: QueueDepthScalingProps): ScalingMetric {
     check(Number.isFinite(props.targetPerReplica) && props.targetPerReplica > 0, undefined, 'ScalingMetric.queueDepth.targetPerReplica', props.targetPerReplica,
       'must be > 0', 'e.g. targetPerReplica: 5');

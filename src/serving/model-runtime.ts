@@ -71,6 +71,7 @@ export interface RuntimeOptions {
    * The runtime release `image` runs, when its reference carries no version tag (a digest alone). Metric
    * names change between releases (vLLM 0.11 renamed its KV-cache gauge), so gates need it.
    * @default - read from the image tag, e.g. `v0.11.0` in `vllm/vllm-openai:v0.11.0@sha256:...`
+   * @see https://docs.vllm.ai/en/latest/usage/metrics.html
    */
   readonly imageVersion?: string;
   /**
