@@ -225,6 +225,8 @@ export abstract class Gate {
   public static errorRate(props: ErrorRateGateProps): Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
     if (props.stableTolerance !== undefined) checkTolerance('Gate.errorRate', props.stableTolerance, 'e.g. 1 allows at most twice the stable\'s error ratio');
+    check(props.stableFloor === undefined || props.stableTolerance !== undefined, undefined, 'Gate.errorRate.stableFloor', props.stableFloor,
+      'is set without stableTolerance, so there is no comparison with the stable for it to floor', 'set stableTolerance too, or drop stableFloor');
     const floor = props.stableFloor ?? props.maxRatio / 20;
     check(props.stableTolerance === undefined || (floor > 0 && floor <= 1), undefined, 'Gate.errorRate.stableFloor', floor,
       'must be a ratio above 0 and at most 1', 'e.g. stableFloor: 0.0005 (one error in 2,000 requests)');

@@ -126,6 +126,7 @@ describe('the error rate compares with the stable as a ratio, with a floor', () 
     [{ maxRatio: 0.01, stableTolerance: -0.1 }, /Gate.errorRate.stableTolerance: must be a fraction >= 0 \(got -0.1\)/],
     [{ maxRatio: 0, stableTolerance: 1 }, /Gate.errorRate.stableFloor: must be a ratio above 0 and at most 1 \(got 0\)/],
     [{ maxRatio: 0.01, stableTolerance: 1, stableFloor: 2 }, /Gate.errorRate.stableFloor: must be a ratio above 0 and at most 1 \(got 2\)/],
+    [{ maxRatio: 0.01, stableFloor: 0.001 }, /Gate.errorRate.stableFloor: is set without stableTolerance, so there is no comparison with the stable for it to floor \(got 0.001\)/],
   ])('refuses %j', (props, message) => {
     expect(() => Gate.errorRate(props)).toThrow(message);
   });

@@ -20,6 +20,12 @@
  * | noTraffic (no-traffic)       | 0 / 8               |                         | NaN (flat buckets) | NaN                   | NaN                      | 0     | 0    |
  * | canaryAbsent (canary-absent) | no canary series    |                         |                    |                       |                          |       |      |
  *
+ * More scenarios, healthy unless said: errorsRelative (errors-relative) 5xx ratio canary 0.2 % / stable 0.04 %;
+ * onlyNonInference (only-non-inference) a canary that serves no inference request but 3 req/s of `GET
+ * /v1/models` (every version with traffic also serves 0.5 req/s of those); stableAbsent (stable-absent) no
+ * stable series; scrapedOnce / scrapedTwice (scraped-once / scraped-twice) a canary with one / two samples, at
+ * the end; justStarted (just-started) a canary first scraped JUST_STARTED_SECONDS before the end.
+ *
  * Traps worth a test: with no 5xx series, `sum(rate(…{status="5xx"}[5m])) / sum(rate(…[5m]))` is an
  * empty vector, not 0. The noTraffic canary's request rate is 0 (its 2xx series exists, flat), its
  * quantiles are NaN and so is a ratio whose numerator is defaulted (`or vector(0)`): 0 / 0. The
