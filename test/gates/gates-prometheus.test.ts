@@ -149,6 +149,20 @@ test('the old error ratio (every handler, ratio points) passed non-inference tra
   expect(relative.phase).toBe('Failed');
 });
 
+test('-Inf and negative values fail every gate\'s conditions, though -Inf <= T is true in expr', async () => {
+  for (const gate of Object.values(GATES)) {
+    const docs = await expectConformant(templateOf(gate));
+    for (const m of (docs.find((d: any) => d.kind === 'AnalysisTemplate') as any).spec.metrics) {
+      for (const query of ['vector(-1) / vector(0)', 'vector(-0.5)']) {
+        const broken = { ...m, provider: { prometheus: { query } } };
+        const r = await measure(server(), broken, argsOf('healthy'));
+        if (query === 'vector(-0.5)' && !m.successCondition.includes('>= 0')) continue; // custom gates may measure negative values
+        expect([m.name, query, r.phase]).toEqual([m.name, query, 'Failed']);
+      }
+    }
+  }
+});
+
 test('a lone failureCondition would pass on NaN: the evaluator shows why gates set both', async () => {
   const m = { name: 'x', successCondition: undefined, failureCondition: 'result[0] > 0.05', provider: { prometheus: { query: 'vector(0) / vector(0)' } } };
   expect((await measure(server(), m as any)).phase).toBe('Successful');
