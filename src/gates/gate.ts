@@ -44,7 +44,7 @@ export interface GateOptions {
   /**
    * Wait before the first measurement. The new version's request counters appear with its first inference
    * request and a `rate()` needs two scrapes of them, so a measurement taken earlier finds no data.
-   * @default - two scrape intervals (PrometheusSettings' scrapeInterval: 1 minute by default)
+   * @default - two scrape intervals of PrometheusSettings (1 minute with the default 30-second scrapeInterval)
    */
   readonly initialDelay?: Duration;
   /**
@@ -187,8 +187,8 @@ export interface AnalysisMetric {
   readonly interval: string;
   /** Measurements. */
   readonly count: number;
-  /** Argo duration string, when set. */
-  readonly initialDelay?: string;
+  /** Argo duration string: the wait before the first measurement. */
+  readonly initialDelay: string;
   /** Failed measurements tolerated. */
   readonly failureLimit: number;
   /** Inconclusive measurements tolerated. */
