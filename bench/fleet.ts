@@ -57,7 +57,7 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
     priorityClassName: 'gpu-serving',
   });
   const gates = [
-    Gate.errorRate({ maxRatio: 0.01, stableTolerance: 0.005 }),
+    Gate.errorRate({ maxRatio: 0.01, stableTolerance: 1 }),
     Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(8 + (i % 4)), stableTolerance: 0.2 }),
     Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
   ];

@@ -13,7 +13,7 @@ import { llama70b } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
 export const LLAMA_GATES = [
-  Gate.errorRate({ maxRatio: 0.01, stableTolerance: 0.005 }),
+  Gate.errorRate({ maxRatio: 0.01, stableTolerance: 1 }),
   Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(8), stableTolerance: 0.2 }),
   Gate.timeToFirstToken({ percentile: Percentile.P95, threshold: Duration.millis(500) }),
 ];

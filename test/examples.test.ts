@@ -55,8 +55,8 @@ describe('the 70B canary is monitored from the first request', () => {
   const canary = pod('llama-70b-7c9b4d6f5-hqz2w', 'v2', '7c9b4d6f5');
   const server = (p: string, requests: number, failed = 0): Record<string, string> => ({
     [`up{${p}}`]: '1x40',
-    [`http_requests_total{${p},status="2xx"}`]: `0+${requests - failed}x40`,
-    ...(failed ? { [`http_requests_total{${p},status="5xx"}`]: `0+${failed}x40` } : {}),
+    [`http_requests_total{${p},handler="/v1/chat/completions",status="2xx"}`]: `0+${requests - failed}x40`,
+    ...(failed ? { [`http_requests_total{${p},handler="/v1/chat/completions",status="5xx"}`]: `0+${failed}x40` } : {}),
     ...Object.fromEntries(['5.0', '10.0', '+Inf'].map(le => [`vllm:e2e_request_latency_seconds_bucket{${p},le="${le}"}`, `0+${requests}x40`])),
     [`vllm:e2e_request_latency_seconds_count{${p}}`]: `0+${requests}x40`,
     ...Object.fromEntries(['0.5', '+Inf'].map(le => [`vllm:time_to_first_token_seconds_bucket{${p},le="${le}"}`, `0+${requests}x40`])),

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { PrometheusSettings } from './prometheus-settings';
 import { shortDuration } from '../internal/duration';
 import { check } from '../internal/errors';
-import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
+import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** A latency percentile, computed with `histogram_quantile` from histogram buckets. */
@@ -25,8 +25,9 @@ export enum Comparison {
 }
 
 /**
- * How a gate measures, shared by every gate. Defaults make a gate take five one-minute measurements and
- * fail on the first bad one.
+ * How a gate measures, shared by every gate. Defaults make a gate wait two scrapes, take five one-minute
+ * measurements, fail on the first bad one, tolerate two without data, and so pass only on three or more
+ * measured good values.
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
  */
 export interface GateOptions {
@@ -41,18 +42,22 @@ export interface GateOptions {
    */
   readonly count?: number;
   /**
-   * Wait before the first measurement, so the new version has traffic to measure.
-   * @default - no delay
+   * Wait before the first measurement. The new version's request counters appear with its first inference
+   * request and a `rate()` needs two scrapes of them, so a measurement taken earlier finds no data.
+   * @default - two scrape intervals of PrometheusSettings (1 minute with the default 30-second scrapeInterval)
    */
   readonly initialDelay?: Duration;
   /**
-   * Failed measurements tolerated before the gate fails.
+   * Failed measurements tolerated before the gate fails; less than `count`, or the gate could never fail.
    * @default 0
    */
   readonly failureLimit?: number;
   /**
-   * Inconclusive measurements (no data, NaN) tolerated before the gate is inconclusive, which pauses the rollout.
-   * @default 0
+   * Inconclusive measurements (no data, NaN) tolerated before the gate is inconclusive, which pauses the
+   * rollout. Less than `count`: Argo counts a run that reaches `count` within the limits as Successful, so
+   * at least `count - inconclusiveLimit` measurements must have passed, and a version without data never passes.
+   * @default - half the measurements before the last, rounded down (2 of 5): a version scraped too few times
+   *   for its first windows does not pause the rollout, and most measurements must still pass
    */
   readonly inconclusiveLimit?: number;
   /**
@@ -61,17 +66,23 @@ export interface GateOptions {
    */
   readonly consecutiveErrorLimit?: number;
   /**
-   * The range of `rate()` windows in the query.
+   * The range of `rate()` windows in the query: at least two scrape intervals, so that it always holds two
+   * samples (Prometheus recommends four).
    * @default Duration.minutes(5)
    */
   readonly window?: Duration;
 }
 
-/** Request counters for runtimes without known ones (custom servers). */
+/**
+ * Request counters for runtimes without known ones (custom servers). Error ratios count inference requests
+ * only: a version that answered health checks and model listings but no inference request has no ratio.
+ */
 export interface RequestMetricOptions {
   /**
    * For runtimes without known request metrics (custom): the request counter, e.g. `http_requests_total`.
-   * @default - the runtime's: vLLM `http_requests_total`, TGI `tgi_request_count`, Triton `nv_inference_request_success|failure`
+   * @default - the runtime's inference requests: vLLM `http_requests_total` of its inference handlers
+   *   (`/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, …), TGI `tgi_request_count`, Triton
+   *   `nv_inference_request_success|failure`
    */
   readonly requestsMetric?: string;
   /**
@@ -79,6 +90,13 @@ export interface RequestMetricOptions {
    * @default - the runtime's
    */
   readonly errorsMatcher?: string;
+  /**
+   * For custom runtimes: the label matcher that selects inference requests on `requestsMetric`, e.g.
+   * `handler=~"/v1/.*completions"`. Leave it out only when `requestsMetric` counts inference requests only.
+   * @default - every series of `requestsMetric`
+   * @see https://prometheus.io/docs/prometheus/latest/querying/basics/#instant-vector-selectors
+   */
+  readonly inferenceMatcher?: string;
 }
 
 /** An error-rate gate. */
@@ -86,10 +104,20 @@ export interface ErrorRateGateProps extends GateOptions, RequestMetricOptions {
   /** The highest error ratio (0 to 1) the new version may have. */
   readonly maxRatio: number;
   /**
-   * Also fail when the new version's error ratio exceeds the stable version's by more than this many ratio points.
+   * Also fail when the new version's error ratio exceeds the stable version's by more than this fraction, as
+   * the latency gates compare: `canary <= (1 + stableTolerance) x max(stable, stableFloor)`, so 1 allows at
+   * most twice the stable's ratio. (Before, this was a difference in ratio points, which let 0.04% -> 0.2%
+   * pass a tolerance of 0.005.)
    * @default - no comparison with the stable version
    */
   readonly stableTolerance?: number;
+  /**
+   * The stable error ratio below which the comparison takes this value instead: a stable without errors
+   * would otherwise fail any canary with a single error.
+   * @default - maxRatio / 20
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
+   */
+  readonly stableFloor?: number;
 }
 
 /** A latency gate on a request-latency histogram. */
@@ -113,15 +141,18 @@ export interface LatencyGateProps extends GateOptions {
   readonly histogram?: string;
 }
 
-/** A gate on vLLM's waiting-queue depth. */
+/** A gate on the runtime's waiting-queue depth. */
 export interface QueueDepthGateProps extends GateOptions {
-  /** The most requests allowed waiting in any replica's queue (`vllm:num_requests_waiting`). */
+  /** The most requests allowed waiting in any replica's queue (vLLM `vllm:num_requests_waiting`, TGI `tgi_queue_size`). */
   readonly maxWaiting: number;
 }
 
-/** A gate on vLLM's KV-cache usage. */
+/** A gate on the runtime's KV-cache usage. */
 export interface KvCacheGateProps extends GateOptions {
-  /** The highest KV-cache usage (0 to 1) allowed on any replica (`vllm:kv_cache_usage_perc`). */
+  /**
+   * The highest KV-cache usage (0 to 1) allowed on any replica (vLLM from 0.11 `vllm:kv_cache_usage_perc`,
+   * before `vllm:gpu_cache_usage_perc`).
+   */
   readonly maxUsage: number;
 }
 
@@ -156,8 +187,8 @@ export interface AnalysisMetric {
   readonly interval: string;
   /** Measurements. */
   readonly count: number;
-  /** Argo duration string, when set. */
-  readonly initialDelay?: string;
+  /** Argo duration string: the wait before the first measurement. */
+  readonly initialDelay: string;
   /** Failed measurements tolerated. */
   readonly failureLimit: number;
   /** Inconclusive measurements tolerated. */
@@ -182,7 +213,9 @@ type ValueQuery = (sel: Selector, version: Version, window: string, service: IMo
  * A metric gate: a PromQL measurement of the new version with conditions that pass only on good data.
  *
  * Every gate sets both `successCondition` and `failureCondition` and guards against missing data, so that an
- * empty result or NaN (no traffic) is Inconclusive, +Inf fails, and nothing passes unless it was measured.
+ * empty result or NaN (no traffic) is Inconclusive, an infinite or (for the built-in gates) negative value
+ * fails, and nothing passes unless it was measured. Gates read the series the service's runtime image
+ * exports; a gate on a series it does not export is refused at synth.
  * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/prometheus/
  */
 export abstract class Gate {
@@ -191,14 +224,20 @@ export abstract class Gate {
    */
   public static errorRate(props: ErrorRateGateProps): Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
-    if (props.stableTolerance !== undefined) checkRatio('Gate.errorRate', 'stableTolerance', props.stableTolerance);
+    if (props.stableTolerance !== undefined) checkTolerance('Gate.errorRate', props.stableTolerance, 'e.g. 1 allows at most twice the stable\'s error ratio');
+    check(props.stableFloor === undefined || props.stableTolerance !== undefined, undefined, 'Gate.errorRate.stableFloor', props.stableFloor,
+      'is set without stableTolerance, so there is no comparison with the stable for it to floor', 'set stableTolerance too, or drop stableFloor');
+    const floor = props.stableFloor ?? props.maxRatio / 20;
+    check(props.stableTolerance === undefined || (floor > 0 && floor <= 1), undefined, 'Gate.errorRate.stableFloor', floor,
+      'must be a ratio above 0 and at most 1', 'e.g. stableFloor: 0.0005 (one error in 2,000 requests)');
     const ratio: ValueQuery = (sel, v, w, svc, scope) => {
-      const c = requireRequestCounters(svc, props, scope, 'Gate.errorRate');
+      const c = requireRequestCounters(svc._metricCatalog, props, scope, 'Gate.errorRate');
       const of = (...extra: string[]) => sel(v, ...extra);
       return `(sum(rate(${c.errors(of)}[${w}])) or vector(0)) / sum(rate(${c.total(of)}[${w}]))`;
     };
+    // clamp_min keeps NaN (a stable without traffic): the comparison is then Inconclusive, never a pass.
     return new PromGate('error-rate', props, ratio, Comparison.AT_MOST, props.maxRatio,
-      props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) - (${s})`, limit: props.stableTolerance });
+      props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) / clamp_min(${s}, ${floor})`, limit: 1 + props.stableTolerance });
   }
 
   /**
@@ -206,37 +245,37 @@ export abstract class Gate {
    */
   public static latency(props: LatencyGateProps): Gate {
     const p = props.percentile ?? Percentile.P95;
-    return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => requireLatencyHistogram(svc, props.histogram, scope, 'Gate.latency'));
+    return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => requireLatencyHistogram(svc._metricCatalog, props.histogram, scope, 'Gate.latency'));
   }
 
   /**
-   * vLLM time to first token: how long users wait before the answer starts streaming.
+   * Time to first token (vLLM): how long users wait before the answer starts streaming.
    */
   public static timeToFirstToken(props: LatencyGateProps): Gate {
-    return histogramGate('Gate.timeToFirstToken', `ttft-${props.percentile ?? Percentile.P95}`, props, vllmMetric('vllm:time_to_first_token_seconds', 'Gate.timeToFirstToken'));
+    return histogramGate('Gate.timeToFirstToken', `ttft-${props.percentile ?? Percentile.P95}`, props, catalogSeries('timeToFirstToken', 'Gate.timeToFirstToken'));
   }
 
   /**
-   * vLLM inter-token latency: the streaming speed once generation started.
+   * Inter-token latency (vLLM): the streaming speed once generation started.
    */
   public static interTokenLatency(props: LatencyGateProps): Gate {
-    return histogramGate('Gate.interTokenLatency', `itl-${props.percentile ?? Percentile.P95}`, props, vllmMetric('vllm:inter_token_latency_seconds', 'Gate.interTokenLatency'));
+    return histogramGate('Gate.interTokenLatency', `itl-${props.percentile ?? Percentile.P95}`, props, catalogSeries('interTokenLatency', 'Gate.interTokenLatency'));
   }
 
   /**
-   * vLLM queue depth: the most requests waiting on any replica. Measured only while the version serves traffic.
+   * Queue depth (vLLM, TGI): the most requests waiting on any replica. Measured only while the version serves traffic.
    */
   public static queueDepth(props: QueueDepthGateProps): Gate {
     check(props.maxWaiting >= 0, undefined, 'Gate.queueDepth.maxWaiting', props.maxWaiting, 'must be >= 0', 'e.g. maxWaiting: 10');
-    return saturationGate('queue-depth', 'vllm:num_requests_waiting', props, props.maxWaiting, 'Gate.queueDepth');
+    return saturationGate('queue-depth', 'queueDepth', props, props.maxWaiting, 'Gate.queueDepth');
   }
 
   /**
-   * vLLM KV-cache usage: the fullest replica's cache. Near 1, requests get preempted.
+   * KV-cache usage (vLLM): the fullest replica's cache. Near 1, requests get preempted.
    */
   public static kvCacheUsage(props: KvCacheGateProps): Gate {
     checkRatio('Gate.kvCacheUsage', 'maxUsage', props.maxUsage);
-    return saturationGate('kv-cache-usage', 'vllm:kv_cache_usage_perc', props, props.maxUsage, 'Gate.kvCacheUsage');
+    return saturationGate('kv-cache-usage', 'kvCacheUsage', props, props.maxUsage, 'Gate.kvCacheUsage');
   }
 
   /**
@@ -247,7 +286,7 @@ export abstract class Gate {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'Gate.custom.name', props.name, 'must be a DNS label', "e.g. name: 'accuracy'");
     check(props.query.trim().length > 0, undefined, 'Gate.custom.query', props.query, 'must not be empty', 'give a PromQL expression returning one sample');
     check(Number.isFinite(props.threshold), undefined, 'Gate.custom.threshold', props.threshold, 'must be a finite number', 'give the threshold value');
-    return new PromGate(props.name, props, () => props.query, props.comparison, props.threshold);
+    return new PromGate(props.name, props, () => props.query, props.comparison, props.threshold, undefined, false);
   }
 
   /** The metric name(s) in the AnalysisTemplate. */
@@ -270,6 +309,8 @@ class PromGate extends Gate {
     private readonly comparison: Comparison,
     private readonly threshold: number,
     private readonly stable?: StableComparison,
+    /** Built-in gates measure ratios, durations and counts: a negative value is broken data. */
+    private readonly nonNegative = true,
   ) {
     super();
   }
@@ -282,21 +323,35 @@ class PromGate extends Gate {
       `${settings.podTemplateHashLabel}="{{args.${version}-hash}}"`,
       ...extra,
     ].join(',')}}`;
-    const window = shortDuration(scope, `${this.name}.window`, o.window ?? Duration.minutes(5), 1);
+    const scrape = settings.scrapeInterval.toSeconds({ integral: false });
+    const windowLength = o.window ?? Duration.minutes(5);
+    check(windowLength.toSeconds({ integral: false }) >= 2 * scrape, scope, `${this.name}.window`, windowLength.toHumanString(),
+      `must span at least two scrape intervals (PrometheusSettings scrapeInterval ${settings.scrapeInterval.toHumanString()}), or rate() finds one sample and every measurement is Inconclusive`,
+      `e.g. window: Duration.seconds(${4 * scrape})`);
+    const window = shortDuration(scope, `${this.name}.window`, windowLength, 1);
     const count = positive(scope, `${this.name}.count`, o.count ?? 5, 1);
+    const failureLimit = positive(scope, `${this.name}.failureLimit`, o.failureLimit ?? 0, 0);
+    const inconclusiveLimit = positive(scope, `${this.name}.inconclusiveLimit`, o.inconclusiveLimit ?? Math.floor((count - 1) / 2), 0);
+    // Argo counts a run that reaches `count` within both limits as Successful: a limit of `count` or more would pass
+    // a gate that never measured a thing (or never passed).
+    check(failureLimit < count, scope, `${this.name}.failureLimit`, failureLimit, `must be less than count (${count}), or the gate passes with every measurement failed`,
+      `set failureLimit to at most ${count - 1}`);
+    check(inconclusiveLimit < count, scope, `${this.name}.inconclusiveLimit`, inconclusiveLimit,
+      `must be less than count (${count}), or the gate passes without a single measured value`, `set inconclusiveLimit to at most ${count - 1}`);
     const measure = {
       interval: shortDuration(scope, `${this.name}.interval`, o.interval ?? Duration.minutes(1), 1),
       count,
-      initialDelay: o.initialDelay ? shortDuration(scope, `${this.name}.initialDelay`, o.initialDelay) : undefined,
-      failureLimit: positive(scope, `${this.name}.failureLimit`, o.failureLimit ?? 0, 0),
-      inconclusiveLimit: positive(scope, `${this.name}.inconclusiveLimit`, o.inconclusiveLimit ?? 0, 0),
+      initialDelay: shortDuration(scope, `${this.name}.initialDelay`, o.initialDelay ?? Duration.seconds(Math.ceil(2 * scrape))),
+      failureLimit,
+      inconclusiveLimit,
       consecutiveErrorLimit: positive(scope, `${this.name}.consecutiveErrorLimit`, o.consecutiveErrorLimit ?? 4, 0),
     };
     const canary = this.value(sel, 'canary', window, service, scope);
-    const metrics: AnalysisMetric[] = [{ name: this.name, query: canary, ...conditions(this.comparison, this.threshold), ...measure }];
+    const own = conditions(this.comparison, this.threshold, this.nonNegative);
+    const metrics: AnalysisMetric[] = [{ name: this.name, query: canary, ...own, ...measure }];
     if (this.stable) {
       const stable = this.value(sel, 'stable', window, service, scope);
-      metrics.push({ name: `${this.name}-vs-stable`, query: this.stable.combine(canary, stable), ...conditions(Comparison.AT_MOST, this.stable.limit), ...measure });
+      metrics.push({ name: `${this.name}-vs-stable`, query: this.stable.combine(canary, stable), ...conditions(Comparison.AT_MOST, this.stable.limit, true), ...measure });
     }
     return metrics;
   }
@@ -304,38 +359,43 @@ class PromGate extends Gate {
 
 /**
  * Conditions that pass only on a measured, finite, good value: `len(result) > 0` turns an empty result into
- * Inconclusive instead of an Error, NaN makes both conditions false (Inconclusive), +Inf fails an upper bound.
+ * Inconclusive instead of an Error, NaN makes every comparison false (Inconclusive), an infinite value fails
+ * (`-Inf <= T` is true in expr, so a bare upper bound would pass it), and so does a negative value of a quantity
+ * that cannot be negative.
  */
-function conditions(comparison: Comparison, threshold: number): { successCondition: string; failureCondition: string } {
+function conditions(comparison: Comparison, threshold: number, nonNegative: boolean): { successCondition: string; failureCondition: string } {
   const [pass, fail] = comparison === Comparison.AT_MOST ? ['<=', '>'] : ['>=', '<'];
+  const [valid, broken] = nonNegative ? ['result[0] >= 0', 'result[0] < 0'] : ['!isInf(result[0])', 'isInf(result[0])'];
   return {
-    successCondition: `len(result) > 0 && result[0] ${pass} ${threshold}`,
-    failureCondition: `len(result) > 0 && result[0] ${fail} ${threshold}`,
+    successCondition: `len(result) > 0 && ${valid} && result[0] ${pass} ${threshold}`,
+    failureCondition: `len(result) > 0 && (${broken} || result[0] ${fail} ${threshold})`,
   };
 }
 
 function histogramGate(where: string, name: string, props: LatencyGateProps, histogram: (svc: IModelService, scope: IConstruct) => string): Gate {
   const seconds = props.threshold.toSeconds({ integral: false });
   check(seconds > 0, undefined, `${where}.threshold`, props.threshold.toHumanString(), 'must be a positive duration', 'e.g. threshold: Duration.seconds(2)');
-  if (props.stableTolerance !== undefined) {
-    check(props.stableTolerance >= 0, undefined, `${where}.stableTolerance`, props.stableTolerance, 'must be >= 0', 'e.g. 0.1 allows the new version to be 10% slower');
-  }
+  if (props.stableTolerance !== undefined) checkTolerance(where, props.stableTolerance, 'e.g. 0.1 allows the new version to be 10% slower');
   const q = QUANTILE[props.percentile ?? Percentile.P95];
   const value: ValueQuery = (sel, v, w, svc, scope) => `histogram_quantile(${q}, sum by (le) (rate(${histogram(svc, scope)}_bucket${sel(v)}[${w}])))`;
   return new PromGate(name, props, value, Comparison.AT_MOST, seconds,
     props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) / (${s})`, limit: 1 + props.stableTolerance });
 }
 
-function saturationGate(name: string, metric: string, options: GateOptions, threshold: number, where: string): Gate {
-  const gauge = vllmMetric(metric, where);
-  // A gauge reads 0 on an idle version: measure it only while the version has finished requests.
+function saturationGate(name: string, series: CatalogSeries, options: GateOptions, threshold: number, where: string): Gate {
+  const gauge = catalogSeries(series, where);
+  // A gauge reads 0 on an idle version: measure it only while the version has finished (inference) requests.
   const value: ValueQuery = (sel, v, w, svc, scope) =>
-    `max(${gauge(svc, scope)}${sel(v)}) and on() (sum(rate(vllm:e2e_request_latency_seconds_count${sel(v)}[${w}])) > 0)`;
+    `max(${gauge(svc, scope)}${sel(v)}) and on() (sum(rate(${requireSeries(svc._metricCatalog, 'requestLatency', scope, where)}_count${sel(v)}[${w}])) > 0)`;
   return new PromGate(name, options, value, Comparison.AT_MOST, threshold);
 }
 
-function vllmMetric(metric: string, where: string): (svc: IModelService, scope: IConstruct) => string {
-  return (svc, scope) => requireVllm(svc, metric, scope, where);
+function catalogSeries(series: CatalogSeries, where: string): (svc: IModelService, scope: IConstruct) => string {
+  return (svc, scope) => requireSeries(svc._metricCatalog, series, scope, where);
+}
+
+function checkTolerance(where: string, value: number, example: string): void {
+  check(Number.isFinite(value) && value >= 0, undefined, `${where}.stableTolerance`, value, 'must be a fraction >= 0', example);
 }
 
 function checkRatio(where: string, prop: string, value: number): void {

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -21,6 +21,14 @@ export interface PrometheusSettingsProps {
    * @default 'namespace'
    */
   readonly namespaceLabel?: string;
+  /**
+   * How often Prometheus scrapes the model servers: its global `scrapeInterval`, or the ModelScrape's
+   * `interval` if you set a longer one. Gates wait two scrapes before their first measurement and need rate
+   * windows of at least two scrapes.
+   * @default Duration.seconds(30) (prometheus-operator's default `scrapeInterval`)
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusSpec
+   */
+  readonly scrapeInterval?: Duration;
 }
 
 /** Settings with every default applied. */
@@ -31,6 +39,8 @@ export interface ResolvedPrometheusSettings {
   readonly podTemplateHashLabel: string;
   /** The label carrying the namespace. */
   readonly namespaceLabel: string;
+  /** How often the model servers are scraped. */
+  readonly scrapeInterval: Duration;
 }
 
 const byChart = new WeakMap<Chart, ResolvedPrometheusSettings>();
@@ -48,10 +58,14 @@ export class PrometheusSettings {
     if (props.address !== undefined && !/^https?:\/\/[^\s/]+/.test(props.address)) {
       throw new Error(`[${chart.node.path}] PrometheusSettings.address: must be an http(s) URL (got ${JSON.stringify(props.address)}). Fix: e.g. 'http://prometheus-operated.monitoring.svc:9090'.`);
     }
+    if (props.scrapeInterval !== undefined && !(props.scrapeInterval.toSeconds({ integral: false }) >= 1)) {
+      throw new Error(`[${chart.node.path}] PrometheusSettings.scrapeInterval: must be at least 1 second (got ${props.scrapeInterval.toHumanString()}). Fix: e.g. Duration.seconds(30).`);
+    }
     byChart.set(chart, {
       address: props.address ?? DEFAULTS.address,
       podTemplateHashLabel: props.podTemplateHashLabel ?? DEFAULTS.podTemplateHashLabel,
       namespaceLabel: props.namespaceLabel ?? DEFAULTS.namespaceLabel,
+      scrapeInterval: props.scrapeInterval ?? DEFAULTS.scrapeInterval,
     });
   }
 
@@ -65,4 +79,5 @@ const DEFAULTS: ResolvedPrometheusSettings = {
   address: 'http://prometheus-operated.monitoring.svc:9090',
   podTemplateHashLabel: 'rollouts_pod_template_hash',
   namespaceLabel: 'namespace',
+  scrapeInterval: Duration.seconds(30),
 };

@@ -4,7 +4,7 @@ import { GPU_LABELS, ModelSeries, modelSeries } from './model-series';
 import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { check } from '../internal/errors';
-import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
+import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** How urgent an alert is: the `severity` label Alertmanager routes on. */
@@ -95,7 +95,7 @@ export interface QueueDepthAlertProps extends AlertOptions {
 
 /** An alert on vLLM's KV-cache usage. */
 export interface KvCacheAlertProps extends AlertOptions {
-  /** The highest KV-cache usage (0 to 1) tolerated on any replica (`vllm:kv_cache_usage_perc`). */
+  /** The highest KV-cache usage (0 to 1) tolerated on any replica (vLLM from 0.11 `vllm:kv_cache_usage_perc`, before `vllm:gpu_cache_usage_perc`). */
   readonly maxUsage: number;
 }
 
@@ -346,7 +346,7 @@ export abstract class AlertPreset {
     return preset(props, ctx => {
       const name = alertName(props, 'ModelHighErrorRate');
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
-      const c = requireRequestCounters(ctx.svc, props, ctx.scope, 'AlertPreset.errorRate');
+      const c = requireRequestCounters(ctx.svc._metricCatalog, props, ctx.scope, 'AlertPreset.errorRate');
       const rate = (m: string) => `sum by (${ctx.series.versionLabels}) (rate(${m}[${w}]))`;
       const total = rate(c.total(ctx.series.runtime));
       return single(ctx, props, name, Duration.minutes(5), AlertSeverity.CRITICAL,
@@ -359,20 +359,20 @@ export abstract class AlertPreset {
   /** A request-latency percentile of a version (`ModelHighLatencyP95`, warning, for 5m). */
   public static latency(props: LatencyAlertProps): AlertPreset {
     return histogramPreset('AlertPreset.latency', 'ModelHighLatency', 'request latency', props,
-      ctx => requireLatencyHistogram(ctx.svc, props.histogram, ctx.scope, 'AlertPreset.latency'));
+      ctx => requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latency'));
   }
 
   /** vLLM time to first token of a version (`ModelHighTimeToFirstTokenP95`, warning, for 5m). */
   public static timeToFirstToken(props: HistogramAlertOptions): AlertPreset {
     return histogramPreset('AlertPreset.timeToFirstToken', 'ModelHighTimeToFirstToken', 'time to first token', props,
-      ctx => requireVllm(ctx.svc, 'vllm:time_to_first_token_seconds', ctx.scope, 'AlertPreset.timeToFirstToken'));
+      ctx => requireSeries(ctx.svc._metricCatalog, 'timeToFirstToken', ctx.scope, 'AlertPreset.timeToFirstToken'));
   }
 
   /** vLLM requests waiting on the busiest replica of a version (`ModelQueueBacklog`, warning, for 5m). */
   public static queueDepth(props: QueueDepthAlertProps): AlertPreset {
     check(Number.isFinite(props.maxWaiting) && props.maxWaiting >= 0, undefined, 'AlertPreset.queueDepth.maxWaiting', props.maxWaiting, 'must be >= 0', 'e.g. maxWaiting: 10');
     return preset(props, ctx => {
-      const metric = requireVllm(ctx.svc, 'vllm:num_requests_waiting', ctx.scope, 'AlertPreset.queueDepth');
+      const metric = requireSeries(ctx.svc._metricCatalog, 'queueDepth', ctx.scope, 'AlertPreset.queueDepth');
       return single(ctx, props, alertName(props, 'ModelQueueBacklog'), Duration.minutes(5), AlertSeverity.WARNING,
         `max by (${ctx.series.versionLabels}) (${metric}${ctx.series.runtime()}) > ${num(props.maxWaiting)}`,
         `${ctx.svc.name}: requests queueing on version ${VERSION}`,
@@ -384,7 +384,7 @@ export abstract class AlertPreset {
   public static kvCacheUsage(props: KvCacheAlertProps): AlertPreset {
     checkRatio('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
     return preset(props, ctx => {
-      const metric = requireVllm(ctx.svc, 'vllm:kv_cache_usage_perc', ctx.scope, 'AlertPreset.kvCacheUsage');
+      const metric = requireSeries(ctx.svc._metricCatalog, 'kvCacheUsage', ctx.scope, 'AlertPreset.kvCacheUsage');
       return single(ctx, props, alertName(props, 'ModelKvCacheNearFull'), Duration.minutes(5), AlertSeverity.WARNING,
         `max by (${ctx.series.versionLabels}) (${metric}${ctx.series.runtime()}) > ${num(props.maxUsage)}`,
         `${ctx.svc.name}: KV cache of version ${VERSION} nearly full`,
@@ -399,7 +399,7 @@ export abstract class AlertPreset {
   public static availabilitySlo(props: AvailabilitySloAlertProps): AlertPreset {
     checkObjective('AlertPreset.availabilitySlo', props.objective);
     return preset(props, ctx => {
-      const c = requireRequestCounters(ctx.svc, props, ctx.scope, 'AlertPreset.availabilitySlo');
+      const c = requireRequestCounters(ctx.svc._metricCatalog, props, ctx.scope, 'AlertPreset.availabilitySlo');
       const rate = (m: string, w: string) => `sum by (namespace, job) (rate(${m}[${w}]))`;
       const total = (w: string) => rate(c.total(ctx.series.runtime), w);
       return burnRate(ctx, props, 'ModelAvailability', 'model:request_error_ratio', 'availability', 'failed requests',
@@ -417,7 +417,7 @@ export abstract class AlertPreset {
     checkObjective('AlertPreset.latencySlo', props.objective);
     const seconds = positiveSeconds('AlertPreset.latencySlo.threshold', props.threshold);
     return preset(props, ctx => {
-      const h = requireLatencyHistogram(ctx.svc, props.histogram, ctx.scope, 'AlertPreset.latencySlo');
+      const h = requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latencySlo');
       const sel = ctx.series.runtime;
       // Go clients write le="8", Python clients le="8.0"; Prometheus 3 normalizes to the latter.
       const le = Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0+)?"` : `le="${seconds}"`;

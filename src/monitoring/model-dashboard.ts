@@ -6,9 +6,8 @@ import { RequestMetricOptions } from '../gates/gate';
 import { check } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
-import { latencyHistogram, requestCounters } from '../internal/runtime-metrics';
+import { requestCounters } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
-import { RuntimeKind } from '../serving/model-runtime';
 
 /** Properties of a ModelDashboard. */
 export interface ModelDashboardProps extends RequestMetricOptions {
@@ -89,22 +88,23 @@ export class ModelDashboard extends Construct {
     const gpu = (metric: string) => `${metric}${series.gpu()}`;
 
     const panels: Array<[string, string, Target[]]> = [];
-    const counters = requestCounters(svc, props, this, 'requestsMetric');
+    const catalog = svc._metricCatalog;
+    const counters = requestCounters(catalog, props, this, 'requestsMetric');
     if (counters) {
       panels.push(['Request rate', 'reqps', [{ expr: rate(counters.total(sel)), legend: version }]]);
       panels.push(['Error ratio', 'percentunit', [{
         expr: `(${rate(counters.errors(sel))} or ${rate(counters.total(sel))} * 0) / ${rate(counters.total(sel))}`, legend: version,
       }]]);
     }
-    const latency = latencyHistogram(svc, props.latencyHistogram);
+    const latency = props.latencyHistogram ?? catalog.requestLatency;
     if (latency) panels.push(['Request latency', 's', percentiles(latency)]);
-    if (svc.runtimeKind === RuntimeKind.VLLM) {
-      panels.push(['Time to first token', 's', percentiles('vllm:time_to_first_token_seconds')]);
-      panels.push(['Requests waiting and running', 'short', [
-        { expr: `sum by (${by}) (vllm:num_requests_waiting${sel()})`, legend: `waiting ${version}` },
-        { expr: `sum by (${by}) (vllm:num_requests_running${sel()})`, legend: `running ${version}` },
-      ]]);
-      panels.push(['KV cache usage (fullest replica)', 'percentunit', [{ expr: `max by (${by}) (vllm:kv_cache_usage_perc${sel()})`, legend: version }]]);
+    if (catalog.timeToFirstToken) panels.push(['Time to first token', 's', percentiles(catalog.timeToFirstToken)]);
+    const queue = [['waiting', catalog.queueDepth], ['running', catalog.requestsRunning]].filter(([, m]) => m !== undefined);
+    if (queue.length > 0) {
+      panels.push(['Requests waiting and running', 'short', queue.map(([what, m]) => ({ expr: `sum by (${by}) (${m}${sel()})`, legend: `${what} ${version}` }))]);
+    }
+    if (catalog.kvCacheUsage) {
+      panels.push(['KV cache usage (fullest replica)', 'percentunit', [{ expr: `max by (${by}) (${catalog.kvCacheUsage}${sel()})`, legend: version }]]);
     }
     panels.push(['GPU utilization', 'percent', [{ expr: perVersion(`max by (${GPU_LABELS}) (${gpu('DCGM_FI_DEV_GPU_UTIL')})`), legend: version }]]);
     panels.push(['GPU memory used', 'percentunit', [{

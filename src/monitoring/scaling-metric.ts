@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { GPU_LABELS, modelSeries } from './model-series';
 import { check } from '../internal/errors';
-import { requireVllm } from '../internal/runtime-metrics';
+import { requireSeries } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** Scaling on vLLM's waiting queue. */
@@ -51,13 +51,13 @@ export interface ScalingTrigger {
  * request queue and on the GPUs.
  */
 export abstract class ScalingMetric {
-  /** vLLM's waiting requests, summed over the service's replicas. */
+  /** The runtime's waiting requests (vLLM, TGI), summed over the service's replicas. */
   public static queueDepth(props: QueueDepthScalingProps): ScalingMetric {
     check(Number.isFinite(props.targetPerReplica) && props.targetPerReplica > 0, undefined, 'ScalingMetric.queueDepth.targetPerReplica', props.targetPerReplica,
       'must be > 0', 'e.g. targetPerReplica: 5');
     return new RenderedMetric((scope, svc) => ({
       name: 'queue-depth',
-      query: `sum(${requireVllm(svc, 'vllm:num_requests_waiting', scope, 'ScalingMetric.queueDepth')}${modelSeries(scope, svc).runtime()})`,
+      query: `sum(${requireSeries(svc._metricCatalog, 'queueDepth', scope, 'ScalingMetric.queueDepth')}${modelSeries(scope, svc).runtime()})`,
       threshold: props.targetPerReplica,
       fromModelPods: true,
     }));

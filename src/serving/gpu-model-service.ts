@@ -18,6 +18,7 @@ import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '.
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
 import { quantityBytes, scratchMebibytes, sizeQuantity } from '../internal/quantity';
+import { MetricCatalog } from '../internal/runtime-metrics';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
@@ -71,6 +72,11 @@ export interface IModelService extends IConstruct {
   readonly metricsPath: string;
   /** The server kind. */
   readonly runtimeKind: RuntimeKind;
+  /**
+   * The series the runtime's image exports, which gates, alerts and dashboards read.
+   * @internal
+   */
+  readonly _metricCatalog: MetricCatalog;
   /** The model name clients (and vLLM metrics' `model_name` label) use. */
   readonly servedModelName: string;
   /** Where the served model version comes from. */
@@ -361,6 +367,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly metricsPort: number;
   public readonly metricsPath: string;
   public readonly runtimeKind: RuntimeKind;
+  /** @internal */
+  public readonly _metricCatalog: MetricCatalog;
   public readonly servedModelName: string;
   public readonly lineage: ModelLineage;
   public readonly modelPath: string;
@@ -413,6 +421,7 @@ export class GpuModelService extends Construct implements IModelService {
     this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization);
     checkImagePinned(this, 'runtime.image', runtime.image);
     this.runtimeKind = props.runtime.kind;
+    this._metricCatalog = props.runtime._metricCatalog(runtime);
     this.port = runtime.port;
     this.metricsPort = runtime.metricsPort;
     this.metricsPath = runtime.metricsPath;

@@ -1,3 +1,5 @@
+import { atLeast, MetricCatalog, RuntimeVersion, runtimeVersion } from '../internal/runtime-metrics';
+
 /**
  * The serving frameworks the library knows.
  */
@@ -65,6 +67,13 @@ export interface RuntimeOptions {
    * @default - a pinned upstream release (see each factory)
    */
   readonly image?: string;
+  /**
+   * The runtime release `image` runs, when its reference carries no version tag (a digest alone). Metric
+   * names change between releases (vLLM 0.11 renamed its KV-cache gauge), so gates need it.
+   * @default - read from the image tag, e.g. `v0.11.0` in `vllm/vllm-openai:v0.11.0@sha256:...`
+   * @see https://docs.vllm.ai/en/latest/usage/metrics.html
+   */
+  readonly imageVersion?: string;
   /**
    * Extra arguments appended after the generated ones.
    * @default - none
@@ -179,7 +188,7 @@ export abstract class ModelRuntime {
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.VLLM, options, b => {
+    return new BuiltInRuntime(RuntimeKind.VLLM, options, vllmMetrics, b => {
       const util = options.gpuMemoryUtilization ?? 0.9;
       checkFraction('vllm', 'gpuMemoryUtilization', util);
       return {
@@ -228,7 +237,7 @@ export abstract class ModelRuntime {
    * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
    */
   public static tgi(options: TgiOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TGI, options, b => {
+    return new BuiltInRuntime(RuntimeKind.TGI, options, () => TGI_METRICS, b => {
       if (b.pipelineParallelSize > 1) {
         throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
       }
@@ -271,7 +280,7 @@ export abstract class ModelRuntime {
    * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TRITON, options, b => ({
+    return new BuiltInRuntime(RuntimeKind.TRITON, options, () => TRITON_METRICS, b => ({
       image: 'nvcr.io/nvidia/tritonserver:25.08-py3',
       command: ['tritonserver'],
       args: [
@@ -298,7 +307,8 @@ export abstract class ModelRuntime {
   public static custom(options: CustomRuntimeOptions): ModelRuntime {
     const util = options.gpuMemoryUtilization ?? 1;
     checkFraction('custom', 'gpuMemoryUtilization', util);
-    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env }, b => ({
+    // What a custom server exports is unknown: gates and alerts need the user's metric names.
+    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env }, () => ({}), b => ({
       image: options.image,
       command: options.command,
       args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
@@ -324,7 +334,69 @@ export abstract class ModelRuntime {
 
   /** Renders the container settings for a service. */
   public abstract bind(options: RuntimeBindOptions): RuntimeConfig;
+
+  /**
+   * The series the bound image exports (by its version), which gates, alerts and dashboards read.
+   * @internal
+   */
+  public abstract _metricCatalog(config: RuntimeConfig): MetricCatalog;
 }
+
+/** The series a runtime exports, without the runtime's description. */
+type RuntimeSeries = Omit<MetricCatalog, 'runtime'>;
+
+/**
+ * vLLM's OpenAI-compatible inference routes (the `handler` label of prometheus-fastapi-instrumentator's
+ * `http_requests_total`): the routes vLLM counts as GPU load, plus `/v1/responses`, audio translations
+ * and SageMaker's `/invocations`. Every other route (`/v1/models`, `/tokenize`, …) is not inference;
+ * `/health`, `/metrics`, `/ping`, `/load`, `/version` and `/server_info` are not counted at all.
+ * @see https://github.com/vllm-project/vllm/blob/main/vllm/entrypoints/openai/api_server.py
+ */
+const VLLM_INFERENCE_HANDLERS = [
+  '/v1/chat/completions', '/v1/completions', '/v1/responses', '/v1/embeddings', '/v1/audio/transcriptions', '/v1/audio/translations',
+  '/pooling', '/classify', '/score', '/v1/score', '/rerank', '/v1/rerank', '/v2/rerank', '/invocations',
+];
+
+function vllmMetrics(version?: RuntimeVersion): RuntimeSeries {
+  const inference = `handler=~"${VLLM_INFERENCE_HANDLERS.join('|')}"`;
+  // V1 renamed two series: `vllm:gpu_cache_usage_perc` (deprecated in 0.9.2, hidden in 0.11, removed in 0.12) and
+  // `vllm:time_per_output_token_seconds` (deprecated in 0.11, removed in 0.13). Before 0.11 the old names are the
+  // ones both the V0 and the V1 engine export; from 0.11 on (V0 removed) only the new names are exported by default.
+  const v1Names = version && atLeast(version, 0, 11);
+  return {
+    note: version ? undefined : 'the image reference carries no version, and vLLM\'s metric names depend on it',
+    // The instrumentator groups status codes: a version without server errors has no status="5xx" series.
+    requests: { errors: sel => `http_requests_total${sel(inference, 'status="5xx"')}`, total: sel => `http_requests_total${sel(inference)}` },
+    requestLatency: 'vllm:e2e_request_latency_seconds',
+    timeToFirstToken: 'vllm:time_to_first_token_seconds',
+    queueDepth: 'vllm:num_requests_waiting',
+    requestsRunning: 'vllm:num_requests_running',
+    kvCacheUsage: version && (v1Names ? 'vllm:kv_cache_usage_perc' : 'vllm:gpu_cache_usage_perc'),
+    interTokenLatency: version && (v1Names ? 'vllm:inter_token_latency_seconds' : 'vllm:time_per_output_token_seconds'),
+  };
+}
+
+/**
+ * TGI counts requests in its generate, chat and embed handlers only (`tgi_request_count`, failures in
+ * `tgi_request_failure`); `tgi_queue_size` is the number of requests waiting.
+ * @see https://huggingface.co/docs/text-generation-inference/reference/metrics
+ */
+const TGI_METRICS: RuntimeSeries = {
+  requests: { errors: sel => `tgi_request_failure${sel()}`, total: sel => `tgi_request_count${sel()}` },
+  requestLatency: 'tgi_request_duration',
+  queueDepth: 'tgi_queue_size',
+};
+
+/**
+ * Triton counts inference requests only, as successes and failures.
+ * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/user_guide/metrics.html
+ */
+const TRITON_METRICS: RuntimeSeries = {
+  requests: {
+    errors: sel => `nv_inference_request_failure${sel()}`,
+    total: sel => `${sel('__name__=~"nv_inference_request_success|nv_inference_request_failure"')}`,
+  },
+};
 
 class BuiltInRuntime extends ModelRuntime {
   public readonly extraEnv: { [name: string]: string };
@@ -332,10 +404,20 @@ class BuiltInRuntime extends ModelRuntime {
   constructor(
     public readonly kind: RuntimeKind,
     private readonly options: RuntimeOptions,
+    private readonly series: (version?: RuntimeVersion) => RuntimeSeries,
     private readonly render: (b: RuntimeBindOptions) => RuntimeConfig,
   ) {
     super();
     this.extraEnv = options.env ?? {};
+    if (options.imageVersion !== undefined && runtimeVersion('', options.imageVersion) === undefined) {
+      throw new Error(`ModelRuntime.${kind}: imageVersion: must be a release number (got ${JSON.stringify(options.imageVersion)}). Fix: e.g. imageVersion: '0.11.0'.`);
+    }
+  }
+
+  /** @internal */
+  public _metricCatalog(config: RuntimeConfig): MetricCatalog {
+    const version = runtimeVersion(config.image, this.options.imageVersion);
+    return { runtime: `${this.kind} runtime (image ${config.image})`, ...this.series(version) };
   }
 
   public bind(options: RuntimeBindOptions): RuntimeConfig {

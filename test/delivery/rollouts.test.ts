@@ -88,10 +88,11 @@ describe('CanaryRollout', () => {
       count: 3,
       interval: '1m',
       failureLimit: 0,
-      inconclusiveLimit: 0,
+      initialDelay: '1m',
+      inconclusiveLimit: 1,
       consecutiveErrorLimit: 4,
-      successCondition: 'len(result) > 0 && result[0] <= 2',
-      failureCondition: 'len(result) > 0 && result[0] > 2',
+      successCondition: 'len(result) > 0 && result[0] >= 0 && result[0] <= 2',
+      failureCondition: 'len(result) > 0 && (result[0] < 0 || result[0] > 2)',
       provider: { prometheus: { address: 'http://prom.example:9090' } },
     });
     expect(template.spec.metrics[0].provider.prometheus.query).toBe(
@@ -208,10 +209,10 @@ describe('bad input', () => {
     expect(() => Gate.queueDepth({ maxWaiting: -1 })).toThrow(/maxWaiting: must be >= 0/);
   });
 
-  test('vLLM gates on another runtime', () => {
+  test('a gate on a series the runtime does not export', () => {
     const { chart, svc } = service({ runtime: ModelRuntime.tgi() });
     expect(() => new GateAnalysisTemplate(chart, 'T', { service: svc, gates: [Gate.timeToFirstToken({ threshold: Duration.seconds(1) })], name: 't' }))
-      .toThrow(/Gate.timeToFirstToken: reads vLLM's vllm:time_to_first_token_seconds, but the service runs tgi/);
+      .toThrow(/\[test\/T\] Gate.timeToFirstToken: reads a time-to-first-token histogram, which this runtime does not export \(got "tgi runtime \(image ghcr.io\/huggingface\/text-generation-inference:3.3.4\)"\)/);
   });
 
   test('one rollout per service', () => {

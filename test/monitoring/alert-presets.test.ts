@@ -37,23 +37,32 @@ describe('request alerts', () => {
     expectRulesPass(doc, [
       {
         name: 'firing',
-        series: { [`http_requests_total{${POD.v1},status="2xx"}`]: '0+570x30', [`http_requests_total{${POD.v1},status="5xx"}`]: '0+30x30' },
+        series: { [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '0+570x30', [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="5xx"}`]: '0+30x30' },
         evalTime: '20m',
         alerts: { ModelHighErrorRate: [{ labels: VERSION.v1, value: '5%' }] },
       },
       {
         name: 'healthy',
-        series: { [`http_requests_total{${POD.v1},status="2xx"}`]: '0+597x30', [`http_requests_total{${POD.v1},status="5xx"}`]: '0+3x30' },
+        series: { [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '0+597x30', [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="5xx"}`]: '0+3x30' },
         evalTime: '20m',
         alerts: { ModelHighErrorRate: [] },
       },
       {
         name: 'healthy without any error series (vLLM writes status="5xx" only once one failed)',
-        series: { [`http_requests_total{${POD.v1},status="2xx"}`]: '0+600x30' },
+        series: { [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '0+600x30' },
         evalTime: '20m',
         alerts: { ModelHighErrorRate: [] },
       },
-      { name: 'no traffic', series: { [`http_requests_total{${POD.v1},status="2xx"}`]: '1000x30' }, evalTime: '20m', alerts: { ModelHighErrorRate: [] } },
+      { name: 'no traffic', series: { [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '1000x30' }, evalTime: '20m', alerts: { ModelHighErrorRate: [] } },
+      {
+        name: 'failures of a route that is not inference (/tokenize) do not count',
+        series: {
+          [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '0+600x30',
+          [`http_requests_total{${POD.v1},handler="/tokenize",status="5xx"}`]: '0+300x30',
+        },
+        evalTime: '20m',
+        alerts: { ModelHighErrorRate: [] },
+      },
     ]);
   });
 
@@ -61,7 +70,7 @@ describe('request alerts', () => {
     const doc = await rules(AlertPreset.errorRate({ maxRatio: 0.01 }));
     const wrong: RuleScenario = {
       name: 'healthy data expected to fire',
-      series: { [`http_requests_total{${POD.v1},status="2xx"}`]: '0+600x30' },
+      series: { [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: '0+600x30' },
       evalTime: '20m',
       alerts: { ModelHighErrorRate: [{ labels: VERSION.v1, value: '5%' }] },
     };
@@ -166,7 +175,7 @@ describe('availability SLO', () => {
     expect(alerts[1].expr).toContain('model:request_error_ratio:rate3d{namespace="llm",job="llm"} > 0.001 and model:request_error_ratio:rate6h{namespace="llm",job="llm"} > 0.001');
     expect(alerts[0].annotations.runbook_url).toBe('https://runbooks.example.com/availability');
     const job = { namespace: 'llm', job: 'llm' };
-    const requests = (ok: string, failed: string) => ({ [`http_requests_total{${POD.v1},status="2xx"}`]: ok, [`http_requests_total{${POD.v1},status="5xx"}`]: failed });
+    const requests = (ok: string, failed: string) => ({ [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="2xx"}`]: ok, [`http_requests_total{${POD.v1},handler="/v1/chat/completions",status="5xx"}`]: failed });
     const silent = { ModelAvailabilityBudgetBurnFast: [], ModelAvailabilityBudgetBurnSlow: [] };
     expectRulesPass(doc, [
       {

@@ -65,8 +65,8 @@ describe('alert presets refuse bad input', () => {
 
   test('runtime mismatches, an empty rule, runbook URLs', () => {
     const { chart, svc } = service({ runtime: ModelRuntime.tgi() });
-    expect(() => new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [AlertPreset.queueDepth({ maxWaiting: 5 })] }))
-      .toThrow(/AlertPreset.queueDepth: reads vLLM's vllm:num_requests_waiting, but the service runs tgi/);
+    expect(() => new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [AlertPreset.kvCacheUsage({ maxUsage: 0.9 })] }))
+      .toThrow(/AlertPreset.kvCacheUsage: reads a KV-cache usage gauge, which this runtime does not export/);
     const empty = alerts();
     expect(() => Testing.synth(empty.chart)).toThrow(/alerts: none given, so the PrometheusRule would be empty/);
     expect(() => AlertPreset.errorRate({ maxRatio: 0.1, runbookUrl: 'wiki/llm' })).toThrow(/runbookUrl: must be an http\(s\) URL/);

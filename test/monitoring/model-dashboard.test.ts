@@ -53,9 +53,9 @@ describe('ModelDashboard', () => {
     expectPromqlResults({
       [`up{${stable}}`]: '1x20',
       [`up{${canary}}`]: '1x20',
-      [`http_requests_total{${stable},status="2xx"}`]: '0+600x20',
-      [`http_requests_total{${canary},status="2xx"}`]: '0+90x20',
-      [`http_requests_total{${canary},status="5xx"}`]: '0+10x20',
+      [`http_requests_total{${stable},handler="/v1/chat/completions",status="2xx"}`]: '0+600x20',
+      [`http_requests_total{${canary},handler="/v1/chat/completions",status="2xx"}`]: '0+90x20',
+      [`http_requests_total{${canary},handler="/v1/chat/completions",status="5xx"}`]: '0+10x20',
       [gpu('llm-5d8f7c9b4-x7k2p', '0')]: '80x20',
       [gpu('llm-5d8f7c9b4-x7k2p', '1')]: '60x20',
       [gpu('llm-7c9b4d6f5-hqz2w', '0')]: '10x20',

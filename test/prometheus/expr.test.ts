@@ -43,6 +43,21 @@ describe('evaluate', () => {
     expect(evaluate('0 <= result < 1', NaN)).toBe(false);
   });
 
+  test('isNaN and isInf, as Argo defines them', () => {
+    expect(evaluate('isNaN(result)', NaN)).toBe(true);
+    expect(evaluate('isNaN(result[0])', [1])).toBe(false);
+    expect(evaluate('isInf(result[0])', [-Infinity])).toBe(true);
+    expect(evaluate('isInf(result[0])', [Infinity])).toBe(true);
+    expect(evaluate('!isInf(result[0])', [1e308])).toBe(true);
+    expect(() => evaluate('isInf(result)', [1])).toThrow(ExprError);
+  });
+
+  test('-Inf passes a bare upper bound: why gates guard it', () => {
+    expect(evaluate('len(result) > 0 && result[0] <= 0.01', [-Infinity])).toBe(true);
+    expect(argoOutcome('len(result) > 0 && result[0] >= 0 && result[0] <= 0.01', 'len(result) > 0 && (result[0] < 0 || result[0] > 0.01)', [-Infinity])).toBe('Failed');
+    expect(argoOutcome('len(result) > 0 && !isInf(result[0]) && result[0] <= 0.01', 'len(result) > 0 && (isInf(result[0]) || result[0] > 0.01)', [-Infinity])).toBe('Failed');
+  });
+
   test('infinities compare normally', () => {
     expect(evaluate('result > 1e308', Infinity)).toBe(true);
     expect(evaluate('result == result', Infinity)).toBe(true);
@@ -79,7 +94,7 @@ describe('evaluate', () => {
     expect(() => evaluate(expr, result as number | number[])).toThrow(message);
   });
 
-  test.each(['result % 2 == 0', 'result in [1]', 'isNaN(result)', 'result == "1"'])('unsupported syntax %s throws a plain Error', expr => {
+  test.each(['result % 2 == 0', 'result in [1]', 'asInt(result) == 1', 'result == "1"'])('unsupported syntax %s throws a plain Error', expr => {
     expect(() => evaluate(expr, 1)).toThrow(/not supported|unsupported syntax/);
     expect(() => evaluate(expr, 1)).not.toThrow(ExprError);
   });
@@ -112,6 +127,6 @@ describe('argoOutcome', () => {
   });
 
   test('unsupported syntax is not mistaken for an Argo Error', () => {
-    expect(() => argoOutcome('isNaN(result)', undefined, 1)).toThrow(/not supported/);
+    expect(() => argoOutcome('asInt(result) == 1', undefined, 1)).toThrow(/not supported/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Evaluator for the subset of expr-lang (https://expr-lang.org) that Argo Rollouts conditions use
- * here: number literals, `result`, `len(x)`, `x[i]`, unary `-` `+` `!` `not`, `+ - * /`,
+ * here: number literals, `result`, `len(x)`, `isNaN(x)`, `isInf(x)` (Argo's own functions, from
+ * `utils/evaluate`: `math.IsNaN`, `math.IsInf(x, 0)`), `x[i]`, unary `-` `+` `!` `not`, `+ - * /`,
  * `< <= > >= == !=`, `&&`/`and`, `||`/`or`, parentheses, `true`/`false`.
  *
  * Faithful to expr where it decides a gate's outcome:
@@ -32,6 +33,7 @@ type Node =
   | { readonly kind: 'literal'; readonly value: number | boolean }
   | { readonly kind: 'result' }
   | { readonly kind: 'len'; readonly arg: Node }
+  | { readonly kind: 'float'; readonly name: string; readonly arg: Node }
   | { readonly kind: 'index'; readonly target: Node; readonly index: Node }
   | { readonly kind: 'unary'; readonly op: string; readonly arg: Node }
   | { readonly kind: 'binary'; readonly op: string; readonly left: Node; readonly right: Node };
@@ -42,6 +44,11 @@ const BINARY: Record<string, number> = {
 };
 const UNARY: Record<string, number> = { '!': 50, '-': 90, '+': 90 };
 const WORDS: Record<string, string> = { and: '&&', or: '||', not: '!' };
+/** The float64 predicates Argo adds to the condition's environment. */
+const FLOAT_FUNCTIONS: Record<string, (x: number) => boolean> = {
+  isNaN: x => Number.isNaN(x),
+  isInf: x => x === Infinity || x === -Infinity,
+};
 // expr keywords outside the subset; anything else word-like is a name, unknown unless `result`.
 const UNSUPPORTED_WORDS = new Set(['in', 'matches', 'contains', 'startsWith', 'endsWith', 'nil', 'let', 'if', 'else']);
 const TOKEN = /\s*(?:\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_$][\w$]*|<=|>=|==|!=|&&|\|\||[-+*/<>!()[\],])/y;
@@ -100,9 +107,11 @@ function parse(source: string): Node {
     if (token === '(') return closed(expression(0), ')');
     if (/^[A-Za-z_$]/.test(token)) {
       if (peek() !== '(') throw new ExprError(`unknown name ${token} in ${source}`);
-      if (token !== 'len') throw new Error(`expr: function ${token}() is not supported by this evaluator (extend test/prometheus/expr.ts)`);
+      if (token !== 'len' && FLOAT_FUNCTIONS[token] === undefined) {
+        throw new Error(`expr: function ${token}() is not supported by this evaluator (extend test/prometheus/expr.ts)`);
+      }
       pos++;
-      return closed({ kind: 'len', arg: expression(0) }, ')');
+      return closed(token === 'len' ? { kind: 'len', arg: expression(0) } : { kind: 'float', name: token, arg: expression(0) }, ')');
     }
     throw new ExprError(`unexpected token ${token} in ${source}`);
   };
@@ -139,6 +148,10 @@ function check(node: Node, result: Type): Type {
       const arg = check(node.arg, result);
       return arg === 'array' ? 'number' : fail(`invalid argument for len (type ${arg})`);
     }
+    case 'float': {
+      const arg = check(node.arg, result);
+      return arg === 'number' ? 'bool' : fail(`cannot use ${arg} as argument (type float64) to call ${node.name}`);
+    }
     case 'index': {
       const target = check(node.target, result);
       if (target !== 'array') fail(`cannot index ${target}`);
@@ -169,6 +182,7 @@ function run(node: Node, result: Result): Value {
     case 'literal': return node.value;
     case 'result': return result;
     case 'len': return (run(node.arg, result) as number[]).length;
+    case 'float': return FLOAT_FUNCTIONS[node.name](run(node.arg, result) as number);
     case 'index': {
       const array = run(node.target, result) as number[];
       const raw = run(node.index, result) as number;

@@ -20,6 +20,12 @@
  * | noTraffic (no-traffic)       | 0 / 8               |                         | NaN (flat buckets) | NaN                   | NaN                      | 0     | 0    |
  * | canaryAbsent (canary-absent) | no canary series    |                         |                    |                       |                          |       |      |
  *
+ * More scenarios, healthy unless said: errorsRelative (errors-relative) 5xx ratio canary 0.2 % / stable 0.04 %;
+ * onlyNonInference (only-non-inference) a canary that serves no inference request but 3 req/s of `GET
+ * /v1/models` (every version with traffic also serves 0.5 req/s of those); stableAbsent (stable-absent) no
+ * stable series; scrapedOnce / scrapedTwice (scraped-once / scraped-twice) a canary with one / two samples, at
+ * the end; justStarted (just-started) a canary first scraped JUST_STARTED_SECONDS before the end.
+ *
  * Traps worth a test: with no 5xx series, `sum(rate(…{status="5xx"}[5m])) / sum(rate(…[5m]))` is an
  * empty vector, not 0. The noTraffic canary's request rate is 0 (its 2xx series exists, flat), its
  * quantiles are NaN and so is a ratio whose numerator is defaulted (`or vector(0)`): 0 / 0. The
@@ -40,6 +46,8 @@ export const END_TIME = 1_704_067_200;
 /** Samples every 15 s over 30 minutes, so range selectors up to `[30m]` see a full window. */
 export const STEP_SECONDS = 15;
 export const WINDOW_SECONDS = 30 * 60;
+/** The justStarted canary's first scrape, in seconds before END_TIME: room for a whole analysis after it. */
+export const JUST_STARTED_SECONDS = 10 * 60;
 
 /** How one version (ReplicaSet) of the model behaves. */
 export interface VersionProfile {
@@ -57,6 +65,16 @@ export interface VersionProfile {
   readonly queue?: number;
   /** `vllm:kv_cache_usage_perc`, 0..1. @default 0.5 */
   readonly kvCache?: number;
+  /**
+   * Requests per second that are not inference: `GET /v1/models` (vLLM's instrumentator counts it; it does not
+   * count `/health` or `/metrics`). @default 0.5 with traffic, else 0
+   */
+  readonly otherRate?: number;
+  /**
+   * Seconds before END_TIME of the version's first scrape: its series have samples from then on only (every
+   * STEP_SECONDS), as for pods that just started. @default the whole window
+   */
+  readonly firstScrape?: number;
 }
 
 /** A version, or `'absent'`: not a single series carries its hash. */
@@ -79,7 +97,13 @@ export const SCENARIOS = {
   slowP99: { namespace: 'slow-p99', canary: { ...CANARY, latencyScale: 4 }, stable: STABLE },
   saturated: { namespace: 'saturated', canary: { ...CANARY, queue: 50, kvCache: 0.99 }, stable: STABLE },
   noTraffic: { namespace: 'no-traffic', canary: { rate: 0 }, stable: STABLE },
+  onlyNonInference: { namespace: 'only-non-inference', canary: { rate: 0, otherRate: 3 }, stable: STABLE },
   canaryAbsent: { namespace: 'canary-absent', canary: 'absent', stable: STABLE },
+  stableAbsent: { namespace: 'stable-absent', canary: CANARY, stable: 'absent' },
+  scrapedOnce: { namespace: 'scraped-once', canary: { ...CANARY, firstScrape: 0 }, stable: STABLE },
+  scrapedTwice: { namespace: 'scraped-twice', canary: { ...CANARY, firstScrape: STEP_SECONDS }, stable: STABLE },
+  errorsRelative: { namespace: 'errors-relative', canary: { ...CANARY, errorRatio: 0.002 }, stable: { ...STABLE, errorRatio: 0.0004 } },
+  justStarted: { namespace: 'just-started', canary: { ...CANARY, firstScrape: JUST_STARTED_SECONDS }, stable: STABLE },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -151,6 +175,7 @@ function histogram(name: string, labels: Labels, dist: Distribution, perSecond: 
 
 const succeeded = (p: Required<VersionProfile>) => p.rate * (1 - p.errorRatio);
 const http = { handler: '/v1/chat/completions', method: 'POST' };
+const models = { handler: '/v1/models', method: 'GET', status: '2xx' };
 
 // Metric families in output order; OpenMetrics requires each family's samples to be contiguous.
 const FAMILIES: Family[] = [
@@ -158,6 +183,7 @@ const FAMILIES: Family[] = [
     name: 'http_requests',
     type: 'counter',
     series: (p, l) => [
+      ...p.otherRate > 0 ? [counter('http_requests_total', { ...l, ...models }, p.otherRate)] : [],
       counter('http_requests_total', { ...l, ...http, status: '2xx' }, succeeded(p)),
       // prometheus_fastapi_instrumentator creates a status series on its first request only.
       ...p.errorRatio > 0 ? [counter('http_requests_total', { ...l, ...http, status: '5xx' }, p.rate * p.errorRatio)] : [],
@@ -202,6 +228,8 @@ function withDefaults(p: VersionProfile): Required<VersionProfile> {
     ...p,
     queue: idle ? 0 : p.queue ?? 1,
     kvCache: idle ? 0 : p.kvCache ?? 0.5,
+    otherRate: p.otherRate ?? (idle ? 0 : 0.5),
+    firstScrape: p.firstScrape ?? WINDOW_SECONDS,
   };
 }
 
@@ -228,7 +256,7 @@ export function openMetrics(scenarios: readonly Scenario[] = Object.values(SCENA
       // Each series' samples in time order: promtool silently drops a sample that goes back in time.
       for (const s of family.series(profile, labels)) {
         const prefix = `${s.name}{${labelText(s.labels)}} `;
-        for (let t = start; t <= END_TIME; t += STEP_SECONDS) lines.push(`${prefix}${s.value(t - start)} ${t}`);
+        for (let t = Math.max(start, END_TIME - profile.firstScrape); t <= END_TIME; t += STEP_SECONDS) lines.push(`${prefix}${s.value(t - start)} ${t}`);
       }
     }
   }

@@ -5,7 +5,8 @@ const server = useScenarioServer();
 
 const sel = (scenario: ScenarioName, hash = CANARY_HASH, extra = '') =>
   `namespace="${SCENARIOS[scenario].namespace}",rollouts_pod_template_hash="${hash}"${extra}`;
-const requestRate = (s: ScenarioName, hash?: string) => `sum(rate(http_requests_total{${sel(s, hash)}}[5m]))`;
+const INFERENCE = ',handler="/v1/chat/completions"';
+const requestRate = (s: ScenarioName, hash?: string) => `sum(rate(http_requests_total{${sel(s, hash, INFERENCE)}}[5m]))`;
 const quantile = (q: number, metric: string, s: ScenarioName, hash?: string) =>
   `histogram_quantile(${q}, sum by (le) (rate(vllm:${metric}_bucket{${sel(s, hash)}}[5m])))`;
 const values = async (promql: string) => (await server().query(promql)).values;
@@ -40,7 +41,7 @@ describe('backfilled scenarios', () => {
 
   test('a version without errors has no 5xx series, so an unguarded error ratio is empty', async () => {
     expect(await values(`http_requests_total{${sel('healthy', CANARY_HASH, ',status="5xx"')}}`)).toEqual([]);
-    expect(await values(`http_requests_total{${sel('healthy', CANARY_HASH, ',status="2xx"')}}`)).toHaveLength(1);
+    expect(await values(`http_requests_total{${sel('healthy', CANARY_HASH, ',status="2xx"' + INFERENCE)}}`)).toHaveLength(1);
     expect(await values(`sum(rate(http_requests_total{${sel('healthy', CANARY_HASH, ',status="5xx"')}}[5m])) / ${requestRate('healthy')}`)).toEqual([]);
   });
 
@@ -49,6 +50,19 @@ describe('backfilled scenarios', () => {
       `sum(rate(http_requests_total{${sel('errors5x', hash, ',status="5xx"')}}[5m])) / ${requestRate('errors5x', hash)}`;
     expect(await values(ratio(CANARY_HASH))).toEqual([expect.closeTo(0.05, 9)]);
     expect(await values(ratio(STABLE_HASH))).toEqual([expect.closeTo(0.01, 9)]);
+  });
+
+  test('onlyNonInference: the canary answers GET /v1/models only, which an all-handler ratio counts as 0 % errors', async () => {
+    expect(await values(`sum(rate(http_requests_total{${sel('onlyNonInference', CANARY_HASH, ',handler="/v1/models"')}}[5m]))`)).toEqual([expect.closeTo(3, 9)]);
+    expect(await values(requestRate('onlyNonInference'))).toEqual([0]);
+    expect(await values(`(sum(rate(http_requests_total{${sel('onlyNonInference', CANARY_HASH, ',status="5xx"')}}[5m])) or vector(0)) / sum(rate(http_requests_total{${sel('onlyNonInference')}}[5m]))`)).toEqual([0]);
+  });
+
+  test('scrapedOnce has one canary sample, scrapedTwice two: rate() needs two', async () => {
+    expect(await values(`count_over_time(vllm:num_requests_waiting{${sel('scrapedOnce')}}[30m])`)).toEqual([1]);
+    expect(await values(requestRate('scrapedOnce'))).toEqual([]);
+    expect(await values(`count_over_time(vllm:num_requests_waiting{${sel('scrapedTwice')}}[30m])`)).toEqual([2]);
+    expect(await values(`sum(irate(http_requests_total{${sel('scrapedTwice', CANARY_HASH, INFERENCE)}}[5m]))`)).toEqual([expect.closeTo(2, 9)]);
   });
 
   test('noTraffic: the canary exists with a zero rate, NaN quantiles and idle gauges', async () => {
@@ -92,8 +106,8 @@ describe('measure', () => {
     failureCondition: 'len(result) == 1 && result[0] > {{args.max-error-ratio}}',
     provider: {
       prometheus: {
-        query: '(sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{ args.canary-hash }}",status="5xx"}[5m])) or vector(0))'
-          + ' / sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{ args.canary-hash }}"}[5m]))',
+        query: '(sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{ args.canary-hash }}",handler="/v1/chat/completions",status="5xx"}[5m])) or vector(0))'
+          + ' / sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{ args.canary-hash }}",handler="/v1/chat/completions"}[5m]))',
       },
     },
   };

@@ -26,8 +26,8 @@ export interface PromServer {
   readonly url: string;
   /** Unix seconds of the last backfilled sample: every query is evaluated at this time. */
   readonly evalTime: number;
-  /** Instant query at `evalTime`; rejects with Prometheus' error, or for a matrix or string result. */
-  query(promql: string): Promise<QueryResult>;
+  /** Instant query at `time` (default `evalTime`); rejects with Prometheus' error, or for a matrix or string result. */
+  query(promql: string, time?: number): Promise<QueryResult>;
   stop(): Promise<void>;
 }
 
@@ -84,7 +84,7 @@ export async function startPrometheus(openMetricsText: string): Promise<PromServ
     await waitReady(url, proc, () => fs.readFileSync(logFile, 'utf8'));
 
     const evalTime = lastTimestamp(openMetricsText);
-    return { url, evalTime, query: promql => instantQuery(url, promql, evalTime), stop };
+    return { url, evalTime, query: (promql, time) => instantQuery(url, promql, time ?? evalTime), stop };
   } catch (e) {
     await stop();
     throw e;
@@ -128,16 +128,16 @@ export interface Measurement {
 }
 
 /**
- * One measurement of `metric` as Argo Rollouts takes it: resolve `{{args.NAME}}` in the query and
+ * One measurement of `metric` as Argo Rollouts takes it (at `time`, default the data's end): resolve `{{args.NAME}}` in the query and
  * conditions, run the query, evaluate the conditions. Argo's AnalysisRun then aggregates
  * measurements with `count`, `failureLimit` etc., which is out of scope here.
  */
-export async function measure(server: PromServer, metric: PrometheusMetric, args: Record<string, string> = {}): Promise<Measurement> {
+export async function measure(server: PromServer, metric: PrometheusMetric, args: Record<string, string> = {}, time?: number): Promise<Measurement> {
   const query = metric.provider.prometheus?.query;
   if (!query) throw new Error('metric has no provider.prometheus.query');
   let value: Result;
   try {
-    value = argoResult(await server.query(resolveArgs(query, args)));
+    value = argoResult(await server.query(resolveArgs(query, args), time));
   } catch (e) {
     return { phase: 'Error', message: (e as Error).message };
   }
