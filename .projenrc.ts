@@ -107,6 +107,7 @@ const crdImports: Record<string, string> = {
   httproute: 'gateway-api-v1.6.1-httproutes.yaml',
   scaledobject: 'keda-v2.20.2-scaledobjects.yaml',
   application: 'argo-cd-v3.5.1-application.yaml',
+  alertmanagerconfig: 'prometheus-operator-v0.93.0-alertmanagerconfigs.yaml',
 };
 const importTask = project.addTask('import:crds', {
   description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,

@@ -8,6 +8,7 @@ import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { DOMAIN } from '../internal/labels';
+import { NotificationSubscription } from '../notifications/notification-subscription';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
 import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
@@ -82,6 +83,12 @@ export interface DeliveryEnvironmentProps {
    * @default - none
    */
   readonly allowFromNamespaces?: string[];
+  /**
+   * Who is told about the rollout's events (Argo Rollouts triggers only: this chart has no Application).
+   * @default - no subscriptions
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /**
@@ -142,6 +149,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
       gpuBudget: props.gpuBudget,
       steps: [...gate, ...props.steps],
       backgroundAnalysis: props.backgroundAnalysis,
+      notifications: props.notifications,
     });
     // Objects added after this constructor (monitoring) need waves too, so they are assigned once the tree is complete.
     this.node.addValidation({ validate: () => this.annotateObjects() });

@@ -8,6 +8,8 @@ import { PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { check } from '../internal/errors';
 import { DOMAIN, lineageAnnotations, lineageLabels } from '../internal/labels';
 import { isDnsLabel } from '../internal/names';
+import { NotificationSubscription, subscriptionsFor } from '../notifications/notification-subscription';
+import { NotifiedObject } from '../notifications/notification-trigger';
 import { GpuModelServiceProps } from '../serving/gpu-model-service';
 import { ValidationCheck } from '../validation/validation-check';
 import { ValidationOptions } from '../validation/validation-options';
@@ -54,6 +56,12 @@ export interface PipelineEnvironmentOptions {
    * @default - true for staging, false for production (a person promotes)
    */
   readonly autoSync?: boolean;
+  /**
+   * Who is told about this environment's events, besides the pipeline's `notifications`: Argo Rollouts triggers
+   * subscribe its Rollout, Argo CD triggers its Application.
+   * @default - only the pipeline's notifications
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /** Where the synthesized app is committed, for Argo CD. */
@@ -103,6 +111,15 @@ export interface ModelDeliveryPipelineProps {
   readonly production: PipelineEnvironmentOptions;
   /** Where Argo CD finds the synthesized manifests. */
   readonly gitOps: GitOpsOptions;
+  /**
+   * Who is told about the events of both environments: Argo Rollouts triggers (`on-rollout-aborted`,
+   * `on-analysis-run-failed`, `on-rollout-completed`…) subscribe the Rollouts, Argo CD triggers (`on-sync-failed`,
+   * `on-health-degraded`, `on-deployed`…) the Applications.
+   * @default - no subscriptions
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/notifications/catalog/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /**
@@ -139,12 +156,14 @@ export class ModelDeliveryPipeline extends Chart {
     const validationFor = (env: PipelineEnvironmentOptions): ValidationOptions | undefined =>
       props.validation && { ...props.validation, checks: env.validationChecks ?? props.validation.checks };
     const shared = { service: props.service, trafficRouter: props.trafficRouter, validationWaiver: waiver };
+    const notified = (env: PipelineEnvironmentOptions, object: NotifiedObject) => subscriptionsFor(object, [...props.notifications ?? [], ...env.notifications ?? []]);
 
     this.staging = new DeliveryEnvironment(scope, `${id}-staging`, {
       ...shared,
       ...props.staging,
       environment: 'staging',
       validation: validationFor(props.staging),
+      notifications: notified(props.staging, NotifiedObject.ROLLOUT),
       // Production's PreSync hook calls staging's Service.
       allowFromNamespaces: props.production.namespace !== props.staging.namespace ? [props.production.namespace] : undefined,
     });
@@ -155,11 +174,13 @@ export class ModelDeliveryPipeline extends Chart {
       ...props.production,
       environment: 'production',
       validation: validationFor(props.production),
+      notifications: notified(props.production, NotifiedObject.ROLLOUT),
       preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : ValidationTarget.inProcess(),
     });
 
-    this.stagingApplication = this.application('Staging', this.staging, props, props.staging, true, waiver);
-    this.productionApplication = this.application('Production', this.production, props, props.production, false, waiver);
+    this.stagingApplication = this.application('Staging', this.staging, props, props.staging, true, waiver, notified(props.staging, NotifiedObject.APPLICATION));
+    this.productionApplication = this.application('Production', this.production, props, props.production, false, waiver,
+      notified(props.production, NotifiedObject.APPLICATION));
     this.node.addValidation({
       validate: () => App.of(this).yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE ? [] : [
         `yamlOutputType: the Applications point at one directory per environment, which only YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE writes (got ${YamlOutputType[App.of(this).yamlOutputType]}). Fix: new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE }).`,
@@ -168,7 +189,7 @@ export class ModelDeliveryPipeline extends Chart {
   }
 
   private application(id: string, env: DeliveryEnvironment, props: ModelDeliveryPipelineProps, options: PipelineEnvironmentOptions,
-    autoSyncDefault: boolean, waiver: string | undefined): ArgoCdApplication {
+    autoSyncDefault: boolean, waiver: string | undefined, notifications: NotificationSubscription[]): ArgoCdApplication {
     const lineage = env.service.lineage;
     return new ArgoCdApplication(this, id, {
       name: env.node.id,
@@ -183,6 +204,7 @@ export class ModelDeliveryPipeline extends Chart {
       ignoreDifferencesFrom: env,
       labels: { ...lineageLabels(lineage), [`${DOMAIN}/environment`]: env.environment },
       annotations: { ...lineageAnnotations(lineage), ...(waiver ? { [`${DOMAIN}/validation-waiver`]: waiver } : {}) },
+      notifications,
     });
   }
 }
