@@ -104,8 +104,8 @@ export class AlertRouting extends Construct {
       metadata: alerts.service.metadata(this.configName),
       spec: {
         route: {
-          // The first receiver gets what no child route takes; validation makes sure nothing is left.
-          receiver: routes[0].receiver.name,
+          // Gets what no child route takes; validation makes sure nothing is left.
+          receiver: (routes.find(r => !r.continues) ?? routes[0]).receiver.name,
           groupBy: GROUP_BY,
           groupWait: duration('groupWait', props.groupWait),
           groupInterval: duration('groupInterval', props.groupInterval),
