@@ -6,7 +6,7 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, CanaryRollout, CanaryStep, Gate, GpuModelService, IModelService,
+  AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, GpuModelService, IModelService,
   ModelAlerts, ModelAutoscaler, ModelDashboard, NotificationSubscription, NotificationTrigger, Notify, Percentile, PredictionDistribution,
   NotifiedObject, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
@@ -52,7 +52,7 @@ export const LLAMA_ALERT_ROUTING: AlertRoutingOptions = {
 
 /**
  * The team hears about failures (aborted, failed or erroring analysis, a failed or degraded sync) and completion;
- * every delivery event also goes to the audit webhook (`service.webhook.mlops-audit`, see the README).
+ * every delivery event also goes to the audit webhook (see DeliveryAuditTrail).
  */
 export const LLAMA_NOTIFICATIONS: NotificationSubscription[] = [
   {
@@ -61,12 +61,13 @@ export const LLAMA_NOTIFICATIONS: NotificationSubscription[] = [
     notify: [Notify.slack('#ml-oncall'), Notify.pagerDuty('llm-serving')],
   },
   { on: [NotificationTrigger.ROLLOUT_PAUSED, NotificationTrigger.ROLLOUT_COMPLETED, NotificationTrigger.DEPLOYED], notify: [Notify.slack('#ml-releases')] },
-  {
-    on: [NotificationTrigger.ROLLOUT_UPDATED, NotificationTrigger.ROLLOUT_STEP_COMPLETED, NotificationTrigger.ROLLOUT_ABORTED,
-      NotificationTrigger.ROLLOUT_COMPLETED, NotificationTrigger.SYNC_FAILED],
-    notify: [Notify.webhook('mlops-audit')],
-  },
+  DeliveryAuditTrail.subscription(),
 ];
+
+/** The audit webhook's config in the model's namespace; its URL is key `audit-webhook-url` of argo-rollouts-notification-secret. */
+export function llamaAuditTrail(scope: Construct): DeliveryAuditTrail {
+  return new DeliveryAuditTrail(scope, 'AuditTrail', { urlSecretKey: 'audit-webhook-url' });
+}
 
 /** Alerts (routed), autoscaling and the dashboard of a 70B service. */
 export function llamaMonitoring(scope: Construct, service: IModelService): void {
@@ -121,6 +122,7 @@ export class Llama70bCanaryChart extends Chart {
       notifications: LLAMA_NOTIFICATIONS.map(s => ({ ...s, on: s.on.filter(t => t.object === NotifiedObject.ROLLOUT) })),
     });
     llamaMonitoring(this, this.service);
+    llamaAuditTrail(this);
   }
 }
 

@@ -4,7 +4,7 @@
 // before anything is applied. Argo CD Applications point at one output directory per environment.
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import { Gate, ModelDeliveryPipeline, Percentile, TrafficRouter, ValidationCheck } from '../src';
-import { LLAMA_NOTIFICATIONS, LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
+import { llamaAuditTrail, LLAMA_NOTIFICATIONS, LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
 import { llama70bProps } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
@@ -40,6 +40,9 @@ export function llama70bPipeline(app: App): ModelDeliveryPipeline {
   });
   // Production is monitored and autoscaled; its Application then leaves the Rollout's replicas to KEDA.
   llamaMonitoring(pipeline.production, pipeline.production.service);
+  // Each environment's namespace gets the audit webhook's notification config.
+  llamaAuditTrail(pipeline.staging);
+  llamaAuditTrail(pipeline.production);
   return pipeline;
 }
 

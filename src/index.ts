@@ -34,6 +34,7 @@ export * from './monitoring/alert-routing';
 export * from './notifications/notification-trigger';
 export * from './notifications/notify';
 export * from './notifications/notification-subscription';
+export * from './notifications/delivery-audit-trail';
 export * from './monitoring/scaling-metric';
 export * from './monitoring/model-autoscaler';
 export * from './monitoring/model-dashboard';

@@ -28,7 +28,7 @@ export function subscriptionAnnotations(scope: IConstruct, prop: string, object:
       'a subscription needs at least one trigger and one recipient', 'e.g. { on: [NotificationTrigger.ROLLOUT_ABORTED], notify: [Notify.slack(\'#ml-oncall\')] }');
     for (const trigger of sub.on) {
       if (trigger.object !== object) {
-        throw propError(scope, prop, trigger.name, `is an event of an ${trigger.object}, and this ${object} has no such events`,
+        throw propError(scope, prop, trigger.name, `is an event of ${article(trigger.object)}, and this ${object} has no such events`,
           trigger.object === NotifiedObject.APPLICATION ? 'subscribe the Argo CD Application (ArgoCdApplication notifications, or the pipeline\'s)' : 'subscribe the Rollout (the rollout\'s notifications)');
       }
       const why = unavailable(trigger);
@@ -47,4 +47,8 @@ export function subscriptionAnnotations(scope: IConstruct, prop: string, object:
 /** The part of the subscriptions whose triggers are events of `object`; subscriptions left without triggers are dropped. */
 export function subscriptionsFor(object: NotifiedObject, subscriptions: NotificationSubscription[] = []): NotificationSubscription[] {
   return subscriptions.map(s => ({ on: (s.on ?? []).filter(t => t.object === object), notify: s.notify })).filter(s => s.on.length > 0);
+}
+
+function article(object: NotifiedObject): string {
+  return `${/^[AEIOU]/.test(object) ? 'an' : 'a'} ${object}`;
 }

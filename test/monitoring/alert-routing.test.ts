@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, ChartProps, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { alertmanagerYaml, freePort, listen, routesTest, startDaemon, stopDaemon } from './alertmanager';
 import { llama70b } from '../../examples/llama-70b-vllm';
@@ -15,8 +15,8 @@ const PAGER = AlertReceiver.pagerDuty({ routingKey: { secretName: 'alerting', ke
 const SLACK = AlertReceiver.slack({ apiUrl: { secretName: 'alerting', key: 'slack' }, channel: '#ml-alerts' });
 const DRIFT = AlertPreset.dataDrift({ metric: 'prompt_embedding_drift_score', threshold: 0.3, selector: 'job="drift-exporter"', for: Duration.seconds(1) });
 
-function build(routing: AlertRoutingOptions, alerts = [DRIFT], namespace: string | undefined = 'llm') {
-  const chart = new Chart(Testing.app(), 'c', { namespace });
+function build(routing: AlertRoutingOptions, alerts = [DRIFT], chartProps: ChartProps = { namespace: 'llm' }) {
+  const chart = new Chart(Testing.app(), 'c', chartProps);
   const service = llama70b(chart, { replicas: 1 });
   const modelAlerts = new ModelAlerts(chart, 'Alerts', { service, alerts, routing, evaluationInterval: Duration.seconds(1) });
   return { chart, modelAlerts };
@@ -89,7 +89,7 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
     ] }).chart), /matches no alert of the model \(got \["ModelDrift"\]/],
     ['alerts that reach no receiver', () => Testing.synth(build({ routes: [AlertRoute.retraining({ receiver: RETRAIN })] }).chart),
       /routes: alerts reach no receiver \(got ModelDataDrift \(warning\), ModelDataDriftMissing \(warning\)\)/],
-    ['no namespace', () => build({ routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK })] }, [DRIFT], undefined),
+    ['no namespace', () => build({ routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK })] }, [DRIFT], {}),
       /Routing\] alerts: has no namespace/],
     ['two receivers of one name', () => build({ routes: [AlertRoute.retraining({ receiver: TEAM }),
       AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: AlertReceiver.webhook({ name: 'team', url: { secretName: 'other', key: 'u' } }) })] }),
