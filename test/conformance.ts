@@ -105,9 +105,11 @@ const MODEL_PACKAGES: Record<string, string | ((kind: string) => string)> = {
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
 };
 
-/** Kinds without a models package: the pinned upstream CRD is their schema. */
+/** Kinds without a (current) models package: the pinned upstream CRD is their schema. */
 const CRD_FILES: Record<string, string> = {
   'leaderworkerset.x-k8s.io/LeaderWorkerSet': 'lws-v0.10.0-leaderworkersets.yaml',
+  // The models package lags prometheus-operator; the pinned CRD is the version the library renders for.
+  'monitoring.coreos.com/AlertmanagerConfig': 'prometheus-operator-v0.93.0-alertmanagerconfigs.yaml',
 };
 const CRD_DIR = path.resolve(__dirname, '../../shared/crds');
 

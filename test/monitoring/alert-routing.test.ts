@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Chart, ChartProps, Duration, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { alertmanagerYaml, freePort, listen, routesTest, startDaemon, stopDaemon } from './alertmanager';
+import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
 import { llama70b } from '../../examples/llama-70b-vllm';
 import { AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, ModelAlerts } from '../../src';
 import { expectConformant } from '../conformance';
@@ -99,6 +100,27 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
   });
 });
 
+test('the 70B canary example: amtool routes drift to retraining and Slack, critical alerts to PagerDuty, nothing of other namespaces', async () => {
+  const docs = await expectConformant(new Llama70bCanaryChart(Testing.app(), 'llama-70b-canary'));
+  const amc = docOf(docs, 'AlertmanagerConfig');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'am-example-'));
+  try {
+    const file = path.join(dir, 'alertmanager.yml');
+    fs.writeFileSync(file, alertmanagerYaml(amc, {
+      'alerting/retraining-webhook-url': 'http://127.0.0.1:9/retrain', 'alerting/pagerduty-routing-key': 'k', 'alerting/slack-webhook-url': 'http://127.0.0.1:9/slack',
+    }));
+    const alert = (alertname: string, severity: string, namespace = 'llm') => ({ alertname, severity, namespace, service: 'llama-70b' });
+    const rule = (name: string) => docOf(docs, 'PrometheusRule').spec.groups[0].rules.find((r: any) => r.alert === name);
+    expect(routesTest(file, alert('ModelDataDrift', rule('ModelDataDrift').labels.severity))).toEqual(['llm/llama-70b-alerts/retraining', 'llm/llama-70b-alerts/slack']);
+    expect(routesTest(file, alert('ModelQualityBelowBaseline', rule('ModelQualityBelowBaseline').labels.severity))).toEqual(['llm/llama-70b-alerts/retraining', 'llm/llama-70b-alerts/pagerduty']);
+    expect(routesTest(file, alert('ModelHighErrorRate', 'critical'))).toEqual(['llm/llama-70b-alerts/pagerduty']);
+    expect(routesTest(file, alert('ModelDataDriftMissing', 'warning'))).toEqual(['llm/llama-70b-alerts/slack']);
+    expect(routesTest(file, alert('ModelDataDrift', 'warning', 'llm-staging'))).toEqual(['null']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * The proof with real components: Prometheus evaluates the synthesized rules on a drift score it scrapes from an
  * exporter on loopback (in another namespace), sends the alert to Alertmanager running the translated routing,
@@ -161,7 +183,7 @@ describe('drift alert: Prometheus -> Alertmanager -> retraining webhook (Debian 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('amtool: drift reaches retraining and the team, an error-free alert of another namespace or model reaches neither', () => {
+  test('amtool: drift reaches retraining and the team, the same alert from another namespace or model reaches neither', () => {
     const prefix = `${amc.metadata.namespace}/${amc.metadata.name}`;
     const drift = { alertname: 'ModelDataDrift', severity: 'warning', service: 'llama-70b', namespace: 'llm' };
     expect(routesTest(amConfigFile, drift)).toEqual([`${prefix}/retraining`, `${prefix}/team`]);
