@@ -29,13 +29,14 @@ export interface RetrainingRouteOptions {
   readonly receiver: AlertReceiver;
   /**
    * The alerts that start a retraining.
-   * @default - the model's `ModelDataDrift`, `ModelPredictionShift` and `ModelQualityBelowBaseline` alerts (not their `…Missing` alerts)
+   * @default - the model's `ModelDataDrift` and `ModelQualityBelowBaseline` alerts (not their `…Missing` alerts; a
+   * prediction shift compares canary and stable, a rollout's concern rather than the data's)
    */
   readonly alertNames?: string[];
 }
 
 /** Alert names of the presets whose firing means the model no longer fits its data. */
-const RETRAINING_ALERTS = ['ModelDataDrift', 'ModelPredictionShift', 'ModelQualityBelowBaseline'];
+const RETRAINING_ALERTS = ['ModelDataDrift', 'ModelQualityBelowBaseline'];
 
 /** An alert as a route sees it. */
 export interface RoutedAlert {
@@ -103,9 +104,7 @@ export class AlertRoute {
    * @internal
    */
   public _render(alerts: RoutedAlert[]): Record<string, unknown> {
-    const matcher = this.narrowToExisting
-      ? { ...this.matcher, value: alerts.filter(a => this.predicate(a)).map(a => a.name).join('|') }
-      : this.matcher;
+    const matcher = this.narrowToExisting ? alertNameMatcher('AlertRoute', alerts.filter(a => this.predicate(a)).map(a => a.name)) : this.matcher;
     return { receiver: this.receiver.name, matchers: [matcher], continue: this.continues || undefined };
   }
 }

@@ -46,7 +46,7 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
       groupWait: '10s',
       matchers: [{ name: 'service', value: 'llama-70b', matchType: '=' }],
       routes: [
-        { receiver: 'retraining', matchers: [{ name: 'alertname', value: 'ModelDataDrift', matchType: '=~' }], continue: true },
+        { receiver: 'retraining', matchers: [{ name: 'alertname', value: 'ModelDataDrift', matchType: '=' }], continue: true },
         { receiver: 'pagerduty', matchers: [{ name: 'severity', value: 'critical', matchType: '=' }] },
         { receiver: 'slack', matchers: [{ name: 'severity', value: 'warning', matchType: '=' }] },
       ],
