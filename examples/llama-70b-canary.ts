@@ -6,9 +6,9 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, GpuModelService, IModelService,
-  ModelAlerts, ModelAutoscaler, ModelDashboard, NotificationSubscription, NotificationTrigger, Notify, Percentile, PredictionDistribution,
-  NotifiedObject, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
+  AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, GpuModelService,
+  IModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, NotificationSubscription, NotificationTrigger, NotifiedObject, Notify, Percentile,
+  PredictionDistribution, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
 import { llama70b } from './llama-70b-vllm';
 import { synthExample } from './synth';

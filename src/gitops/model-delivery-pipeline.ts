@@ -156,7 +156,8 @@ export class ModelDeliveryPipeline extends Chart {
     const validationFor = (env: PipelineEnvironmentOptions): ValidationOptions | undefined =>
       props.validation && { ...props.validation, checks: env.validationChecks ?? props.validation.checks };
     const shared = { service: props.service, trafficRouter: props.trafficRouter, validationWaiver: waiver };
-    const notified = (env: PipelineEnvironmentOptions, object: NotifiedObject) => subscriptionsFor(object, [...props.notifications ?? [], ...env.notifications ?? []]);
+    const notified = (env: PipelineEnvironmentOptions, object: NotifiedObject) =>
+      subscriptionsFor(object, [...props.notifications ?? [], ...env.notifications ?? []]);
 
     this.staging = new DeliveryEnvironment(scope, `${id}-staging`, {
       ...shared,

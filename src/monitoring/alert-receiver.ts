@@ -79,7 +79,8 @@ export class AlertReceiver {
   /** The receiver's name. */
   public readonly name: string;
 
-  private constructor(options: AlertReceiverOptions, defaultName: string, private readonly field: string, private readonly config: Record<string, unknown>) {
+  private constructor(options: AlertReceiverOptions, defaultName: string, private readonly field: string,
+    private readonly config: Record<string, unknown>) {
     this.name = options.name ?? defaultName;
     check(isDnsLabel(this.name), undefined, 'AlertReceiver.name', this.name, 'must be a DNS label', "e.g. name: 'ml-oncall'");
     this.config = { ...config, sendResolved: options.sendResolved ?? true };

@@ -24,9 +24,10 @@ export function subscriptionAnnotations(scope: IConstruct, prop: string, object:
   unavailable: (trigger: NotificationTrigger) => string | undefined = () => undefined): Record<string, string> {
   const recipients = new Map<string, string[]>();
   for (const sub of subscriptions) {
-    check((sub.on ?? []).length > 0 && (sub.notify ?? []).length > 0, scope, prop, { on: (sub.on ?? []).map(t => t.name), notify: (sub.notify ?? []).length },
+    const on = sub.on ?? [];
+    check(on.length > 0 && (sub.notify ?? []).length > 0, scope, prop, { on: on.map(t => t.name), notify: (sub.notify ?? []).length },
       'a subscription needs at least one trigger and one recipient', 'e.g. { on: [NotificationTrigger.ROLLOUT_ABORTED], notify: [Notify.slack(\'#ml-oncall\')] }');
-    for (const trigger of sub.on) {
+    for (const trigger of on) {
       if (trigger.object !== object) {
         throw propError(scope, prop, trigger.name, `is an event of ${article(trigger.object)}, and this ${object} has no such events`,
           trigger.object === NotifiedObject.APPLICATION ? 'subscribe the Argo CD Application (ArgoCdApplication notifications, or the pipeline\'s)' : 'subscribe the Rollout (the rollout\'s notifications)');

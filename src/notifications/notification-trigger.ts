@@ -67,8 +67,10 @@ export class NotificationTrigger {
 
   /** A trigger by its upstream name, e.g. `on-rollout-aborted`; names not in either catalog are refused. */
   public static named(name: string): NotificationTrigger {
-    const object = ROLLOUT_TRIGGERS.includes(name) ? NotifiedObject.ROLLOUT : APPLICATION_TRIGGERS.includes(name) ? NotifiedObject.APPLICATION : undefined;
-    check(object !== undefined, undefined, 'NotificationTrigger.named', name, 'is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it',
+    const object = ROLLOUT_TRIGGERS.includes(name) ? NotifiedObject.ROLLOUT
+      : APPLICATION_TRIGGERS.includes(name) ? NotifiedObject.APPLICATION : undefined;
+    check(object !== undefined, undefined, 'NotificationTrigger.named', name,
+      'is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it',
       `use one of ${[...ROLLOUT_TRIGGERS, ...APPLICATION_TRIGGERS].join(', ')}`);
     return new NotificationTrigger(name, object!);
   }

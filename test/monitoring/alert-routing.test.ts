@@ -79,21 +79,30 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
       /AlertReceiver\.slack\.apiUrl: must be a Secret reference.*got "<literal string, not shown>"/],
     ['a URL where the Secret name belongs', () => AlertReceiver.webhook({ url: { secretName: 'https://hook.example.com/x', key: 'url' } }),
       /AlertReceiver\.webhook\.url\.secretName: must be the name of a Secret/],
-    ['a route matching no alert of the model (no critical alert)', () => Testing.synth(build({ routes: [
-      AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: PAGER }), AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK }),
-    ] }).chart), /routes: the route \(severity critical\) to pagerduty matches no alert of the model/],
-    ['a retraining route without drift or quality alerts', () => Testing.synth(build({ routes: [
-      AlertRoute.retraining({ receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: PAGER }),
-    ] }, [AlertPreset.errorRate({ maxRatio: 0.02 })]).chart), /the route \(retraining\) to retraining matches no alert of the model/],
-    ['an alert name the model does not have', () => Testing.synth(build({ routes: [
-      AlertRoute.alerts({ alertNames: ['ModelDataDrift', 'ModelDrift'], receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK }),
-    ] }).chart), /matches no alert of the model \(got \["ModelDrift"\]/],
+    ['a route matching no alert of the model (no critical alert)', () => Testing.synth(build({
+      routes: [
+        AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: PAGER }),
+        AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK }),
+      ],
+    }).chart), /routes: the route \(severity critical\) to pagerduty matches no alert of the model/],
+    ['a retraining route without drift or quality alerts', () => Testing.synth(build({
+      routes: [
+        AlertRoute.retraining({ receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: PAGER }),
+      ],
+    }, [AlertPreset.errorRate({ maxRatio: 0.02 })]).chart), /the route \(retraining\) to retraining matches no alert of the model/],
+    ['an alert name the model does not have', () => Testing.synth(build({
+      routes: [
+        AlertRoute.alerts({ alertNames: ['ModelDataDrift', 'ModelDrift'], receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK }),
+      ],
+    }).chart), /matches no alert of the model \(got \["ModelDrift"\]/],
     ['alerts that reach no receiver', () => Testing.synth(build({ routes: [AlertRoute.retraining({ receiver: RETRAIN })] }).chart),
       /routes: alerts reach no receiver \(got ModelDataDrift \(warning\), ModelDataDriftMissing \(warning\)\)/],
     ['no namespace', () => build({ routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK })] }, [DRIFT], {}),
       /Routing\] alerts: has no namespace/],
-    ['two receivers of one name', () => build({ routes: [AlertRoute.retraining({ receiver: TEAM }),
-      AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: AlertReceiver.webhook({ name: 'team', url: { secretName: 'other', key: 'u' } }) })] }),
+    ['two receivers of one name', () => build({
+      routes: [AlertRoute.retraining({ receiver: TEAM }),
+        AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: AlertReceiver.webhook({ name: 'team', url: { secretName: 'other', key: 'u' } }) })],
+    }),
     /routes: two different receivers have the same name \(got "team"\)/],
   ])('refuses %s', (_, run, message) => {
     expect(run).toThrow(message);
@@ -137,7 +146,10 @@ describe('drift alert: Prometheus -> Alertmanager -> retraining webhook (Debian 
   let amc: any;
 
   beforeAll(async () => {
-    const { chart } = build({ routes: [AlertRoute.retraining({ receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: TEAM })], groupWait: Duration.seconds(1) });
+    const { chart } = build({
+      routes: [AlertRoute.retraining({ receiver: RETRAIN }), AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: TEAM })],
+      groupWait: Duration.seconds(1),
+    });
     const docs = await expectConformant(chart);
     amc = docOf(docs, 'AlertmanagerConfig');
     const rule = docOf(docs, 'PrometheusRule');

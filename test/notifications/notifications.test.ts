@@ -1,8 +1,8 @@
 import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
 import catalogs from './upstream-catalogs.json';
-import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
+import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import {
   ArgoCdApplication, BlueGreenRollout, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, NotificationSubscription, NotificationTrigger,
   NotifiedObject, Notify,
@@ -14,7 +14,9 @@ const PREFIX = 'notifications.argoproj.io/subscribe.';
 const subscriptionsOf = (doc: any) => Object.entries<string>(doc.metadata.annotations ?? {}).filter(([k]) => k.startsWith(PREFIX))
   .map(([k, v]) => { const [trigger, svc] = k.slice(PREFIX.length).split('.'); return { trigger, service: svc, recipients: v }; });
 
-function canary(notifications: NotificationSubscription[], steps = [CanaryStep.weight(50), CanaryStep.analysis({ gates: [Gate.errorRate({ maxRatio: 0.01 })] })]) {
+const ANALYSED = [CanaryStep.weight(50), CanaryStep.analysis({ gates: [Gate.errorRate({ maxRatio: 0.01 })] })];
+
+function canary(notifications: NotificationSubscription[], steps = ANALYSED) {
   const { chart, svc } = service({ name: 'llm' });
   new CanaryRollout(chart, 'Canary', { service: svc, steps: [...steps, CanaryStep.weight(100)], notifications });
   return chart;
@@ -57,7 +59,8 @@ describe('subscriptions', () => {
     const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/notify-pipeline' });
     const pipeline = llama70bPipeline(app);
     const docs = await expectConformant(app);
-    const of = (kind: string, ns: string) => subscriptionsOf(docs.find((d: any) => d.kind === kind && (d.spec?.destination?.namespace ?? d.metadata.namespace) === ns));
+    const namespaceOf = (d: any) => d.spec?.destination?.namespace ?? d.metadata.namespace;
+    const of = (kind: string, ns: string) => subscriptionsOf(docs.find((d: any) => d.kind === kind && namespaceOf(d) === ns));
     for (const ns of ['llm-staging', 'llm']) {
       const rollout = of('Rollout', ns);
       const application = of('Application', ns);
@@ -122,8 +125,13 @@ describe('DeliveryAuditTrail', () => {
     const [cm] = await expectConformant(chart) as any[];
     expect(cm.metadata).toEqual({ name: 'argo-rollouts-notification-configmap', namespace: 'llm' });
     expect(YAML.parse(cm.data['service.webhook.mlops-audit'])).toEqual({ url: '$audit-url', headers: [{ name: 'Content-Type', value: 'application/json' }] });
-    const events = { 'on-rollout-updated': 'update-started', 'on-rollout-step-completed': 'step-passed', 'on-analysis-run-failed': 'analysis-failed',
-      'on-rollout-aborted': 'aborted-rolled-back', 'on-rollout-completed': 'promoted' };
+    const events = {
+      'on-rollout-updated': 'update-started',
+      'on-rollout-step-completed': 'step-passed',
+      'on-analysis-run-failed': 'analysis-failed',
+      'on-rollout-aborted': 'aborted-rolled-back',
+      'on-rollout-completed': 'promoted',
+    };
     for (const [trigger, event] of Object.entries(events)) {
       expect(catalogs.argoRollouts.triggers).toContain(trigger);
       expect(YAML.parse(cm.data[`trigger.${trigger}`])).toEqual([{ send: [`mlops-audit-${event}`] }]);
