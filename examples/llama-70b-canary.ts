@@ -61,7 +61,7 @@ export const LLAMA_NOTIFICATIONS: NotificationSubscription[] = [
     notify: [Notify.slack('#ml-oncall'), Notify.pagerDuty('llm-serving')],
   },
   { on: [NotificationTrigger.ROLLOUT_PAUSED, NotificationTrigger.ROLLOUT_COMPLETED, NotificationTrigger.DEPLOYED], notify: [Notify.slack('#ml-releases')] },
-  DeliveryAuditTrail.subscription(),
+  DeliveryAuditTrail.auditSubscription(),
 ];
 
 /** The audit webhook's config in the model's namespace; its URL is key `audit-webhook-url` of argo-rollouts-notification-secret. */

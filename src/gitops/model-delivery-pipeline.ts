@@ -60,6 +60,7 @@ export interface PipelineEnvironmentOptions {
    * Who is told about this environment's events, besides the pipeline's `notifications`: Argo Rollouts triggers
    * subscribe its Rollout, Argo CD triggers its Application.
    * @default - only the pipeline's notifications
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
    */
   readonly notifications?: NotificationSubscription[];
 }

@@ -8,6 +8,7 @@ export interface AlertReceiverOptions {
   /**
    * The receiver's name in the AlertmanagerConfig (prometheus-operator prefixes it with `<namespace>/<config name>/`).
    * @default - the integration's name: `slack`, `pagerduty` or `webhook`
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.Receiver
    */
   readonly name?: string;
   /**
@@ -25,6 +26,7 @@ export interface SlackReceiverOptions extends AlertReceiverOptions {
   /**
    * The channel, e.g. `#ml-alerts`.
    * @default - the webhook's own channel
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.SlackConfig
    */
   readonly channel?: string;
 }
@@ -42,6 +44,7 @@ export interface WebhookReceiverOptions extends AlertReceiverOptions {
   /**
    * The most alerts one request carries.
    * @default - all alerts of the group
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.WebhookConfig
    */
   readonly maxAlerts?: number;
 }

@@ -19,6 +19,7 @@ export interface AlertNamesRouteOptions {
   /**
    * Let the alerts go on to the next routes too (e.g. their severity's).
    * @default false
+   * @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1alpha1.Route
    */
   readonly continue?: boolean;
 }
@@ -31,6 +32,7 @@ export interface RetrainingRouteOptions {
    * The alerts that start a retraining.
    * @default - the model's `ModelDataDrift` and `ModelQualityBelowBaseline` alerts (not their `…Missing` alerts; a
    * prediction shift compares canary and stable, a rollout's concern rather than the data's)
+   * @see https://prometheus.io/docs/alerting/latest/notifications/
    */
   readonly alertNames?: string[];
 }

@@ -41,16 +41,19 @@ export interface AlertRoutingOptions {
   /**
    * How long a new group waits for more alerts before the first notification.
    * @default - Alertmanager's default (30s)
+   * @see https://prometheus.io/docs/alerting/latest/configuration/#route
    */
   readonly groupWait?: Duration;
   /**
    * How long a group waits before notifying about new alerts in it.
    * @default - Alertmanager's default (5m)
+   * @see https://prometheus.io/docs/alerting/latest/configuration/#route
    */
   readonly groupInterval?: Duration;
   /**
    * How long before a firing group is notified again.
    * @default - Alertmanager's default (4h)
+   * @see https://prometheus.io/docs/alerting/latest/configuration/#route
    */
   readonly repeatInterval?: Duration;
 }

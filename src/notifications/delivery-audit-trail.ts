@@ -17,6 +17,7 @@ export interface DeliveryAuditTrailProps {
   /**
    * The webhook's name: `service.webhook.<name>` in the ConfigMap, and the service of the subscriptions.
    * @default 'mlops-audit'
+   * @see https://argo-rollouts.readthedocs.io/en/stable/generated/notification-services/webhook/
    */
   readonly webhookName?: string;
 }
@@ -56,7 +57,7 @@ const LINEAGE_FIELDS: Record<string, string> = {
  * An audit trail of delivery events through Argo notifications: every update started, step passed, failed analysis
  * (each failing gate with its last measured value), abort (the rollback to the stable version) and promotion of the
  * namespace's Rollouts is POSTed as JSON, with the model's lineage, to an audit webhook. Subscribe the rollouts with
- * `subscription` (or `Notify.webhook(webhookName)`).
+ * `subscription` (or `DeliveryAuditTrail.auditSubscription()`).
  *
  * It renders the namespace's own `argo-rollouts-notification-configmap` (Argo Rollouts' self-service notification
  * config: the controller runs with `--self-service-notification-enabled`; the URL is in the namespace's
@@ -74,7 +75,7 @@ export class DeliveryAuditTrail extends Construct {
    * for objects built before or without the trail's construct.
    * @param webhookName the trail's `webhookName` (default 'mlops-audit')
    */
-  public static subscription(webhookName?: string): NotificationSubscription {
+  public static auditSubscription(webhookName?: string): NotificationSubscription {
     return { on: [...ROLLOUT_EVENTS.map(e => e.trigger), NotificationTrigger.SYNC_FAILED], notify: [Notify.webhook(webhookName ?? DEFAULT_NAME)] };
   }
 
@@ -88,7 +89,7 @@ export class DeliveryAuditTrail extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryAuditTrailProps) {
     super(scope, id);
     const name = props.webhookName ?? DEFAULT_NAME;
-    this.subscription = DeliveryAuditTrail.subscription(name);
+    this.subscription = DeliveryAuditTrail.auditSubscription(name);
     this.notify = this.subscription.notify[0];
     check(/^[-._a-zA-Z0-9]+$/.test(props.urlSecretKey ?? ''), this, 'urlSecretKey', props.urlSecretKey, 'must be a Secret data key (the URL itself stays in the Secret)',
       "e.g. urlSecretKey: 'audit-webhook-url'");

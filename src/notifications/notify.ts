@@ -68,10 +68,10 @@ export class Notify {
   }
 
   /** A recipient on any other service of the notifications engine (checked against its catalog). */
-  public static service(options: NotifyServiceOptions): Notify {
-    check(SERVICES.includes(options.service), undefined, 'Notify.service.service', options.service, 'is not a notification service of argoproj/notifications-engine',
+  public static to(options: NotifyServiceOptions): Notify {
+    check(SERVICES.includes(options.service), undefined, 'Notify.to.service', options.service, 'is not a notification service of argoproj/notifications-engine',
       `use one of ${SERVICES.join(', ')}, or Notify.webhook(name) for a webhook`);
-    return new Notify(options.service, options.recipient, 'Notify.service.recipient');
+    return new Notify(options.service, options.recipient, 'Notify.to.recipient');
   }
 
   private constructor(

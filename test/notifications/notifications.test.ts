@@ -32,9 +32,9 @@ describe('the library\'s catalogs are the upstream ones', () => {
     for (const name of catalogs.argoCd.triggers) expect(NotificationTrigger.named(name).object).toBe(NotifiedObject.APPLICATION);
   });
 
-  test('every service of the engine but webhook (named by the user) is accepted by Notify.service', () => {
+  test('every service of the engine but webhook (named by the user) is accepted by Notify.to', () => {
     for (const name of catalogs.notificationsEngine.services.filter(s => s !== 'webhook')) {
-      expect(Notify.service({ service: name, recipient: 'x' }).service).toBe(name);
+      expect(Notify.to({ service: name, recipient: 'x' }).service).toBe(name);
     }
   });
 });
@@ -96,7 +96,7 @@ describe('subscriptions', () => {
 
   test.each<[string, () => unknown, RegExp]>([
     ['a trigger that does not exist upstream', () => NotificationTrigger.named('on-rollout-failed'), /NotificationTrigger\.named: is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it \(got "on-rollout-failed"\)/],
-    ['a service that does not exist upstream', () => Notify.service({ service: 'slak', recipient: '#x' }), /Notify\.service\.service: is not a notification service/],
+    ['a service that does not exist upstream', () => Notify.to({ service: 'slak', recipient: '#x' }), /Notify\.to\.service: is not a notification service/],
     ['a webhook named like a service', () => Notify.webhook('slack'), /Notify\.webhook: must be a lowercase name .* other than a built-in service name/],
     ['two recipients in one', () => Notify.slack('#a;#b'), /Notify\.slack: must be one non-empty recipient/],
     ['an Argo CD trigger on a Rollout', () => canary([{ on: [NotificationTrigger.SYNC_FAILED], notify: [Notify.slack('#x')] }]),
