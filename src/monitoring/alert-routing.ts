@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AlertSeverity } from './alert-preset';
 import { uniqueReceivers } from './alert-receiver';
@@ -22,7 +22,7 @@ export interface IModelAlerts extends IConstruct {
   readonly service: IModelService;
   /** The name of the alerts' object (the PrometheusRule). */
   readonly ruleName: string;
-  /** The namespace the alerts are labelled with (`namespace`), where the routing must live. */
+  /** The namespace every alert is labelled with (`namespace`), where the routing must live; unset when they are not labelled. */
   readonly alertNamespace?: string;
   /** Every alert with its severity. */
   readonly routedAlerts: RoutedAlert[];
@@ -89,9 +89,10 @@ export class AlertRouting extends Construct {
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
     const alerts = props.alerts;
-    const namespace = alerts.alertNamespace ?? Chart.of(this).namespace;
-    check(namespace !== undefined, this, 'alerts', alerts.service.name, 'has no namespace, and prometheus-operator routes only the alerts labelled with the AlertmanagerConfig\'s namespace',
-      'set the service\'s or the chart\'s namespace');
+    const namespace = alerts.alertNamespace;
+    check(namespace !== undefined, this, 'alerts', alerts.node.path,
+      'are not labelled with a namespace, and prometheus-operator routes only the alerts labelled with the AlertmanagerConfig\'s namespace',
+      'set the service\'s or the chart\'s namespace, and route through ModelAlerts\' routing prop (which labels the alerts)');
     this.namespace = namespace!;
     this.configName = alerts.ruleName;
     check((props.routes ?? []).length > 0, this, 'routes', props.routes, 'none given, so no alert would reach a receiver',

@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { alertmanagerYaml, freePort, listen, routesTest, startDaemon, stopDaemon } from './alertmanager';
 import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
 import { llama70b } from '../../examples/llama-70b-vllm';
-import { AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, ModelAlerts } from '../../src';
+import { AlertPreset, AlertReceiver, AlertRoute, AlertRouting, AlertRoutingOptions, AlertSeverity, ModelAlerts } from '../../src';
 import { expectConformant } from '../conformance';
 
 const RETRAIN = AlertReceiver.webhook({ name: 'retraining', url: { secretName: 'alerting', key: 'retrain-url' }, sendResolved: false });
@@ -16,7 +16,7 @@ const PAGER = AlertReceiver.pagerDuty({ routingKey: { secretName: 'alerting', ke
 const SLACK = AlertReceiver.slack({ apiUrl: { secretName: 'alerting', key: 'slack' }, channel: '#ml-alerts' });
 const DRIFT = AlertPreset.dataDrift({ metric: 'prompt_embedding_drift_score', threshold: 0.3, selector: 'job="drift-exporter"', for: Duration.seconds(1) });
 
-function build(routing: AlertRoutingOptions, alerts = [DRIFT], chartProps: ChartProps = { namespace: 'llm' }) {
+function build(routing: AlertRoutingOptions | undefined, alerts = [DRIFT], chartProps: ChartProps = { namespace: 'llm' }) {
   const chart = new Chart(Testing.app(), 'c', chartProps);
   const service = llama70b(chart, { replicas: 1 });
   const modelAlerts = new ModelAlerts(chart, 'Alerts', { service, alerts, routing, evaluationInterval: Duration.seconds(1) });
@@ -98,12 +98,16 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
     ['alerts that reach no receiver', () => Testing.synth(build({ routes: [AlertRoute.retraining({ receiver: RETRAIN })] }).chart),
       /routes: alerts reach no receiver \(got ModelDataDrift \(warning\), ModelDataDriftMissing \(warning\)\)/],
     ['no namespace', () => build({ routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK })] }, [DRIFT], {}),
-      /Routing\] alerts: has no namespace/],
+      /Routing\] alerts: are not labelled with a namespace/],
     ['two receivers of one name', () => build({
       routes: [AlertRoute.retraining({ receiver: TEAM }),
         AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: AlertReceiver.webhook({ name: 'team', url: { secretName: 'other', key: 'u' } }) })],
     }),
     /routes: two different receivers have the same name \(got "team"\)/],
+    ['a routing of alerts that ModelAlerts did not label with the namespace', () => {
+      const { chart, modelAlerts } = build(undefined as any);
+      return new AlertRouting(chart, 'Standalone', { alerts: modelAlerts, routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: SLACK })] });
+    }, /\[c\/Standalone\] alerts: are not labelled with a namespace.*Fix: .*route through ModelAlerts' routing prop/],
   ])('refuses %s', (_, run, message) => {
     expect(run).toThrow(message);
   });
@@ -143,6 +147,7 @@ describe('drift alert: Prometheus -> Alertmanager -> retraining webhook (Debian 
   let prometheus: ChildProcess | undefined;
   let alertmanager: ChildProcess | undefined;
   let amConfigFile = '';
+  let amUrl = '';
   let amc: any;
 
   beforeAll(async () => {
@@ -163,6 +168,7 @@ describe('drift alert: Prometheus -> Alertmanager -> retraining webhook (Debian 
       });
     });
     const amPort = await freePort();
+    amUrl = `http://127.0.0.1:${amPort}`;
     amConfigFile = path.join(dir, 'alertmanager.yml');
     fs.writeFileSync(amConfigFile, alertmanagerYaml(amc, {
       'alerting/retrain-url': `http://127.0.0.1:${hooks.port}/retrain`,
@@ -228,5 +234,23 @@ describe('drift alert: Prometheus -> Alertmanager -> retraining webhook (Debian 
     const teamDeadline = Date.now() + 15_000;
     while (!received.some(r => r.path === '/team') && Date.now() < teamDeadline) await new Promise(r => setTimeout(r, 250));
     expect(received.some(r => r.path === '/team' && r.body.alerts.some((a: any) => a.labels.alertname === 'ModelDataDrift'))).toBe(true);
+  });
+
+  test('a critical alert of the model inhibits its warnings; the same critical from another namespace does not (the operator\'s namespace matchers)', async () => {
+    const lineage = { service: 'llama-70b', lineage_model: 'meta-llama/Llama-3.1-70B-Instruct', lineage_version: '1605565b47bb9346c5515c34102e054115b4f98b' };
+    const post = (alerts: Array<Record<string, string>>) => fetch(`${amUrl}/api/v2/alerts`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts.map(labels => ({ labels }))),
+    }).then(r => expect(r.ok).toBe(true));
+    const warning = async () => {
+      const alerts = await (await fetch(`${amUrl}/api/v2/alerts?filter=alertname%3D%22ModelQueueDepthHigh%22`)).json() as any[];
+      return alerts[0]?.status;
+    };
+    await post([
+      { alertname: 'ModelQueueDepthHigh', severity: 'warning', namespace: 'llm', ...lineage },
+      { alertname: 'ModelHighErrorRate', severity: 'critical', namespace: 'llm-staging', ...lineage },
+    ]);
+    expect(await warning()).toMatchObject({ state: 'active', inhibitedBy: [] });
+    await post([{ alertname: 'ModelHighErrorRate', severity: 'critical', namespace: 'llm', ...lineage }]);
+    expect(await warning()).toMatchObject({ state: 'suppressed', inhibitedBy: [expect.any(String)] });
   });
 });
