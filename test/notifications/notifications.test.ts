@@ -1,5 +1,6 @@
 import { App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import * as YAML from 'yaml';
+import { renderGoTemplate } from './go-template';
 import catalogs from './upstream-catalogs.json';
 import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
 import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
@@ -153,4 +154,67 @@ describe('DeliveryAuditTrail', () => {
     }]);
     expect(YAML.parse(cd['template.mlops-audit-sync-failed']).webhook['mlops-audit'].body).toContain('(dig "metadata" "annotations" "mlops.cdk8s.io/model-name" "" .app)');
   });
+
+  test('the payloads, rendered as notifications-engine renders them (Go text/template + sprig): JSON with the failing gates and the lineage', async () => {
+    const docs = await expectConformant(new Llama70bCanaryChart(Testing.app(), 'llama-70b-canary'));
+    const cm = docs.find((d: any) => d.metadata.name === 'argo-rollouts-notification-configmap') as any;
+    const rollout = docs.find((d: any) => d.kind === 'Rollout') as any;
+    const body = (event: string) => YAML.parse(cm.data[`template.mlops-audit-${event}`]).webhook['mlops-audit'].body;
+    const aborted = {
+      ...rollout,
+      metadata: { ...rollout.metadata, annotations: { ...rollout.metadata.annotations, 'rollout.argoproj.io/revision': '7' } },
+      status: { phase: 'Degraded', message: 'RolloutAborted: Rollout aborted update to revision 7', currentStepIndex: 3 },
+    };
+    // What Argo Rollouts passes as .analysisRuns: the current revision's runs (record.go getAnalysisRunsFilterWithLabels).
+    const analysisRuns = [{
+      metadata: { name: 'llama-70b-6d9f-7-3' },
+      status: {
+        phase: 'Failed',
+        metricResults: [
+          { name: 'error-rate', phase: 'Failed', measurements: [{ phase: 'Successful', value: '[0.004]' }, { phase: 'Failed', value: '[0.034]' }] },
+          { name: 'latency-p95', phase: 'Successful', measurements: [{ phase: 'Successful', value: '[3.1]' }] },
+          { name: 'ttft', phase: 'Error', message: 'dial tcp: i/o timeout' },
+        ],
+      },
+    }];
+    const payload = JSON.parse(renderGoTemplate(body('aborted-rolled-back'), { rollout: aborted, analysisRuns }));
+    expect(payload).toEqual({
+      event: 'aborted-rolled-back',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      kind: 'Rollout',
+      namespace: 'llm',
+      name: 'llama-70b',
+      revision: '7',
+      phase: 'Degraded',
+      message: 'RolloutAborted: Rollout aborted update to revision 7',
+      step: 3,
+      failedGates: [
+        { analysisRun: 'llama-70b-6d9f-7-3', gate: 'error-rate', phase: 'Failed', value: '[0.034]', message: '' },
+        { analysisRun: 'llama-70b-6d9f-7-3', gate: 'ttft', phase: 'Error', value: '', message: 'dial tcp: i/o timeout' },
+      ],
+      lineage: {
+        modelName: 'meta-llama/Llama-3.1-70B-Instruct',
+        modelVersion: '1605565b47bb9346c5515c34102e054115b4f98b',
+        modelUri: 'https://huggingface.co/meta-llama/Llama-3.1-70B-Instruct/tree/1605565b47bb9346c5515c34102e054115b4f98b',
+        trainingRunId: 'mlflow-run-7f3c2a91d4e84b1f',
+        trainingDataHash: expect.stringMatching(/^sha256:/),
+        gitRevision: '',
+      },
+    });
+    // A new rollout: no status, no analysis runs yet (nil): still valid JSON.
+    for (const event of ['update-started', 'step-passed', 'analysis-failed', 'promoted']) {
+      const started = JSON.parse(renderGoTemplate(body(event), { rollout: { metadata: rollout.metadata }, analysisRuns: null }));
+      expect(started).toMatchObject({ event, phase: '', failedGates: [], lineage: { modelName: 'meta-llama/Llama-3.1-70B-Instruct' } });
+    }
+    const trail = new DeliveryAuditTrail(Testing.chart(), 'Audit', { urlSecretKey: 'audit-url' });
+    const syncFailed = YAML.parse(trail.argoCdEntries['template.mlops-audit-sync-failed']).webhook['mlops-audit'].body;
+    const app = { metadata: { name: 'llama-70b-production', namespace: 'argocd', annotations: rollout.metadata.annotations },
+      status: { operationState: { phase: 'Failed', message: 'one or more synchronization tasks completed unsuccessfully', syncResult: { revision: 'abc123' } } } };
+    expect(JSON.parse(renderGoTemplate(syncFailed, { app }))).toMatchObject({
+      event: 'sync-failed', kind: 'Application', name: 'llama-70b-production', revision: 'abc123', phase: 'Failed',
+      lineage: { modelVersion: '1605565b47bb9346c5515c34102e054115b4f98b' },
+    });
+    expect(JSON.parse(renderGoTemplate(syncFailed, { app: { metadata: { name: 'a', namespace: 'argocd' }, status: {} } }))).toMatchObject({ revision: '', phase: '' });
+  });
 });
+
