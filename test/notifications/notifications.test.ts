@@ -208,10 +208,16 @@ describe('DeliveryAuditTrail', () => {
     }
     const trail = new DeliveryAuditTrail(Testing.chart(), 'Audit', { urlSecretKey: 'audit-url' });
     const syncFailed = YAML.parse(trail.argoCdEntries['template.mlops-audit-sync-failed']).webhook['mlops-audit'].body;
-    const app = { metadata: { name: 'llama-70b-production', namespace: 'argocd', annotations: rollout.metadata.annotations },
-      status: { operationState: { phase: 'Failed', message: 'one or more synchronization tasks completed unsuccessfully', syncResult: { revision: 'abc123' } } } };
+    const app = {
+      metadata: { name: 'llama-70b-production', namespace: 'argocd', annotations: rollout.metadata.annotations },
+      status: { operationState: { phase: 'Failed', message: 'one or more synchronization tasks completed unsuccessfully', syncResult: { revision: 'abc123' } } },
+    };
     expect(JSON.parse(renderGoTemplate(syncFailed, { app }))).toMatchObject({
-      event: 'sync-failed', kind: 'Application', name: 'llama-70b-production', revision: 'abc123', phase: 'Failed',
+      event: 'sync-failed',
+      kind: 'Application',
+      name: 'llama-70b-production',
+      revision: 'abc123',
+      phase: 'Failed',
       lineage: { modelVersion: '1605565b47bb9346c5515c34102e054115b4f98b' },
     });
     expect(JSON.parse(renderGoTemplate(syncFailed, { app: { metadata: { name: 'a', namespace: 'argocd' }, status: {} } }))).toMatchObject({ revision: '', phase: '' });
