@@ -23,6 +23,8 @@ export interface DeliveryAuditTrailProps {
 }
 
 const DEFAULT_NAME = 'mlops-audit';
+/** The namespace config Argo Rollouts reads (utils/record: NotificationConfigMap). */
+const CONFIG_MAP = 'argo-rollouts-notification-configmap';
 
 /** An audit event: the trigger that sends it and the template's name suffix. */
 interface AuditEvent {
@@ -100,9 +102,16 @@ export class DeliveryAuditTrail extends Construct {
       data[`trigger.${e.trigger.name}`] = yamlBlock([{ send: [`${name}-${e.event}`] }]);
       data[`template.${name}-${e.event}`] = webhookTemplate(name, rolloutBody(e.event));
     }
-    new k8s.KubeConfigMap(this, 'Resource', {
-      metadata: { name: 'argo-rollouts-notification-configmap', namespace: Chart.of(this).namespace },
-      data,
+    const namespace = Chart.of(this).namespace;
+    new k8s.KubeConfigMap(this, 'Resource', { metadata: { name: CONFIG_MAP, namespace }, data });
+    // The ConfigMap's name is fixed by Argo Rollouts: one trail per namespace.
+    this.node.addValidation({
+      validate: () => {
+        const first = this.node.root.node.findAll()
+          .find((c): c is DeliveryAuditTrail => c instanceof DeliveryAuditTrail && Chart.of(c).namespace === namespace);
+        return first === this ? [] : [`[${this.node.path}] namespace: another DeliveryAuditTrail (${first!.node.path}) already renders ${CONFIG_MAP} in this namespace `
+          + `(got ${JSON.stringify(namespace ?? null)}). Fix: create one DeliveryAuditTrail per namespace and subscribe every rollout of it.`];
+      },
     });
 
     this.argoCdEntries = {
