@@ -104,13 +104,13 @@ export class DeliveryAuditTrail extends Construct {
     }
     const namespace = Chart.of(this).namespace;
     new k8s.KubeConfigMap(this, 'Resource', { metadata: { name: CONFIG_MAP, namespace }, data });
-    // The ConfigMap's name is fixed by Argo Rollouts: one trail per namespace.
+    // The ConfigMap's name is fixed by Argo Rollouts: one trail per namespace. Charts of one app may go to different
+    // clusters, so only a second trail in the same chart is certainly a clash.
     this.node.addValidation({
       validate: () => {
-        const first = this.node.root.node.findAll()
-          .find((c): c is DeliveryAuditTrail => c instanceof DeliveryAuditTrail && Chart.of(c).namespace === namespace);
-        return first === this ? [] : [`[${this.node.path}] namespace: another DeliveryAuditTrail (${first!.node.path}) already renders ${CONFIG_MAP} in this namespace `
-          + `(got ${JSON.stringify(namespace ?? null)}). Fix: create one DeliveryAuditTrail per namespace and subscribe every rollout of it.`];
+        const first = Chart.of(this).node.findAll().find((c): c is DeliveryAuditTrail => c instanceof DeliveryAuditTrail);
+        return first === this ? [] : [`[${this.node.path}] namespace: another DeliveryAuditTrail of this chart (${first!.node.path}) already renders ${CONFIG_MAP} `
+          + `in its namespace (got ${JSON.stringify(namespace ?? null)}). Fix: create one DeliveryAuditTrail per namespace and subscribe every rollout of it.`];
       },
     });
 

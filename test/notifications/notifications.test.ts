@@ -113,11 +113,11 @@ describe('subscriptions', () => {
     }, /notifications: can never fire on this Rollout: it has no canary steps/],
     ['a subscription without recipients', () => canary([{ on: [NotificationTrigger.ROLLOUT_ABORTED], notify: [] }]), /notifications: a subscription needs at least one trigger and one recipient/],
     ['two audit trails in one namespace', () => {
-      const app = Testing.app();
-      new DeliveryAuditTrail(new Chart(app, 'a', { namespace: 'llm' }), 'Audit', { urlSecretKey: 'url' });
-      new DeliveryAuditTrail(new Chart(app, 'b', { namespace: 'llm' }), 'Audit', { urlSecretKey: 'url' });
-      return Testing.synth(app.charts[1]);
-    }, /\[b\/Audit\] namespace: another DeliveryAuditTrail \(a\/Audit\) already renders argo-rollouts-notification-configmap in this namespace \(got "llm"\)/],
+      const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+      new DeliveryAuditTrail(chart, 'Audit', { urlSecretKey: 'url' });
+      new DeliveryAuditTrail(chart, 'Audit2', { urlSecretKey: 'url' });
+      return Testing.synth(chart);
+    }, /\[c\/Audit2\] namespace: another DeliveryAuditTrail of this chart \(c\/Audit\) already renders argo-rollouts-notification-configmap in its namespace \(got "llm"\)/],
     ['an audit URL instead of its Secret key', () => new DeliveryAuditTrail(Testing.chart(), 'Audit', { urlSecretKey: 'https://audit.example.com/hook' }),
       /urlSecretKey: must be a Secret data key/],
   ])('refuses %s', (_, run, message) => {
