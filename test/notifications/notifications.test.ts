@@ -33,6 +33,15 @@ describe('the library\'s catalogs are the upstream ones', () => {
     for (const name of catalogs.argoCd.triggers) expect(NotificationTrigger.named(name).object).toBe(NotifiedObject.APPLICATION);
   });
 
+  test('each recipient factory names a service of the engine, with the recipient as the annotation value', () => {
+    const made = [Notify.slack('#ml'), Notify.teams('ml'), Notify.teamsWorkflows('ml'), Notify.pagerDuty('llm'), Notify.opsgenie('ml'), Notify.email('ml@example.com')];
+    expect(made.map(n => [n.service, n.recipient])).toEqual([
+      ['slack', '#ml'], ['teams', 'ml'], ['teams-workflows', 'ml'], ['pagerdutyv2', 'llm'], ['opsgenie', 'ml'], ['email', 'ml@example.com'],
+    ]);
+    for (const n of made) expect(catalogs.notificationsEngine.services).toContain(n.service);
+    expect([Notify.webhook('mlops-audit').service, Notify.webhook('mlops-audit').recipient]).toEqual(['mlops-audit', '']);
+  });
+
   test('every service of the engine but webhook (named by the user) is accepted by Notify.to', () => {
     for (const name of catalogs.notificationsEngine.services.filter(s => s !== 'webhook')) {
       expect(Notify.to({ service: name, recipient: 'x' }).service).toBe(name);
@@ -99,6 +108,7 @@ describe('subscriptions', () => {
     ['a trigger that does not exist upstream', () => NotificationTrigger.named('on-rollout-failed'), /NotificationTrigger\.named: is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it \(got "on-rollout-failed"\)/],
     ['a service that does not exist upstream', () => Notify.to({ service: 'slak', recipient: '#x' }), /Notify\.to\.service: is not a notification service/],
     ['a webhook named like a service', () => Notify.webhook('slack'), /Notify\.webhook: must be a lowercase name .* other than a built-in service name/],
+    ['an e-mail recipient that is no address', () => Notify.email('ml-oncall'), /Notify\.email: is not an e-mail address \(got "ml-oncall"\)/],
     ['two recipients in one', () => Notify.slack('#a;#b'), /Notify\.slack: must be one non-empty recipient/],
     ['an Argo CD trigger on a Rollout', () => canary([{ on: [NotificationTrigger.SYNC_FAILED], notify: [Notify.slack('#x')] }]),
       /\[test\/Canary\] notifications: is an event of an Application, and this Rollout has no such events \(got "on-sync-failed"\)/],
