@@ -6,7 +6,9 @@ import { ModelCache } from './model-cache';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
 import { SecretKeyRef } from './secret-ref';
+import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { Accelerator } from '../gpu/accelerator';
+import { driverSelectorTerms } from '../gpu/cuda-compatibility';
 import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
@@ -219,10 +221,25 @@ export interface GpuModelServiceProps {
    */
   readonly footprint?: ModelFootprint;
   /**
-   * Where a downloaded model is stored.
+   * Where a downloaded model is stored: a fresh emptyDir per pod, an existing claim, or a shared versioned cache
+   * filled before the workload.
    * @default ModelCache.emptyDir()
    */
   readonly modelCache?: ModelCache;
+  /**
+   * Require nodes whose NVIDIA driver runs the runtime image's CUDA version (GPU Feature Discovery's driver labels,
+   * CUDA minor-version compatibility). A custom image must then state its `cudaVersion`.
+   * @default true
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly driverAwareScheduling?: boolean;
+  /**
+   * The image carries NVIDIA's forward-compatibility package (`cuda-compat`), so older drivers of data-center GPUs run
+   * it too. Only on a data-center accelerator.
+   * @default false
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html
+   */
+  readonly cudaForwardCompatibility?: boolean;
   /**
    * Size of the memory-backed `/dev/shm`, used by NCCL and the runtime's worker processes. It counts
    * against the pod's memory.
@@ -325,8 +342,8 @@ export interface GpuModelServiceProps {
  * parallelism, probes, graceful drain and Pod Security Standards "restricted".
  *
  * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
- * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), and `Deployment` unless a
- * progressive-delivery construct takes the workload over.
+ * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), `ModelCacheClaim` and `ModelCacheFill` with a
+ * shared model cache, and `Deployment` unless a progressive-delivery construct takes the workload over.
  */
 export class GpuModelService extends Construct implements IModelService {
   public readonly name: string;
@@ -560,8 +577,28 @@ export class GpuModelService extends Construct implements IModelService {
       [this.gpuResourceName]: gpuQuantity,
     };
 
+    // Hugging Face sources download with the runtime's own huggingface_hub unless told otherwise.
+    const downloaderImage = source.downloader && (source.downloader.image ?? (runtime.bundlesHuggingFaceHub ? runtime.image : undefined));
+    if (source.downloader) {
+      check(downloaderImage !== undefined, this, 'model.downloaderImage', downloaderImage, `the ${this.runtimeKind} image has no huggingface_hub to download the model with`,
+        'set downloaderImage on the source to a pinned image with huggingface_hub installed');
+      checkImagePinned(this, 'model.downloaderImage', downloaderImage);
+    }
+    const downloader: k8s.Container | undefined = source.downloader && {
+      ...source.downloader,
+      image: downloaderImage,
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
+        limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') },
+      },
+    };
+    const cache = props.modelCache ?? ModelCache.emptyDir();
+    const shared = downloader && !source.volume ? cache._share(this, {
+      serviceName: this.name, metadata: (n, a) => this.metadata(n, a), lineage: this.lineage, serviceAccountName,
+      downloader, mountPath: MODEL_MOUNT, weightBytes: props.footprint && weightBytes(props.footprint),
+    }) : undefined;
     const expectedSize = props.footprint ? Size.gibibytes(Math.ceil(weightBytes(props.footprint) * 1.2 / 2 ** 30)) : undefined;
-    const modelVolume = source.volume ?? (props.modelCache ?? ModelCache.emptyDir()).volume(expectedSize);
+    const modelVolume = source.volume ?? shared?.volume ?? cache.volume(expectedSize);
     const writable = runtime.writablePaths.map((path, i) => ({ name: `writable-${i}`, path }));
 
     const userEnv = plainEnv(this, 'env', { ...props.runtime.extraEnv, ...props.env });
@@ -586,7 +623,7 @@ export class GpuModelService extends Construct implements IModelService {
       ports: containerPorts(runtime),
       resources: { requests: serverResources, limits: serverResources },
       volumeMounts: [
-        { name: modelVolume.name, mountPath: MODEL_MOUNT, readOnly: true },
+        { name: modelVolume.name, mountPath: MODEL_MOUNT, subPath: shared?.subPath, readOnly: true },
         { name: 'dshm', mountPath: '/dev/shm' },
         ...writable.map(w => ({ name: w.name, mountPath: w.path })),
       ],
@@ -600,19 +637,12 @@ export class GpuModelService extends Construct implements IModelService {
     };
 
     const initContainers: k8s.Container[] = [];
-    if (source.downloader) {
-      // Hugging Face sources download with the runtime's own huggingface_hub unless told otherwise.
-      const image = source.downloader.image ?? (runtime.bundlesHuggingFaceHub ? runtime.image : undefined);
-      check(image !== undefined, this, 'model.downloaderImage', image, `the ${this.runtimeKind} image has no huggingface_hub to download the model with`,
-        'set downloaderImage on the source to a pinned image with huggingface_hub installed');
-      checkImagePinned(this, 'model.downloaderImage', image);
+    if (shared) {
+      // The fill Job downloads: the pod only waits until its version is complete.
+      initContainers.push(shared.waitContainer);
+    } else if (downloader) {
       initContainers.push({
-        ...source.downloader,
-        image,
-        resources: {
-          requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
-          limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') },
-        },
+        ...downloader,
         volumeMounts: [{ name: modelVolume.name, mountPath: MODEL_MOUNT }, { name: 'fetch-tmp', mountPath: '/tmp' }],
         securityContext: restrictedContainer(),
         terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -626,10 +656,21 @@ export class GpuModelService extends Construct implements IModelService {
       ...(onMig ? [{ key: 'nvidia.com/mig.strategy', operator: 'In', values: ['mixed'] }] : []),
       ...Object.entries(props.nodeSelector ?? {}).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
     ];
+    const nodeSelectorTerms = props.driverAwareScheduling === false
+      ? [{ matchExpressions: nodeTerms }]
+      : driverSelectorTerms(this, nodeTerms, {
+        cudaVersion: props.runtime.cudaVersion, imageProp: 'runtime.image', image: runtime.image, accelerator: props.accelerator,
+        forwardCompatibility: props.cudaForwardCompatibility ?? false,
+      });
+    check(props.driverAwareScheduling !== false || !props.cudaForwardCompatibility, this, 'cudaForwardCompatibility', true,
+      'only changes driver-aware scheduling, which is off', 'drop cudaForwardCompatibility, or driverAwareScheduling: false');
     const spreadTerm = { labelSelector: { matchLabels: this.selectorLabels }, topologyKey: 'kubernetes.io/hostname' };
 
     return {
-      metadata: { labels: this.labels, annotations: { ...this.annotations, 'kubectl.kubernetes.io/default-container': SERVER } },
+      metadata: {
+        labels: this.labels,
+        annotations: { ...this.annotations, 'kubectl.kubernetes.io/default-container': SERVER, ...shared ? { [FILL_JOB_ANNOTATION]: shared.fillJobName } : {} },
+      },
       spec: {
         serviceAccountName,
         automountServiceAccountToken: false,
@@ -639,7 +680,7 @@ export class GpuModelService extends Construct implements IModelService {
         terminationGracePeriodSeconds: this.terminationGracePeriod.toSeconds(),
         securityContext: restrictedPod(),
         affinity: {
-          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: nodeTerms }] } },
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
           podAntiAffinity: props.requireNodeSpread
             ? { requiredDuringSchedulingIgnoredDuringExecution: [spreadTerm] }
             : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: spreadTerm }] },
@@ -657,7 +698,7 @@ export class GpuModelService extends Construct implements IModelService {
           modelVolume,
           { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: sizeQuantity(shm) } },
           ...writable.map(w => ({ name: w.name, emptyDir: {} })),
-          ...(initContainers.length ? [{ name: 'fetch-tmp', emptyDir: {} }] : []),
+          ...(initContainers.length && !shared ? [{ name: 'fetch-tmp', emptyDir: {} }] : []),
         ],
       },
     };

@@ -1,3 +1,5 @@
+import { CudaVersion } from '../gpu/cuda-version';
+
 /**
  * The serving frameworks the library knows.
  */
@@ -75,6 +77,12 @@ export interface RuntimeOptions {
    * @default - none
    */
   readonly env?: { [name: string]: string };
+  /**
+   * The CUDA version `image` was built with; the pods then run only on nodes whose driver supports it.
+   * @default - the catalog's version for the default image; unknown for another image
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly cudaVersion?: CudaVersion;
 }
 
 /** vLLM engine options. */
@@ -164,6 +172,12 @@ export interface CustomRuntimeOptions {
   readonly writablePaths?: string[];
   /** @default 1 */
   readonly gpuMemoryUtilization?: number;
+  /**
+   * The CUDA version the image was built with; required while the service schedules by driver version.
+   * @default - unknown
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly cudaVersion?: CudaVersion;
 }
 
 /** The cache root every built-in runtime's caches are redirected to (an emptyDir). */
@@ -179,7 +193,8 @@ export abstract class ModelRuntime {
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.VLLM, options, b => {
+    // docker/Dockerfile of v0.11.0: ARG CUDA_VERSION=12.8.1 (images require cuda>=12.8 since v0.9.0).
+    return new BuiltInRuntime(RuntimeKind.VLLM, options, CudaVersion.CUDA_12_8, b => {
       const util = options.gpuMemoryUtilization ?? 0.9;
       checkFraction('vllm', 'gpuMemoryUtilization', util);
       return {
@@ -228,7 +243,8 @@ export abstract class ModelRuntime {
    * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
    */
   public static tgi(options: TgiOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TGI, options, b => {
+    // v3.3.4 Dockerfile: base nvidia/cuda:12.4.0, server on PyTorch 2.7 from the cu128 index (server/pyproject.toml).
+    return new BuiltInRuntime(RuntimeKind.TGI, options, CudaVersion.CUDA_12_8, b => {
       if (b.pipelineParallelSize > 1) {
         throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
       }
@@ -271,7 +287,8 @@ export abstract class ModelRuntime {
    * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TRITON, options, b => ({
+    // Release notes 25.08: based on CUDA 13.0.0.
+    return new BuiltInRuntime(RuntimeKind.TRITON, options, CudaVersion.CUDA_13_0, b => ({
       image: 'nvcr.io/nvidia/tritonserver:25.08-py3',
       command: ['tritonserver'],
       args: [
@@ -298,7 +315,7 @@ export abstract class ModelRuntime {
   public static custom(options: CustomRuntimeOptions): ModelRuntime {
     const util = options.gpuMemoryUtilization ?? 1;
     checkFraction('custom', 'gpuMemoryUtilization', util);
-    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env }, b => ({
+    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env, cudaVersion: options.cudaVersion }, undefined, b => ({
       image: options.image,
       command: options.command,
       args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
@@ -322,20 +339,27 @@ export abstract class ModelRuntime {
   /** The user's extra plain environment, checked for credentials by the service. */
   public abstract readonly extraEnv: { [name: string]: string };
 
+  /** The CUDA version of the image, when known (the catalog's for a default image, else what the user stated). */
+  public abstract readonly cudaVersion?: CudaVersion;
+
   /** Renders the container settings for a service. */
   public abstract bind(options: RuntimeBindOptions): RuntimeConfig;
 }
 
 class BuiltInRuntime extends ModelRuntime {
   public readonly extraEnv: { [name: string]: string };
+  public readonly cudaVersion?: CudaVersion;
 
   constructor(
     public readonly kind: RuntimeKind,
     private readonly options: RuntimeOptions,
+    defaultImageCuda: CudaVersion | undefined,
     private readonly render: (b: RuntimeBindOptions) => RuntimeConfig,
   ) {
     super();
     this.extraEnv = options.env ?? {};
+    // The catalog's version describes the default image only: another image must state its own.
+    this.cudaVersion = options.cudaVersion ?? (options.image === undefined ? defaultImageCuda : undefined);
   }
 
   public bind(options: RuntimeBindOptions): RuntimeConfig {

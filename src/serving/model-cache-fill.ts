@@ -1,0 +1,242 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct, IConstruct } from 'constructs';
+import { ModelLineage } from './lineage';
+import { CacheAccessMode, CacheIntegrity, Sha256ManifestEntry, SharedModelCacheOptions } from './shared-model-cache';
+import { gib } from '../gpu/model-footprint';
+import { wholeSeconds } from '../internal/duration';
+import { check } from '../internal/errors';
+import { DOMAIN, standardLabels } from '../internal/labels';
+import { childName, labelValue, shortHash } from '../internal/names';
+import { sizeQuantity } from '../internal/quantity';
+import { restrictedContainer, restrictedPod } from '../internal/security';
+
+/** What the service gives a shared cache to render its claim and fill Job. */
+export interface SharedCacheRequest {
+  /** The service name: the claim is `<name>-model-cache`. */
+  readonly serviceName: string;
+  /** Metadata of an object of the service. */
+  readonly metadata: (name: string, annotations?: Record<string, string>) => k8s.ObjectMeta;
+  readonly lineage: ModelLineage;
+  /** The model server's ServiceAccount: the fill needs the model's credentials (IRSA, Workload Identity). */
+  readonly serviceAccountName: string;
+  /** The source's downloader, with its image resolved, writing into `mountPath`. */
+  readonly downloader: k8s.Container;
+  /** Where the model directory is mounted, in the fill and in the server. */
+  readonly mountPath: string;
+  /** Bytes of the model's weights, from the footprint. */
+  readonly weightBytes?: number;
+}
+
+/** What the service's pods use of a shared cache. */
+export interface SharedCacheMount {
+  readonly volume: k8s.Volume;
+  /** The version's directory on the volume. */
+  readonly subPath: string;
+  /** Keeps the server from starting until the version is complete (whatever order the objects were applied in). */
+  readonly waitContainer: k8s.Container;
+  /** The fill Job's name, recorded on the pod template for ordering (Terraform). */
+  readonly fillJobName: string;
+}
+
+/** Pod template annotation naming the Job that fills the model version the pods read. */
+export const FILL_JOB_ANNOTATION = `${DOMAIN}/model-cache-fill-job`;
+/** The init container that waits for a complete version: its presence marks a pod reading a shared cache. */
+export const WAIT_CONTAINER = 'wait-for-model-cache';
+const MARKER = '.mlops-cache-complete';
+const CACHE_ROOT = '/cache';
+
+// Keeps the newest keepVersions-1 complete versions besides the one being filled, and creates its directory as the
+// pod's user (kubelet would create a missing subPath as root).
+const PRUNE = `set -eu
+mkdir -p "${CACHE_ROOT}/$VERSION_DIR"
+cd ${CACHE_ROOT}
+ls -1t -- */${MARKER} 2>/dev/null | cut -d/ -f1 | grep -vxF -- "$VERSION_DIR" | tail -n "+$KEEP_VERSIONS" | while IFS= read -r dir; do
+  echo "pruning model version $dir"
+  rm -rf -- "./$dir"
+done`;
+
+const MARK = `printf '%s\\n' "$MODEL_VERSION" > "$MODEL_DIR/${MARKER}.tmp" && mv "$MODEL_DIR/${MARKER}.tmp" "$MODEL_DIR/${MARKER}"`;
+
+// Hashes every file of the commit as the Hub records it: sha256 for LFS files, the git blob sha1 for the others.
+const HF_VERIFY = `import hashlib, os, subprocess, sys
+from huggingface_hub import HfApi
+root = os.environ["MODEL_DIR"]
+info = HfApi().model_info(os.environ["MODEL_REPO"], revision=os.environ["MODEL_REVISION"], files_metadata=True, token=os.environ.get("HF_TOKEN"))
+bad, listed = [], set()
+for f in info.siblings:
+    listed.add(f.rfilename)
+    path = os.path.join(root, f.rfilename)
+    if not os.path.isfile(path):
+        bad.append("missing " + f.rfilename)
+        continue
+    lfs = f.lfs
+    if lfs:
+        h, want = hashlib.sha256(), lfs["sha256"] if isinstance(lfs, dict) else lfs.sha256
+    else:
+        h, want = hashlib.sha1(b"blob %d\\0" % os.path.getsize(path)), f.blob_id
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            h.update(chunk)
+    if h.hexdigest() != want:
+        bad.append("hash mismatch " + f.rfilename)
+for dirpath, dirs, files in os.walk(root):
+    dirs[:] = [d for d in dirs if os.path.relpath(os.path.join(dirpath, d), root) != ".cache"]
+    for name in files:
+        rel = os.path.relpath(os.path.join(dirpath, name), root)
+        if rel not in listed and not rel.startswith("${MARKER}"):
+            bad.append("not in the commit " + rel)
+if bad:
+    sys.exit("integrity check failed:\\n" + "\\n".join(bad))
+subprocess.run(["sh", "-c", os.environ["MARK"]], check=True)`;
+
+const MANIFEST_VERIFY = `set -eu
+cd "$MODEL_DIR"
+printf '%s\\n' "$CACHE_MANIFEST" | sha256sum -c -
+printf '%s\\n' "$CACHE_MANIFEST" | sed 's/^[0-9a-f]*  //' | sort > /tmp/listed
+find . -type f ! -path './.cache/*' ! -name '${MARKER}*' | sed 's#^\\./##' | sort > /tmp/found
+if ! cmp -s /tmp/listed /tmp/found; then echo 'files on disk differ from the manifest:'; diff /tmp/listed /tmp/found || true; exit 1; fi
+eval "$MARK"`;
+
+const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|gguf|onnx|plan|engine|h5|msgpack|ckpt)$/;
+
+/**
+ * Renders a shared cache for one service: the claim (`ModelCacheClaim`), the Job that fills the service's model
+ * version into its own directory (`ModelCacheFill`, named after the version and its spec, since a Job's template is
+ * immutable), and what the pods mount. The Job carries no TTL: Argo CD would re-create a Job that disappeared.
+ */
+export function renderSharedCache(scope: Construct, options: SharedModelCacheOptions, request: SharedCacheRequest): SharedCacheMount {
+  check(options.storageClassName?.trim().length > 0, scope, 'modelCache.storageClassName', options.storageClassName,
+    'is empty: a shared cache needs a StorageClass that provisions ReadWriteMany volumes',
+    'name one, e.g. storageClassName: \'efs-sc\' (EFS), \'filestore-rwx\' (Filestore), \'azurefile-csi\' (Azure Files)');
+  const accessMode = options.accessMode ?? CacheAccessMode.READ_WRITE_MANY;
+  check(accessMode === CacheAccessMode.READ_WRITE_MANY, scope, 'modelCache.accessMode', accessMode,
+    'must let replicas on many nodes read while the fill Job writes, which only ReadWriteMany allows',
+    'use CacheAccessMode.READ_WRITE_MANY with a StorageClass that supports it, or ModelCache.emptyDir() for a per-pod download');
+  const keep = options.keepVersions ?? 2;
+  check(Number.isInteger(keep) && keep >= 2, scope, 'modelCache.keepVersions', keep,
+    'must be a whole number >= 2: the stable pods of a canary, and those re-created after an abort, load the previous version',
+    'set keepVersions: 2 or more');
+  const perVersion = options.sizePerVersion ? options.sizePerVersion.toMebibytes() * 2 ** 20
+    : request.weightBytes !== undefined ? request.weightBytes * 1.1 : undefined;
+  check(perVersion !== undefined, scope, 'modelCache.sizePerVersion', undefined, 'is unknown, so the claim cannot be checked to hold the versions it keeps',
+    'set the service\'s footprint, or sizePerVersion');
+  const claimBytes = options.size.toMebibytes() * 2 ** 20;
+  check(claimBytes >= keep * perVersion!, scope, 'modelCache.size', `${gib(claimBytes)}`,
+    `must hold keepVersions ${keep} x ${gib(perVersion!)} per version = ${gib(keep * perVersion!)}`,
+    `size: Size.gibibytes(${Math.ceil(keep * perVersion! / 2 ** 30)}) or more, or fewer keepVersions`);
+  const integrity = options.integrity ?? CacheIntegrity.huggingFaceCommit();
+  const verifier = verifierOf(scope, integrity, request.lineage, request.weightBytes);
+
+  const claimName = childName(request.serviceName, 'model-cache');
+  new k8s.KubePersistentVolumeClaim(scope, 'ModelCacheClaim', {
+    metadata: request.metadata(claimName),
+    spec: {
+      accessModes: [accessMode],
+      storageClassName: options.storageClassName,
+      volumeMode: 'Filesystem',
+      resources: { requests: { storage: sizeQuantity(options.size) } },
+    },
+  });
+
+  // One directory per version of this source: the version, shortened when needed, and a hash of the source URI.
+  const subPath = `${labelValue(request.lineage.modelVersion).slice(0, 40)}-${shortHash(request.lineage.sourceUri)}`;
+  const model = request.mountPath;
+  const env = (extra: Record<string, string>): k8s.EnvVar[] => {
+    const names = new Set(Object.keys(extra));
+    return [...(request.downloader.env ?? []).filter(e => !names.has(e.name)), ...Object.entries(extra).map(([name, value]) => ({ name, value }))];
+  };
+  const small = { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') };
+  const hashing = { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') };
+  const versionMount = { name: 'model', mountPath: model, subPath };
+  const tmpMount = { name: 'fetch-tmp', mountPath: '/tmp' };
+  const container = (c: k8s.Container): k8s.Container => ({ ...c, securityContext: restrictedContainer(), terminationMessagePolicy: 'FallbackToLogsOnError' });
+  const podSpec: k8s.PodSpec = {
+    restartPolicy: 'Never',
+    serviceAccountName: request.serviceAccountName,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: restrictedPod(),
+    initContainers: [
+      container({
+        name: 'prune',
+        image: request.downloader.image,
+        command: ['sh', '-c', PRUNE],
+        env: [{ name: 'VERSION_DIR', value: subPath }, { name: 'KEEP_VERSIONS', value: String(keep) }],
+        resources: { requests: small, limits: small },
+        volumeMounts: [{ name: 'model', mountPath: CACHE_ROOT }],
+      }),
+      container({ ...request.downloader, volumeMounts: [versionMount, tmpMount] }),
+    ],
+    containers: [container({
+      name: 'verify',
+      image: request.downloader.image,
+      command: verifier.command,
+      env: [...env({ MODEL_DIR: model, MODEL_VERSION: request.lineage.modelVersion, MARK }), ...verifier.env],
+      envFrom: request.downloader.envFrom,
+      resources: { requests: hashing, limits: hashing },
+      volumeMounts: [versionMount, tmpMount],
+    })],
+    volumes: [{ name: 'model', persistentVolumeClaim: { claimName } }, { name: 'fetch-tmp', emptyDir: {} }],
+  };
+  const deadline = wholeSeconds(scope, 'modelCache.fillTimeout', options.fillTimeout ?? Duration.hours(6), 60);
+  const jobSpec: k8s.JobSpec = {
+    backoffLimit: 3,
+    activeDeadlineSeconds: deadline,
+    // Preemption or a node drain does not count against backoffLimit; the next pod resumes the download.
+    podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
+    template: { spec: podSpec },
+  };
+  const fillJobName = childName(request.serviceName, `cache-${shortHash(JSON.stringify(jobSpec))}`);
+  const labels = standardLabels(fillJobName, 'model-cache', request.lineage);
+  const meta = request.metadata(fillJobName);
+  new k8s.KubeJob(scope, 'ModelCacheFill', {
+    metadata: { ...meta, labels },
+    spec: { ...jobSpec, template: { metadata: { labels, annotations: meta.annotations }, spec: podSpec } },
+  });
+
+  return {
+    volume: { name: 'model', persistentVolumeClaim: { claimName, readOnly: true } },
+    subPath,
+    fillJobName,
+    waitContainer: container({
+      name: WAIT_CONTAINER,
+      image: request.downloader.image,
+      command: ['sh', '-c', `test -f "${model}/${MARKER}" || { echo "model version $MODEL_VERSION is not complete in the cache yet: Job ${fillJobName} fills it"; exit 1; }`],
+      env: [{ name: 'MODEL_VERSION', value: request.lineage.modelVersion }],
+      resources: { requests: small, limits: small },
+      volumeMounts: [{ ...versionMount, readOnly: true }],
+    }),
+  };
+}
+
+function checkManifest(scope: IConstruct, files: Sha256ManifestEntry[], weightBytes: number | undefined): void {
+  const prop = 'modelCache.integrity.files';
+  check(files.length > 0, scope, prop, [], 'is empty', 'list every file of the model version with its sha256 and size');
+  const seen = new Set<string>();
+  for (const f of files) {
+    check(/^[0-9a-f]{64}$/.test(f.sha256), scope, `${prop}[${f.path}].sha256`, f.sha256, 'must be 64 lowercase hex digits', 'copy the output of sha256sum');
+    check(f.path.length > 0 && !f.path.startsWith('/') && !f.path.split('/').includes('..') && !/[\n\r]/.test(f.path),
+      scope, `${prop}[].path`, f.path, 'must be a path inside the model directory', 'give it relative to the model directory, e.g. model-00001-of-00030.safetensors');
+    check(!seen.has(f.path), scope, `${prop}[].path`, f.path, 'is listed twice', 'list each file once');
+    seen.add(f.path);
+  }
+  check(files.some(f => WEIGHT_FILE.test(f.path)), scope, prop, files.map(f => f.path).join(', '), 'lists no weights file, so the weights would be loaded unchecked',
+    'list every file of the version, weights (.safetensors, .bin, .gguf, .plan, ...) included');
+  const listed = files.reduce((sum, f) => sum + f.size.toMebibytes() * 2 ** 20, 0);
+  check(weightBytes === undefined || listed >= weightBytes, scope, prop, `${files.length} files, ${gib(listed)}`,
+    `covers less than the model's weights (${gib(weightBytes ?? 0)} by the footprint), so some files would be loaded unchecked`,
+    'list every file of the version with its size');
+}
+
+/** The verify container's command: the commit's hashes (Hugging Face) or the user's manifest. */
+function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: ModelLineage, weightBytes: number | undefined): { command: string[]; env: k8s.EnvVar[] } {
+  const files = integrity._files;
+  if (!files) {
+    check(lineage.sourceKind === 'huggingface', scope, 'modelCache.integrity', 'huggingFaceCommit', `has no commit hashes to check a ${lineage.sourceKind} source against`,
+      'give CacheIntegrity.sha256Manifest({ files }) with the sha256 of every file of the version');
+    return { command: ['python3', '-c', HF_VERIFY], env: [] };
+  }
+  checkManifest(scope, files, weightBytes);
+  return { command: ['sh', '-c', MANIFEST_VERIFY], env: [{ name: 'CACHE_MANIFEST', value: files.map(f => `${f.sha256}  ${f.path}`).join('\n') }] };
+}
