@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import { ModelLineage } from './lineage';
@@ -117,11 +117,11 @@ export function renderSharedCache(scope: Construct, options: SharedModelCacheOpt
   check(Number.isInteger(keep) && keep >= 2, scope, 'modelCache.keepVersions', keep,
     'must be a whole number >= 2: the stable pods of a canary, and those re-created after an abort, load the previous version',
     'set keepVersions: 2 or more');
-  const perVersion = options.sizePerVersion ? options.sizePerVersion.toMebibytes() * 2 ** 20
+  const perVersion = options.sizePerVersion ? bytes(options.sizePerVersion)
     : request.weightBytes !== undefined ? request.weightBytes * 1.1 : undefined;
   check(perVersion !== undefined, scope, 'modelCache.sizePerVersion', undefined, 'is unknown, so the claim cannot be checked to hold the versions it keeps',
     'set the service\'s footprint, or sizePerVersion');
-  const claimBytes = options.size.toMebibytes() * 2 ** 20;
+  const claimBytes = bytes(options.size);
   check(claimBytes >= keep * perVersion!, scope, 'modelCache.size', `${gib(claimBytes)}`,
     `must hold keepVersions ${keep} x ${gib(perVersion!)} per version = ${gib(keep * perVersion!)}`,
     `size: Size.gibibytes(${Math.ceil(keep * perVersion! / 2 ** 30)}) or more, or fewer keepVersions`);
@@ -223,7 +223,7 @@ function checkManifest(scope: IConstruct, files: Sha256ManifestEntry[], weightBy
   }
   check(files.some(f => WEIGHT_FILE.test(f.path)), scope, prop, files.map(f => f.path).join(', '), 'lists no weights file, so the weights would be loaded unchecked',
     'list every file of the version, weights (.safetensors, .bin, .gguf, .plan, ...) included');
-  const listed = files.reduce((sum, f) => sum + f.size.toMebibytes() * 2 ** 20, 0);
+  const listed = files.reduce((sum, f) => sum + bytes(f.size), 0);
   check(weightBytes === undefined || listed >= weightBytes, scope, prop, `${files.length} files, ${gib(listed)}`,
     `covers less than the model's weights (${gib(weightBytes ?? 0)} by the footprint), so some files would be loaded unchecked`,
     'list every file of the version with its size');
@@ -239,4 +239,8 @@ function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: Model
   }
   checkManifest(scope, files, weightBytes);
   return { command: ['sh', '-c', MANIFEST_VERIFY], env: [{ name: 'CACHE_MANIFEST', value: files.map(f => `${f.sha256}  ${f.path}`).join('\n') }] };
+}
+
+function bytes(size: Size): number {
+  return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024;
 }

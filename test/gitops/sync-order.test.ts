@@ -104,11 +104,24 @@ describe('Argo CD first sync into a new namespace (independent model of phases a
     for (const { env, result } of syncEnvironments(pipeline, userSecrets)) expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
   });
 
-  test('the pipeline example', () => {
+  test('the pipeline example: its shared model cache is claimed and filled, in the MODEL_CACHE wave, before the Rollout', () => {
     const pipeline = llama70bPipeline(new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' }));
     for (const { env, result } of syncEnvironments(pipeline, ns => [`Secret/${ns}/hf-token`])) {
       expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
+      const at = (entry: RegExp) => result.order.findIndex(o => entry.test(o));
+      expect(at(/^Sync -7 PersistentVolumeClaim\/llama-70b-model-cache$/)).toBeGreaterThan(at(/^Sync -10 ServiceAccount\/llama-70b$/));
+      expect(at(/^Sync -7 Job\/llama-70b-cache-/)).toBeGreaterThan(at(/^Sync -7 PersistentVolumeClaim\//));
+      expect(at(/^Sync 0 Rollout\/llama-70b$/)).toBeGreaterThan(at(/^Sync -7 Job\//));
     }
+  });
+
+  test('the model catches a fill Job in the workload\'s wave: the pods would load an unfilled version', () => {
+    const pipeline = llama70bPipeline(new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' }));
+    const [staging] = syncEnvironments(pipeline);
+    const docs = Testing.synth(staging.env).map((d: any) => d.kind === 'Job' && !d.metadata.annotations['argocd.argoproj.io/hook']
+      ? { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, 'argocd.argoproj.io/sync-wave': '0' } } } : d);
+    expect(simulateFirstSync(docs, { application: staging.application, existing: ['Secret/llm-staging/hf-token'] }).problems)
+      .toEqual([expect.stringMatching(/^Rollout\/llama-70b \(Sync wave 0\): reads llama-70b-model-cache\/1605565b47bb9346c5515c34102e054115b4f98b-[0-9a-f]{8}, which no completed Job has written/)]);
   });
 });
 
