@@ -3,10 +3,10 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
+import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
 import { SecretKeyRef } from './secret-ref';
-import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { Accelerator } from '../gpu/accelerator';
 import { driverSelectorTerms } from '../gpu/cuda-compatibility';
 import { MigProfile } from '../gpu/mig-profile';
@@ -594,8 +594,13 @@ export class GpuModelService extends Construct implements IModelService {
     };
     const cache = props.modelCache ?? ModelCache.emptyDir();
     const shared = downloader && !source.volume ? cache._share(this, {
-      serviceName: this.name, metadata: (n, a) => this.metadata(n, a), lineage: this.lineage, serviceAccountName,
-      downloader, mountPath: MODEL_MOUNT, weightBytes: props.footprint && weightBytes(props.footprint),
+      serviceName: this.name,
+      metadata: (n, a) => this.metadata(n, a),
+      lineage: this.lineage,
+      serviceAccountName,
+      downloader,
+      mountPath: MODEL_MOUNT,
+      weightBytes: props.footprint && weightBytes(props.footprint),
     }) : undefined;
     const expectedSize = props.footprint ? Size.gibibytes(Math.ceil(weightBytes(props.footprint) * 1.2 / 2 ** 30)) : undefined;
     const modelVolume = source.volume ?? shared?.volume ?? cache.volume(expectedSize);
@@ -659,7 +664,10 @@ export class GpuModelService extends Construct implements IModelService {
     const nodeSelectorTerms = props.driverAwareScheduling === false
       ? [{ matchExpressions: nodeTerms }]
       : driverSelectorTerms(this, nodeTerms, {
-        cudaVersion: props.runtime.cudaVersion, imageProp: 'runtime.image', image: runtime.image, accelerator: props.accelerator,
+        cudaVersion: props.runtime.cudaVersion,
+        imageProp: 'runtime.image',
+        image: runtime.image,
+        accelerator: props.accelerator,
         forwardCompatibility: props.cudaForwardCompatibility ?? false,
       });
     check(props.driverAwareScheduling !== false || !props.cudaForwardCompatibility, this, 'cudaForwardCompatibility', true,

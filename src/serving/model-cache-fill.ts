@@ -230,7 +230,8 @@ function checkManifest(scope: IConstruct, files: Sha256ManifestEntry[], weightBy
 }
 
 /** The verify container's command: the commit's hashes (Hugging Face) or the user's manifest. */
-function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: ModelLineage, weightBytes: number | undefined): { command: string[]; env: k8s.EnvVar[] } {
+function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: ModelLineage,
+  weightBytes: number | undefined): { command: string[]; env: k8s.EnvVar[] } {
   const files = integrity._files;
   if (!files) {
     check(lineage.sourceKind === 'huggingface', scope, 'modelCache.integrity', 'huggingFaceCommit', `has no commit hashes to check a ${lineage.sourceKind} source against`,

@@ -134,7 +134,8 @@ function analysisPods(rollout: any, templates: Map<string, any>): PodSpec[] {
 
 /** `claim/subPath` directories a pod's containers mount read-only (`readOnly`) or read-write (`!readOnly`). */
 function claimDirectories(spec: any, readOnly: boolean): string[] {
-  const claims = new Map<string, string>((spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => [v.name, v.persistentVolumeClaim.claimName]));
+  const claims = new Map<string, string>((spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim)
+    .map((v: any) => [v.name, v.persistentVolumeClaim.claimName]));
   return [...new Set([...spec.initContainers ?? [], ...spec.containers ?? []].flatMap((c: any) => (c.volumeMounts ?? [])
     .filter((m: any) => claims.has(m.name) && m.subPath && (m.readOnly === true) === readOnly)
     .map((m: any) => `${claims.get(m.name)}/${m.subPath}`)))];

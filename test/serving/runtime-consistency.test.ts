@@ -60,7 +60,10 @@ describe('driver-aware scheduling', () => {
   test('the evaluator\'s in-process pod requires the same drivers', async () => {
     const { chart, svc } = service({ runtime: ModelRuntime.triton(), model: s3() });
     new ValidationJob(chart, 'V', {
-      service: svc, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://e/x/' }, checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
+      service: svc,
+      image: 'ghcr.io/acme/eval:1.0',
+      dataset: { uri: 's3://e/x/' },
+      checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
       target: ValidationTarget.inProcess(),
     });
     const docs = Testing.synth(chart);
@@ -77,7 +80,7 @@ describe('driver-aware scheduling', () => {
     const walk = (a: any, b: any, path: string) => {
       if (a && b && typeof a === 'object' && typeof b === 'object') {
         for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], `${path}.${k}`);
-      } else if (a !== b) differing.push(path);
+      } else if (a !== b) {differing.push(path);}
     };
     walk(staging, production, 'template');
     // The environment sets namespace, replicas, steps and gates: none of them is part of the pod template, so the

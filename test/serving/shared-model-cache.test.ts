@@ -6,7 +6,8 @@ import { join } from 'path';
 import { Size, Testing } from 'cdk8s';
 import { byKind, podSpec, server, service, SHA } from './helpers';
 import {
-  CacheAccessMode, CacheIntegrity, GpuModelServiceProps, ModelCache, ModelSource, Precision, SharedModelCacheOptions, ValidationCheck, ValidationHook, ValidationTarget,
+  CacheAccessMode, CacheIntegrity, GpuModelServiceProps, ModelCache, ModelSource, Precision, SharedModelCacheOptions, ValidationCheck,
+  ValidationHook, ValidationTarget,
 } from '../../src';
 import { planApply } from '../../src/terraform/apply-plan';
 import { expectConformant } from '../conformance';
