@@ -2,7 +2,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import { ModelLineage } from './lineage';
-import { CacheAccessMode, CacheIntegrity, Sha256ManifestEntry, SharedModelCacheOptions } from './shared-model-cache';
+import { CacheAccessMode, CacheIntegrity, CacheIntegrityKind, SharedModelCacheOptions } from './shared-model-cache';
 import { gib } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
@@ -90,12 +90,51 @@ if bad:
     sys.exit("integrity check failed:\\n" + "\\n".join(bad))
 subprocess.run(["sh", "-c", os.environ["MARK"]], check=True)`;
 
+// Fails on any file that is not listed in /tmp/listed (the Hub's metadata under .cache and the marker aside).
+const ONLY_LISTED = `find . -type f ! -path './.cache/*' ! -name '${MARKER}*' | sed 's#^\\./##' | sort > /tmp/found
+if ! cmp -s /tmp/listed /tmp/found; then echo 'files on disk differ from the list:'; diff /tmp/listed /tmp/found || true; exit 1; fi`;
+
 const MANIFEST_VERIFY = `set -eu
 cd "$MODEL_DIR"
 printf '%s\\n' "$CACHE_MANIFEST" | sha256sum -c -
 printf '%s\\n' "$CACHE_MANIFEST" | sed 's/^[0-9a-f]*  //' | sort > /tmp/listed
-find . -type f ! -path './.cache/*' ! -name '${MARKER}*' | sed 's#^\\./##' | sort > /tmp/found
-if ! cmp -s /tmp/listed /tmp/found; then echo 'files on disk differ from the manifest:'; diff /tmp/listed /tmp/found || true; exit 1; fi
+${ONLY_LISTED}
+eval "$MARK"`;
+
+// Each pinned object: its ETag (and size) from HeadObject of the pinned version, compared with the pinned ETag and
+// recomputed from the file: MD5, or for a multipart upload the MD5 of the parts' binary MD5s, "-" and the part count,
+// with the part size S3 reports for part 1.
+const S3_VERIFY = `set -euo pipefail
+cd "$MODEL_DIR"
+location="\${S3_URI#s3://}"
+bucket="\${location%%/*}"
+prefix="\${location#*/}"
+prefix="\${prefix%/}/"
+endpoint=()
+if [ -n "\${S3_ENDPOINT_URL:-}" ]; then endpoint=(--endpoint-url "$S3_ENDPOINT_URL"); fi
+md5hex() { md5sum | cut -d' ' -f1; }
+failed=0
+while IFS=$'\\t' read -r path version pinned; do
+  head=(s3api head-object --bucket "$bucket" --key "$prefix$path" "\${endpoint[@]}")
+  if [ -n "$version" ]; then head+=(--version-id "$version"); fi
+  read -r etag size <<< "$(aws "\${head[@]}" --query '[ETag, ContentLength]' --output text)"
+  etag="\${etag//\\"/}"
+  if [ -n "$pinned" ] && [ "$etag" != "$pinned" ]; then echo "$path: S3 has ETag $etag, pinned $pinned"; failed=1; continue; fi
+  if [ ! -f "$path" ] || [ "$(stat -c %s "$path")" != "$size" ]; then echo "$path: missing, or not $size bytes"; failed=1; continue; fi
+  case "$etag" in
+    *-*)
+      parts="\${etag##*-}"
+      part_size="$(aws "\${head[@]}" --part-number 1 --query ContentLength --output text)"
+      digests=""
+      for ((i = 0; i < parts; i++)); do digests+="$(tail -c "+$((i * part_size + 1))" "$path" | head -c "$part_size" | md5hex)"; done
+      actual="$(printf "$(sed 's/../\\\\x&/g' <<< "$digests")" | md5hex)-$parts" ;;
+    *) actual="$(md5hex < "$path")" ;;
+  esac
+  if [ "$actual" != "$etag" ]; then echo "$path: content does not match ETag $etag (got $actual)"; failed=1; fi
+done <<< "$S3_OBJECTS"
+[ "$failed" = 0 ]
+printf '%s\\n' "$S3_OBJECTS" | cut -f1 | sort > /tmp/listed
+${ONLY_LISTED}
 eval "$MARK"`;
 
 const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|gguf|onnx|plan|engine|h5|msgpack|ckpt)$/;
@@ -126,7 +165,7 @@ export function renderSharedCache(scope: Construct, options: SharedModelCacheOpt
     `must hold keepVersions ${keep} x ${gib(perVersion!)} per version = ${gib(keep * perVersion!)}`,
     `size: Size.gibibytes(${Math.ceil(keep * perVersion! / 2 ** 30)}) or more, or fewer keepVersions`);
   const integrity = options.integrity ?? CacheIntegrity.huggingFaceCommit();
-  const verifier = verifierOf(scope, integrity, request.lineage, request.weightBytes);
+  const verifier = verifierOf(scope, integrity, request.lineage, request.downloader, request.weightBytes);
 
   const claimName = childName(request.serviceName, 'model-cache');
   new k8s.KubePersistentVolumeClaim(scope, 'ModelCacheClaim', {
@@ -210,13 +249,12 @@ export function renderSharedCache(scope: Construct, options: SharedModelCacheOpt
   };
 }
 
-function checkManifest(scope: IConstruct, files: Sha256ManifestEntry[], weightBytes: number | undefined): void {
-  const prop = 'modelCache.integrity.files';
-  check(files.length > 0, scope, prop, [], 'is empty', 'list every file of the model version with its sha256 and size');
+/** Paths, sizes and coverage of a manifest or a list of S3 objects. */
+function checkListed(scope: IConstruct, prop: string, files: Array<{ path: string; size: Size }>, weightBytes: number | undefined): void {
+  check(files.length > 0, scope, prop, [], 'is empty', 'list every file of the model version with its size');
   const seen = new Set<string>();
   for (const f of files) {
-    check(/^[0-9a-f]{64}$/.test(f.sha256), scope, `${prop}[${f.path}].sha256`, f.sha256, 'must be 64 lowercase hex digits', 'copy the output of sha256sum');
-    check(f.path.length > 0 && !f.path.startsWith('/') && !f.path.split('/').includes('..') && !/[\n\r]/.test(f.path),
+    check(f.path.length > 0 && !f.path.startsWith('/') && !f.path.split('/').includes('..') && !/[\t\n\r]/.test(f.path),
       scope, `${prop}[].path`, f.path, 'must be a path inside the model directory', 'give it relative to the model directory, e.g. model-00001-of-00030.safetensors');
     check(!seen.has(f.path), scope, `${prop}[].path`, f.path, 'is listed twice', 'list each file once');
     seen.add(f.path);
@@ -229,17 +267,44 @@ function checkManifest(scope: IConstruct, files: Sha256ManifestEntry[], weightBy
     'list every file of the version with its size');
 }
 
-/** The verify container's command: the commit's hashes (Hugging Face) or the user's manifest. */
-function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: ModelLineage,
+/** The verify container's command: the commit's hashes (Hugging Face), the user's manifest, or the pinned S3 objects. */
+function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: ModelLineage, downloader: k8s.Container,
   weightBytes: number | undefined): { command: string[]; env: k8s.EnvVar[] } {
-  const files = integrity._files;
-  if (!files) {
-    check(lineage.sourceKind === 'huggingface', scope, 'modelCache.integrity', 'huggingFaceCommit', `has no commit hashes to check a ${lineage.sourceKind} source against`,
-      'give CacheIntegrity.sha256Manifest({ files }) with the sha256 of every file of the version');
-    return { command: ['python3', '-c', HF_VERIFY], env: [] };
+  const entries = integrity._entries;
+  switch (integrity.kind) {
+    case CacheIntegrityKind.HUGGING_FACE_COMMIT:
+      check(lineage.sourceKind === 'huggingface', scope, 'modelCache.integrity', integrity.kind, `has no commit hashes to check a ${lineage.sourceKind} source against`,
+        'give CacheIntegrity.sha256Manifest({ files }) with the sha256 of every file of the version'
+        + (lineage.sourceKind === 's3' ? ', or CacheIntegrity.s3Objects({ objects }) with their version ids or ETags' : ''));
+      return { command: ['python3', '-c', HF_VERIFY], env: [] };
+    case CacheIntegrityKind.SHA256_MANIFEST:
+      checkListed(scope, 'modelCache.integrity.files', entries, weightBytes);
+      for (const f of entries) {
+        check(/^[0-9a-f]{64}$/.test(f.sha256 ?? ''), scope, `modelCache.integrity.files[${f.path}].sha256`, f.sha256,
+          'must be 64 lowercase hex digits', 'copy the output of sha256sum');
+      }
+      return { command: ['sh', '-c', MANIFEST_VERIFY], env: [{ name: 'CACHE_MANIFEST', value: entries.map(f => `${f.sha256}  ${f.path}`).join('\n') }] };
+    default: {
+      check(lineage.sourceKind === 's3', scope, 'modelCache.integrity', integrity.kind, `pins S3 objects, but the source is ${lineage.sourceKind}`,
+        'use CacheIntegrity.sha256Manifest({ files }) for this source');
+      checkListed(scope, 'modelCache.integrity.objects', entries, weightBytes);
+      for (const o of entries) {
+        check(o.versionId !== undefined || o.eTag !== undefined, scope, `modelCache.integrity.objects[${o.path}]`, undefined,
+          'pins nothing: without a version id or an ETag any object at that key would pass', 'give versionId (a versioned bucket) or eTag');
+        check(o.eTag === undefined || /^[0-9a-f]{32}(-[1-9][0-9]*)?$/.test(o.eTag), scope, `modelCache.integrity.objects[${o.path}].eTag`, o.eTag,
+          'must be an MD5-based ETag: 32 hex digits, with -<parts> for a multipart upload, without quotes', 'copy it from aws s3api head-object, without the quotes');
+      }
+      const at = downloader.command?.indexOf('--endpoint-url') ?? -1;
+      return {
+        command: ['bash', '-c', S3_VERIFY],
+        env: [
+          { name: 'S3_URI', value: lineage.sourceUri },
+          ...at >= 0 ? [{ name: 'S3_ENDPOINT_URL', value: downloader.command![at + 1] }] : [],
+          { name: 'S3_OBJECTS', value: entries.map(o => [o.path, o.versionId ?? '', o.eTag ?? ''].join('\t')).join('\n') },
+        ],
+      };
+    }
   }
-  checkManifest(scope, files, weightBytes);
-  return { command: ['sh', '-c', MANIFEST_VERIFY], env: [{ name: 'CACHE_MANIFEST', value: files.map(f => `${f.sha256}  ${f.path}`).join('\n') }] };
 }
 
 function bytes(size: Size): number {

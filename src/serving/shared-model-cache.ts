@@ -31,6 +31,42 @@ export interface Sha256ManifestOptions {
   readonly files: Sha256ManifestEntry[];
 }
 
+/** One object of an S3 model version, pinned by its version id, its ETag, or both. */
+export interface S3ObjectPin {
+  /** The object's key relative to the source's `uri`, which is also its path in the model directory. */
+  readonly path: string;
+  /** Its size: the pins must account for the model's weights. */
+  readonly size: Size;
+  /**
+   * The S3 version id (a versioned bucket): the fill checks the downloaded file against that version.
+   * @default - the object's current version, which must then carry `eTag`
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+   */
+  readonly versionId?: string;
+  /**
+   * The ETag you recorded (without quotes): the object in S3 must still have it.
+   * @default - whatever the pinned version has
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html
+   */
+  readonly eTag?: string;
+}
+
+/** Options of S3 object pins. */
+export interface S3ObjectsOptions {
+  /** Every object of the model version; a file on disk that is not listed fails the fill. */
+  readonly objects: S3ObjectPin[];
+}
+
+/** What an integrity check compares the files against. */
+export enum CacheIntegrityKind {
+  /** The Hugging Face commit's file hashes. */
+  HUGGING_FACE_COMMIT = 'huggingface-commit',
+  /** A sha256 manifest. */
+  SHA256_MANIFEST = 'sha256-manifest',
+  /** S3 object versions or ETags. */
+  S3_OBJECTS = 's3-objects',
+}
+
 /** The integrity check a cache fill runs before it marks a version complete. */
 export class CacheIntegrity {
   /**
@@ -39,22 +75,37 @@ export class CacheIntegrity {
    * @see https://huggingface.co/docs/huggingface_hub/package_reference/hf_api#huggingface_hub.HfApi.model_info
    */
   public static huggingFaceCommit(): CacheIntegrity {
-    return new CacheIntegrity(undefined);
+    return new CacheIntegrity(CacheIntegrityKind.HUGGING_FACE_COMMIT, []);
   }
 
   /** A manifest of sha256 sums you give: every listed file must match, and no other file may be present. */
   public static sha256Manifest(options: Sha256ManifestOptions): CacheIntegrity {
-    return new CacheIntegrity(options.files);
+    return new CacheIntegrity(CacheIntegrityKind.SHA256_MANIFEST, options.files);
   }
 
-  private constructor(private readonly manifest: Sha256ManifestEntry[] | undefined) {}
+  /**
+   * S3 objects pinned by version id or ETag (only for `ModelSource.s3()`): each downloaded file must have the size of
+   * the pinned object and its ETag, recomputed from the file (MD5, or the MD5 of the parts' MD5s for a multipart
+   * upload, with the part size S3 reports). Objects encrypted with SSE-KMS or SSE-C have ETags that are no MD5:
+   * use `sha256Manifest()` for them.
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+   */
+  public static s3Objects(options: S3ObjectsOptions): CacheIntegrity {
+    return new CacheIntegrity(CacheIntegrityKind.S3_OBJECTS, options.objects);
+  }
+
+  private constructor(
+    /** What the files are compared against. */
+    public readonly kind: CacheIntegrityKind,
+    private readonly entries: Array<Sha256ManifestEntry | S3ObjectPin>,
+  ) {}
 
   /**
-   * The manifest's files; none for the Hugging Face commit's hashes.
+   * The manifest's files or the pinned objects; none for the Hugging Face commit's hashes.
    * @internal
    */
-  public get _files(): Sha256ManifestEntry[] | undefined {
-    return this.manifest;
+  public get _entries(): Array<Partial<Sha256ManifestEntry & S3ObjectPin> & { path: string; size: Size }> {
+    return this.entries;
   }
 }
 

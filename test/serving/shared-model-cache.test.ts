@@ -1,6 +1,6 @@
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync, readdirSync, existsSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Size, Testing } from 'cdk8s';
@@ -137,6 +137,116 @@ describe('the fill scripts, run', () => {
   });
 });
 
+describe('the integrity checks, run against files', () => {
+  const fake = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-'));
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    return dir;
+  };
+  const runVerify = (verify: any, dir: string, env: Record<string, string> = {}) => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tmp-'));
+    const script = verify.command[2].split('/tmp/').join(`${tmp}/`);
+    const vars = { ...process.env, ...Object.fromEntries(verify.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value])), MODEL_DIR: dir, ...env };
+    try {
+      execFileSync(verify.command[0], [verify.command[1], script], { env: vars, stdio: 'pipe' });
+      return { ok: true, marked: existsSync(join(dir, '.mlops-cache-complete')) };
+    } catch (e: any) {
+      return { ok: false, marked: existsSync(join(dir, '.mlops-cache-complete')), output: String(e.stdout) + String(e.stderr) };
+    }
+  };
+  const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+
+  test('S3: single-part and multipart ETags recomputed from the files, with the part size S3 reports', () => {
+    const small = Buffer.from('{"hidden_size": 8192}');
+    const big = Buffer.from('x'.repeat(2500) + 'y'.repeat(2500));
+    const partSize = 2048;
+    const parts = [0, 1, 2].map(i => big.subarray(i * partSize, (i + 1) * partSize));
+    const multipart = `${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-3`;
+    const objects = [
+      { path: 'config.json', size: Size.kibibytes(1), eTag: md5(small).toString('hex') },
+      { path: 'w/model.safetensors', size: Size.gibibytes(15), versionId: 'v-42' },
+    ];
+    const verify = byKind(Testing.synth(cached({ integrity: CacheIntegrity.s3Objects({ objects }) }, {
+      model: ModelSource.s3({ uri: 's3://models/llm/v3/', modelName: 'llm', version: 'v3', endpointUrl: 'https://minio.example.com' }),
+    }).chart)).Job.spec.template.spec.containers[0];
+    expect(verify.command[0]).toBe('bash');
+    expect(verify.env).toEqual(expect.arrayContaining([
+      { name: 'S3_URI', value: 's3://models/llm/v3/' },
+      { name: 'S3_ENDPOINT_URL', value: 'https://minio.example.com' },
+    ]));
+    // A stand-in for the AWS CLI: answers HeadObject from what S3 would hold, and logs the calls.
+    const bin = mkdtempSync(join(tmpdir(), 'bin-'));
+    const log = join(bin, 'calls');
+    writeFileSync(join(bin, 'aws'), `#!/bin/bash
+echo "$*" >> ${log}
+case "$*" in
+  *"--key llm/v3/config.json "*) echo '"${md5(small).toString('hex')}"	${small.length}' ;;
+  *"--key llm/v3/w/model.safetensors "*"--part-number 1"*) echo ${partSize} ;;
+  *"--key llm/v3/w/model.safetensors "*) echo '"'"$ETAG"'"	${big.length}' ;;
+esac
+`, { mode: 0o755 });
+    const env = (etag: string) => ({ PATH: `${bin}:${process.env.PATH}`, ETAG: etag });
+    const files = () => fake({ 'config.json': small.toString(), 'w/model.safetensors': big.toString() });
+    expect(runVerify(verify, files(), env(multipart))).toEqual({ ok: true, marked: true });
+    expect(readFileSync(log, 'utf8')).toContain('--key llm/v3/w/model.safetensors --endpoint-url https://minio.example.com --version-id v-42');
+    // A file whose bytes differ from the pinned version, or S3 holding another object than the pin.
+    expect(runVerify(verify, files(), env(`${'0'.repeat(32)}-3`))).toMatchObject({ ok: false, marked: false, output: expect.stringContaining('does not match ETag') });
+    const changed = files();
+    writeFileSync(join(changed, 'config.json'), '{"hidden_size": 4096}');
+    expect(runVerify(verify, changed, env(multipart))).toMatchObject({ ok: false, marked: false });
+    const extra = files();
+    writeFileSync(join(extra, 'notes.txt'), 'x');
+    expect(runVerify(verify, extra, env(multipart))).toMatchObject({ ok: false, marked: false, output: expect.stringContaining('files on disk differ from the list') });
+  });
+
+  test('Hugging Face: LFS files by sha256, others by git blob id, nothing else on disk', () => {
+    const verify = byKind(Testing.synth(cached().chart)).Job.spec.template.spec.containers[0];
+    const weights = 'weights';
+    const config = '{"a": 1}';
+    const blobId = createHash('sha1').update(`blob ${config.length}\0${config}`).digest('hex');
+    // A stand-in for huggingface_hub's HfApi.model_info(files_metadata=True), with the commit's hashes.
+    const lib = mkdtempSync(join(tmpdir(), 'py-'));
+    mkdirSync(join(lib, 'huggingface_hub'));
+    writeFileSync(join(lib, 'huggingface_hub', '__init__.py'), `import os
+class _S:
+    def __init__(self, rfilename, blob_id, lfs):
+        self.rfilename, self.blob_id, self.lfs = rfilename, blob_id, lfs
+class _Info:
+    siblings = [_S("config.json", "${blobId}", None), _S("model.safetensors", "x", {"sha256": os.environ["WANT"], "size": 7})]
+class HfApi:
+    def model_info(self, repo_id, revision=None, files_metadata=False, token=None):
+        assert (repo_id, revision, files_metadata) == ("meta-llama/Llama-3.1-8B-Instruct", "${SHA}", True)
+        return _Info()
+`);
+    const env = (want: string) => ({ PYTHONPATH: lib, WANT: want });
+    const files = () => fake({ 'config.json': config, 'model.safetensors': weights, '.cache/huggingface/download/model.safetensors.metadata': 'x' });
+    expect(runVerify(verify, files(), env(sha(weights)))).toEqual({ ok: true, marked: true });
+    expect(runVerify(verify, files(), env(sha('other')))).toMatchObject({ ok: false, marked: false, output: expect.stringContaining('hash mismatch model.safetensors') });
+    const extra = files();
+    writeFileSync(join(extra, 'extra.bin'), 'x');
+    expect(runVerify(verify, extra, env(sha(weights)))).toMatchObject({ ok: false, output: expect.stringContaining('not in the commit extra.bin') });
+  });
+
+  test('the pods\' init container passes only once the version is marked complete', () => {
+    const wait = podSpec(Testing.synth(cached().chart)).initContainers[0];
+    const dir = mkdtempSync(join(tmpdir(), 'model-'));
+    const run = () => {
+      try {
+        execFileSync('sh', ['-c', wait.command[2].split('"/models/').join(`"${dir}/`)], { stdio: 'pipe' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(run()).toBe(false);
+    writeFileSync(join(dir, '.mlops-cache-complete'), SHA);
+    expect(run()).toBe(true);
+  });
+});
+
 describe('bad input', () => {
   const s3 = ModelSource.s3({ uri: 's3://m/llm/v3/', modelName: 'llm', version: 'v3' });
   test.each<[string, () => unknown, RegExp]>([
@@ -152,7 +262,15 @@ describe('bad input', () => {
     ['no footprint and no size per version', () => cached({}, { footprint: undefined }),
       /^\[test\/Svc\] modelCache\.sizePerVersion: is unknown, so the claim cannot be checked to hold the versions it keeps \(got undefined\)\. Fix: set the service's footprint, or sizePerVersion$/],
     ['commit hashes for a source without commits', () => cached({}, { model: s3 }),
-      /^\[test\/Svc\] modelCache\.integrity: has no commit hashes to check a s3 source against \(got "huggingFaceCommit"\)\. Fix: give CacheIntegrity\.sha256Manifest/],
+      /^\[test\/Svc\] modelCache\.integrity: has no commit hashes to check a s3 source against \(got "huggingface-commit"\)\. Fix: give CacheIntegrity\.sha256Manifest.*, or CacheIntegrity\.s3Objects/],
+    ['S3 pins for a Hugging Face source', () => cached({ integrity: CacheIntegrity.s3Objects({ objects: [{ path: 'm.safetensors', size: Size.gibibytes(16), versionId: 'v1' }] }) }),
+      /^\[test\/Svc\] modelCache\.integrity: pins S3 objects, but the source is huggingface \(got "s3-objects"\)\. Fix: use CacheIntegrity\.sha256Manifest/],
+    ['an S3 object pinned by nothing', () => cached({ integrity: CacheIntegrity.s3Objects({ objects: [{ path: 'm.safetensors', size: Size.gibibytes(16) }] }) }, { model: s3 }),
+      /^\[test\/Svc\] modelCache\.integrity\.objects\[m\.safetensors\]: pins nothing: without a version id or an ETag any object at that key would pass \(got undefined\)\. Fix: give versionId/],
+    ['an ETag with quotes', () => cached({ integrity: CacheIntegrity.s3Objects({ objects: [{ path: 'm.safetensors', size: Size.gibibytes(16), eTag: '"0123456789abcdef0123456789abcdef"' }] }) }, { model: s3 }),
+      /^\[test\/Svc\] modelCache\.integrity\.objects\[m\.safetensors\]\.eTag: must be an MD5-based ETag.*without quotes \(got "\\"0123456789abcdef0123456789abcdef\\""\)/],
+    ['S3 pins that do not cover the weights', () => cached({ integrity: CacheIntegrity.s3Objects({ objects: [{ path: 'a.safetensors', size: Size.gibibytes(2), versionId: 'v1' }] }) }, { model: s3 }),
+      /^\[test\/Svc\] modelCache\.integrity\.objects: covers less than the model's weights \(14\.9 GiB by the footprint\).*\(got "1 files, 2\.0 GiB"\)/],
     ['a manifest without the weights', () => cached({ integrity: CacheIntegrity.sha256Manifest({ files: [{ path: 'config.json', sha256: sha('{}'), size: Size.kibibytes(1) }] }) }, { model: s3 }),
       /^\[test\/Svc\] modelCache\.integrity\.files: lists no weights file, so the weights would be loaded unchecked \(got "config\.json"\)\. Fix: list every file of the version/],
     ['a manifest that covers less than the weights', () => cached({ integrity: CacheIntegrity.sha256Manifest({ files: [{ path: 'model-00001-of-00004.safetensors', sha256: sha('w'), size: Size.gibibytes(4) }] }) }, { model: s3 }),
