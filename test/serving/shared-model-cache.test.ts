@@ -149,7 +149,8 @@ describe('the integrity checks, run against files', () => {
   const runVerify = (verify: any, dir: string, env: Record<string, string> = {}) => {
     const tmp = mkdtempSync(join(tmpdir(), 'tmp-'));
     const script = verify.command[2].split('/tmp/').join(`${tmp}/`);
-    const vars = { ...process.env, ...Object.fromEntries(verify.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value])), MODEL_DIR: dir, ...env };
+    const declared = Object.fromEntries(verify.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+    const vars = { ...process.env, ...declared, MODEL_DIR: dir, ...env };
     try {
       execFileSync(verify.command[0], [verify.command[1], script], { env: vars, stdio: 'pipe' });
       return { ok: true, marked: existsSync(join(dir, '.mlops-cache-complete')) };
