@@ -3,11 +3,11 @@ import { createHash } from 'crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Size, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import { byKind, podSpec, server, service, SHA } from './helpers';
 import {
-  CacheAccessMode, CacheIntegrity, GpuModelServiceProps, ModelCache, ModelSource, Precision, SharedModelCacheOptions, ValidationCheck,
-  ValidationHook, ValidationTarget,
+  CacheAccessMode, CacheIntegrity, GpuModelServiceProps, ModelCache, ModelSource, Precision, SharedModelCacheOptions,
+  ValidationCheck, ValidationHook, ValidationJob, ValidationTarget,
 } from '../../src';
 import { planApply } from '../../src/terraform/apply-plan';
 import { expectConformant } from '../conformance';
@@ -49,6 +49,25 @@ describe('shared model cache', () => {
     expect(server(docs).volumeMounts).toContainEqual({ name: 'model', mountPath: '/models', subPath: dir, readOnly: true });
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['wait-for-model-cache']);
     expect(byKind(docs).Deployment.spec.template.metadata.annotations['mlops.cdk8s.io/model-cache-fill-job']).toBe(job.metadata.name);
+  });
+
+  test('sizePerVersion replaces the footprint estimate; fillTimeout is the Job\'s deadline (6 hours by default)', () => {
+    expect(byKind(Testing.synth(cached().chart)).Job.spec.activeDeadlineSeconds).toBe(6 * 3600);
+    const docs = Testing.synth(cached({ sizePerVersion: Size.gibibytes(40), size: Size.gibibytes(80), fillTimeout: Duration.hours(2) }).chart);
+    expect(byKind(docs).Job.spec.activeDeadlineSeconds).toBe(7200);
+    expect(() => cached({ sizePerVersion: Size.gibibytes(41), size: Size.gibibytes(80) })).toThrow(/modelCache\.size: must hold keepVersions 2 x 41\.0 GiB per version = 82\.0 GiB \(got "80\.0 GiB"\)/);
+  });
+
+  test('an in-process ValidationJob in the rollout reads the filled version like the server', () => {
+    const { chart, svc } = cached();
+    new ValidationJob(chart, 'V', {
+      service: svc, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://e/x/' }, checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
+      target: ValidationTarget.inProcess(),
+    });
+    const docs = Testing.synth(chart);
+    const evaluator = byKind(docs).AnalysisTemplate.spec.metrics[0].provider.job.spec.template.spec;
+    expect(evaluator.initContainers.map((c: any) => c.name)).toEqual(['wait-for-model-cache']);
+    expect(evaluator.containers[0].volumeMounts).toContainEqual(server(Testing.synth(cached().chart)).volumeMounts[0]);
   });
 
   test('a new version: a new Job and directory, the same claim', () => {
@@ -162,8 +181,9 @@ describe('the integrity checks, run against files', () => {
 
   test('S3: single-part and multipart ETags recomputed from the files, with the part size S3 reports', () => {
     const small = Buffer.from('{"hidden_size": 8192}');
-    const big = Buffer.from('x'.repeat(2500) + 'y'.repeat(2500));
-    const partSize = 2048;
+    // Parts far larger than a pipe buffer, as real parts are: the part reader must survive SIGPIPE.
+    const big = Buffer.concat([Buffer.alloc(600_000, 'x'), Buffer.alloc(600_000, 'y')]);
+    const partSize = 500_000;
     const parts = [0, 1, 2].map(i => big.subarray(i * partSize, (i + 1) * partSize));
     const multipart = `${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-3`;
     const objects = [
