@@ -61,7 +61,10 @@ describe('shared model cache', () => {
   test('an in-process ValidationJob in the rollout reads the filled version like the server', () => {
     const { chart, svc } = cached();
     new ValidationJob(chart, 'V', {
-      service: svc, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://e/x/' }, checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
+      service: svc,
+      image: 'ghcr.io/acme/eval:1.0',
+      dataset: { uri: 's3://e/x/' },
+      checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
       target: ValidationTarget.inProcess(),
     });
     const docs = Testing.synth(chart);
