@@ -194,6 +194,8 @@ describe('the 70B canary through Terraform (examples/llama-70b-terraform.ts)', (
     const job = docs.find(d => d.kind === 'Job');
     const [jobId, jobResource] = resourceFor(tf, 'Job', job.metadata.name);
     expect(jobResource.wait).toEqual({ condition: [{ type: 'Complete', status: 'True' }] });
+    // The wait lasts as long as the Job may run (its deadline), not the provider's default.
+    expect(jobResource.timeouts).toEqual({ create: `${job.spec.activeDeadlineSeconds + 300}s`, update: `${job.spec.activeDeadlineSeconds + 300}s` });
     expectAppliedBefore(tf, ['PersistentVolumeClaim', 'llama-70b-model-cache'], ['Job', job.metadata.name]);
     expectAppliedBefore(tf, ['Job', job.metadata.name], ['Rollout', 'llama-70b']);
     expect(applyAfter(tf, resourceFor(tf, 'Rollout', 'llama-70b')[0]).has(jobId)).toBe(true);
