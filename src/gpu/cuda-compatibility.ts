@@ -33,7 +33,7 @@ export function driverSelectorTerms(scope: IConstruct, base: k8s.NodeSelectorReq
     throw propError(scope, `${options.imageProp}`, options.image, 'has no known CUDA version, so the pods cannot be kept off nodes whose driver is too old for it',
       'state the image\'s CUDA version (cudaVersion: CudaVersion.of(12, 8)), or set driverAwareScheduling: false');
   }
-  cuda.check(scope, 'cudaVersion');
+  cuda.check(scope, 'runtime.cudaVersion');
   check(!options.forwardCompatibility || options.accelerator.dataCenter, scope, 'cudaForwardCompatibility', true,
     `forward compatibility (cuda-compat) works only on data-center GPUs, and ${options.accelerator.name} is not one`,
     'drop cudaForwardCompatibility and run on nodes with a driver of at least '

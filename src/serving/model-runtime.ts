@@ -189,7 +189,7 @@ export const CACHE_ROOT = '/var/cache/model-server';
 export abstract class ModelRuntime {
   /**
    * vLLM's OpenAI-compatible server (`vllm serve`).
-   * @default image 'vllm/vllm-openai:v0.11.0'
+   * @default image 'vllm/vllm-openai:v0.11.0' (CUDA 12.8)
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
@@ -239,7 +239,7 @@ export abstract class ModelRuntime {
   /**
    * Hugging Face Text Generation Inference (`text-generation-launcher`). Tensor parallelism is
    * `--num-shard`; TGI has no pipeline parallelism.
-   * @default image 'ghcr.io/huggingface/text-generation-inference:3.3.4'
+   * @default image 'ghcr.io/huggingface/text-generation-inference:3.3.4' (CUDA 12.8)
    * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
    */
   public static tgi(options: TgiOptions = {}): ModelRuntime {
@@ -283,7 +283,7 @@ export abstract class ModelRuntime {
   /**
    * NVIDIA Triton Inference Server serving a model repository. Parallelism is part of the model
    * repository (e.g. a TensorRT-LLM engine built for N GPUs), so no flags are passed.
-   * @default image 'nvcr.io/nvidia/tritonserver:25.08-py3'
+   * @default image 'nvcr.io/nvidia/tritonserver:25.08-py3' (CUDA 13.0)
    * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {

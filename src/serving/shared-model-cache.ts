@@ -121,28 +121,33 @@ export interface SharedModelCacheOptions {
   /**
    * The claim's access mode; must let many nodes read and one Job write.
    * @default CacheAccessMode.READ_WRITE_MANY
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes
    */
   readonly accessMode?: CacheAccessMode;
   /**
    * Versions kept on the volume, the one being filled included. At least 2: during a canary and after an abort the
    * stable pods still load the previous version.
    * @default 2
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/canary/#dynamic-stable-scale-with-traffic-routing
    */
   readonly keepVersions?: number;
   /**
    * What one version takes on the volume (everything the source downloads: some repositories also hold the original
    * checkpoint format).
    * @default - the service footprint's weights plus 10%
+   * @see https://huggingface.co/docs/hub/storage-limits
    */
   readonly sizePerVersion?: Size;
   /**
    * How the fill proves it has the pinned version.
    * @default - CacheIntegrity.huggingFaceCommit() for a Hugging Face source; required for other sources
+   * @see https://huggingface.co/docs/huggingface_hub/package_reference/hf_api#huggingface_hub.HfApi.model_info
    */
   readonly integrity?: CacheIntegrity;
   /**
    * How long the fill Job may take (`activeDeadlineSeconds`): download and hashing of every file.
    * @default Duration.hours(6)
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-termination-and-cleanup
    */
   readonly fillTimeout?: Duration;
 }

@@ -101,7 +101,7 @@ describe('bad input', () => {
       /^\[test\/Svc\] runtime\.image: has no known CUDA version.*\(got "vllm\/vllm-openai:v0\.12\.0"\)\. Fix: state the image's CUDA version/],
     ['a CUDA major without driver rules',
       () => service({ runtime: ModelRuntime.vllm({ cudaVersion: CudaVersion.of(10, 2) }) }),
-      /^\[test\/Svc\] cudaVersion: is not a CUDA release with known driver rules \(majors 11, 12, 13\) \(got "10\.2"\)\. Fix: give the CUDA version the image was built with/],
+      /^\[test\/Svc\] runtime\.cudaVersion: is not a CUDA release with known driver rules \(majors 11, 12, 13\) \(got "10\.2"\)\. Fix: give the CUDA version the image was built with/],
     ['forward compatibility on a non-data-center GPU',
       () => service({ accelerator: rtx, cudaForwardCompatibility: true }),
       /^\[test\/Svc\] cudaForwardCompatibility: forward compatibility \(cuda-compat\) works only on data-center GPUs, and RTX 4090 is not one \(got true\)\. Fix: drop cudaForwardCompatibility and run on nodes with a driver of at least 525 for CUDA 12\.8, or use a data-center accelerator$/],
