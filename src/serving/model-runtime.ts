@@ -193,7 +193,8 @@ export abstract class ModelRuntime {
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
-    // docker/Dockerfile of v0.11.0: ARG CUDA_VERSION=12.8.1 (images require cuda>=12.8 since v0.9.0).
+    // docker/Dockerfile: ARG CUDA_VERSION=12.8.1, the images require cuda>=12.8 since v0.9.0 (a 12.9 build would have the
+    // same driver floor, 525).
     return new BuiltInRuntime(RuntimeKind.VLLM, options, CudaVersion.CUDA_12_8, b => {
       const util = options.gpuMemoryUtilization ?? 0.9;
       checkFraction('vllm', 'gpuMemoryUtilization', util);
