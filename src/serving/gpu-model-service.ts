@@ -378,6 +378,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly service: k8s.KubeService;
   /** The Prometheus scrape of the server and its GPUs, unless switched off. */
   public readonly metricsScrape?: ModelScrape;
+  /** The claim of the shared model cache the pods load from, when `modelCache` is `ModelCache.shared()`. */
+  public readonly modelCacheClaimName?: string;
   private workloadRef: WorkloadReference;
   private owner?: IConstruct;
 
@@ -437,6 +439,9 @@ export class GpuModelService extends Construct implements IModelService {
     });
 
     this.podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp);
+    if (this.podTemplate.metadata?.annotations?.[FILL_JOB_ANNOTATION]) {
+      this.modelCacheClaimName = this.podTemplate.spec!.volumes!.find(v => v.name === 'model')!.persistentVolumeClaim!.claimName;
+    }
 
     const ports = containerPorts(runtime);
     this.servicePorts = ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' }));

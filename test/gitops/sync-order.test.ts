@@ -1,8 +1,8 @@
-import { App, Chart, Duration, Testing, YamlOutputType } from 'cdk8s';
+import { App, Chart, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { simulateFirstSync, SyncOptions } from './argo-sync';
 import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import {
-  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter, ValidationCheck,
+  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelCache, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter, ValidationCheck,
   ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
 } from '../../src';
 import { service } from '../serving/helpers';
@@ -97,6 +97,29 @@ describe('Argo CD first sync into a new namespace (independent model of phases a
     const [staging] = syncEnvironments(pipeline, userSecrets);
     expect(simulateFirstSync(Testing.synth(staging.env), { application: staging.application, project: strict, existing: userSecrets('llm-staging') }).problems)
       .toEqual(['Namespace/llm-staging: cluster-scoped /Namespace is not permitted in project llm']);
+  });
+
+  test('staging on another cluster with a shared model cache: no in-process PreSync hook (it would run before the fill)', () => {
+    const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' });
+    const pipeline = new ModelDeliveryPipeline(app, 'llm', {
+      service: {
+        name: 'llm',
+        model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b' }),
+        runtime: ModelRuntime.vllm(),
+        accelerator: Accelerator.H100_SXM,
+        footprint: { parametersBillions: 8 },
+        modelCache: ModelCache.shared({ storageClassName: 'efs', size: Size.gibibytes(40) }),
+      },
+      trafficRouter: TrafficRouter.istio(),
+      validation: { image: IMAGE, dataset: { uri: 's3://evals/chat/v3/' }, checks: CHECKS },
+      staging: { namespace: 'llm-staging', steps: [CanaryStep.weight(100)], destinationServer: 'https://staging.example.com' },
+      production: { namespace: 'llm', steps: [CanaryStep.weight(100)] },
+      gitOps: { repoUrl: 'https://github.com/acme/deploy.git', path: 'deploy/llm' },
+    });
+    expect(pipeline.production.preSyncValidation).toBeUndefined();
+    expect(pipeline.production.validation).toBeDefined();
+    expect(pipeline.production.service.modelCacheClaimName).toBe('llm-model-cache');
+    for (const { env, result } of syncEnvironments(pipeline)) expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
   });
 
   test('staging on another cluster: the in-process hook finds its ServiceAccount and ConfigMap', () => {
