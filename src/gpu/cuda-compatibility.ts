@@ -27,7 +27,8 @@ export interface DriverRequirementOptions {
  * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity
  * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/gpu-feature-discovery/README.md
  */
-export function driverSelectorTerms(scope: IConstruct, base: k8s.NodeSelectorRequirement[], options: DriverRequirementOptions): k8s.NodeSelectorTerm[] {
+export function driverSelectorTerms(scope: IConstruct, base: k8s.NodeSelectorRequirement[],
+  options: DriverRequirementOptions): k8s.NodeSelectorTerm[] {
   const cuda = options.cudaVersion;
   if (!cuda) {
     throw propError(scope, `${options.imageProp}`, options.image, 'has no known CUDA version, so the pods cannot be kept off nodes whose driver is too old for it',

@@ -2,8 +2,8 @@ import { App, Chart, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { simulateFirstSync, SyncOptions } from './argo-sync';
 import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import {
-  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelCache, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter, ValidationCheck,
-  ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
+  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelCache, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter,
+  ValidationCheck, ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
 } from '../../src';
 import { service } from '../serving/helpers';
 
