@@ -114,7 +114,8 @@ endpoint=()
 if [ -n "\${S3_ENDPOINT_URL:-}" ]; then endpoint=(--endpoint-url "$S3_ENDPOINT_URL"); fi
 md5hex() { md5sum | cut -d' ' -f1; }
 failed=0
-while IFS=$'\\t' read -r path version pinned; do
+# Fields are separated by the unit separator: a tab is IFS whitespace, and two tabs would merge an empty version id.
+while IFS=$'\\x1f' read -r path version pinned; do
   head=(s3api head-object --bucket "$bucket" --key "$prefix$path" "\${endpoint[@]}")
   if [ -n "$version" ]; then head+=(--version-id "$version"); fi
   read -r etag size <<< "$(aws "\${head[@]}" --query '[ETag, ContentLength]' --output text)"
@@ -134,7 +135,7 @@ while IFS=$'\\t' read -r path version pinned; do
   if [ "$actual" != "$etag" ]; then echo "$path: content does not match ETag $etag (got $actual)"; failed=1; fi
 done <<< "$S3_OBJECTS"
 [ "$failed" = 0 ]
-printf '%s\\n' "$S3_OBJECTS" | cut -f1 | sort > /tmp/listed
+printf '%s\\n' "$S3_OBJECTS" | cut -d $'\\x1f' -f1 | sort > /tmp/listed
 ${ONLY_LISTED}
 eval "$MARK"`;
 
@@ -255,7 +256,7 @@ function checkListed(scope: IConstruct, prop: string, files: Array<{ path: strin
   check(files.length > 0, scope, prop, [], 'is empty', 'list every file of the model version with its size');
   const seen = new Set<string>();
   for (const f of files) {
-    check(f.path.length > 0 && !f.path.startsWith('/') && !f.path.split('/').includes('..') && !/[\t\n\r]/.test(f.path),
+    check(f.path.length > 0 && !f.path.startsWith('/') && !f.path.split('/').includes('..') && !/[\x00-\x1f]/.test(f.path),
       scope, `${prop}[].path`, f.path, 'must be a path inside the model directory', 'give it relative to the model directory, e.g. model-00001-of-00030.safetensors');
     check(!seen.has(f.path), scope, `${prop}[].path`, f.path, 'is listed twice', 'list each file once');
     seen.add(f.path);
@@ -301,7 +302,7 @@ function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: Model
         env: [
           { name: 'S3_URI', value: lineage.sourceUri },
           ...at >= 0 ? [{ name: 'S3_ENDPOINT_URL', value: downloader.command![at + 1] }] : [],
-          { name: 'S3_OBJECTS', value: entries.map(o => [o.path, o.versionId ?? '', o.eTag ?? ''].join('\t')).join('\n') },
+          { name: 'S3_OBJECTS', value: entries.map(o => [o.path, o.versionId ?? '', o.eTag ?? ''].join('\x1f')).join('\n') },
         ],
       };
     }

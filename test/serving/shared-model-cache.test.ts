@@ -207,7 +207,7 @@ describe('the integrity checks, run against files', () => {
     writeFileSync(join(bin, 'aws'), `#!/bin/bash
 echo "$*" >> ${log}
 case "$*" in
-  *"--key llm/v3/config.json "*) echo '"${md5(small).toString('hex')}"	${small.length}' ;;
+  *"--key llm/v3/config.json "*) echo '"'"\${CONFIG_ETAG:-${md5(small).toString('hex')}}"'"	${small.length}' ;;
   *"--key llm/v3/w/model.safetensors "*"--part-number 1"*) echo ${partSize} ;;
   *"--key llm/v3/w/model.safetensors "*) echo '"'"$ETAG"'"	${big.length}' ;;
 esac
@@ -224,6 +224,9 @@ esac
     const extra = files();
     writeFileSync(join(extra, 'notes.txt'), 'x');
     expect(runVerify(verify, extra, env(multipart))).toMatchObject({ ok: false, marked: false, output: expect.stringContaining('files on disk differ from the list') });
+    // The object at the key is no longer the one whose ETag was pinned (overwritten since).
+    expect(runVerify(verify, files(), { ...env(multipart), CONFIG_ETAG: 'f'.repeat(32) }))
+      .toMatchObject({ ok: false, marked: false, output: expect.stringContaining(`config.json: S3 has ETag ${'f'.repeat(32)}, pinned ${md5(small).toString('hex')}`) });
   });
 
   test('Hugging Face: LFS files by sha256, others by git blob id, nothing else on disk', () => {
