@@ -72,7 +72,7 @@ export function gpuRules(pods: readonly PodTemplate[], options: GpuRuleOptions):
         'add a toleration { key: nvidia.com/gpu, operator: Exists, effect: NoSchedule }');
     }
     if (!selectsProduct(pod.spec)) {
-      add('gpu-product-selection', `${pod.specPath}.nodeSelector`, `GPU pod does not select a GPU product, so it may land on any GPU model (too little memory, no NVLink)`,
+      add('gpu-product-selection', `${pod.specPath}.nodeSelector`, 'GPU pod does not select a GPU product, so it may land on any GPU model (too little memory, no NVLink)',
         `set nodeSelector ${PRODUCT_LABEL}: <product> (GPU Feature Discovery label), or a required node affinity on it`);
     }
     for (const { container, path } of gpuContainers) {

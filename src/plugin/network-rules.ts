@@ -78,7 +78,10 @@ export function networkRules(resources: readonly Resource[], options: NetworkRul
     const target = servicePort?.targetPort ?? servicePort?.port;
     for (const pod of pods.filter(p => nsOf(p.resource) === path.serviceNamespace && selects({ matchLabels: selector }, p.labels))) {
       const containerPort = (pod.spec.containers ?? []).flatMap((c: KubeObject) => c.ports ?? []).find((p: KubeObject) => p.name === target || p.containerPort === target);
-      const port = { number: containerPort?.containerPort ?? (typeof target === 'number' ? target : undefined), name: containerPort?.name ?? (typeof target === 'string' ? target : undefined) };
+      const port = {
+        number: containerPort?.containerPort ?? (typeof target === 'number' ? target : undefined),
+        name: containerPort?.name ?? (typeof target === 'string' ? target : undefined),
+      };
       const applying = policies.filter(p => nsOf(p) === path.serviceNamespace
         && selects(p.object.spec?.podSelector ?? {}, pod.labels)
         && (p.object.spec?.policyTypes ?? ['Ingress']).includes('Ingress'));

@@ -43,9 +43,10 @@ export function podSecurityRules(pods: readonly PodTemplate[]): Finding[] {
           'set runAsNonRoot: true (and runAsUser >= 10000) on the pod securityContext');
       }
       if (ctx.runAsUser === 0) add(`${path}.securityContext.runAsUser`, `container ${name} runs as UID 0`, 'set runAsUser >= 10000');
-      const seccomp = ctx.seccompProfile?.type ?? podSeccomp;
-      if (!SECCOMP_OK.has(seccomp)) {
-        add(`${path}.securityContext.seccompProfile`, `container ${name} has seccomp profile ${seccomp ?? 'unset'}`,
+      // A container inherits the pod's profile; a bad pod profile is reported once, above.
+      const own = ctx.seccompProfile?.type;
+      if (own !== undefined ? !SECCOMP_OK.has(own) : podSeccomp === undefined) {
+        add(`${path}.securityContext.seccompProfile`, `container ${name} has seccomp profile ${own ?? 'unset'}`,
           'set seccompProfile.type: RuntimeDefault on the pod securityContext');
       }
       const caps: KubeObject = ctx.capabilities ?? {};

@@ -12,7 +12,12 @@ const REPO = path.resolve(__dirname, '../..');
 const CDK8S = path.join(REPO, 'node_modules/.bin/cdk8s');
 
 interface Report {
-  readonly violations: Array<{ ruleName: string; recommendation: string; fix: string; violatingConstructs: Array<{ resourceName: string; locations: string[]; manifestPath: string; constructPath?: string }> }>;
+  readonly violations: Array<{
+    ruleName: string;
+    recommendation: string;
+    fix: string;
+    violatingConstructs: Array<{ resourceName: string; locations: string[]; manifestPath: string; constructPath?: string }>;
+  }>;
   readonly summary: { readonly status: string };
 }
 
