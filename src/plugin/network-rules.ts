@@ -77,7 +77,8 @@ export function networkRules(resources: readonly Resource[], options: NetworkRul
     const servicePort = servicePorts.find(p => path.port === undefined || p.port === path.port) ?? servicePorts[0];
     const target = servicePort?.targetPort ?? servicePort?.port;
     for (const pod of pods.filter(p => nsOf(p.resource) === path.serviceNamespace && selects({ matchLabels: selector }, p.labels))) {
-      const containerPort = (pod.spec.containers ?? []).flatMap((c: KubeObject) => c.ports ?? []).find((p: KubeObject) => p.name === target || p.containerPort === target);
+      const containerPort = (pod.spec.containers ?? []).flatMap((c: KubeObject) => c.ports ?? [])
+        .find((p: KubeObject) => p.name === target || p.containerPort === target);
       const port = {
         number: containerPort?.containerPort ?? (typeof target === 'number' ? target : undefined),
         name: containerPort?.name ?? (typeof target === 'string' ? target : undefined),
