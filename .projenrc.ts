@@ -60,6 +60,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     ignorePatterns: ['src/imports/**'],
   },
   gitignore: ['/dist/examples/', '/.tmp/'],
+  // What the library needs at run time (global fetch, util.parseArgs): users on Node 20 get no EBADENGINE.
+  minNodeVersion: '20.0.0',
+  // `cdk8s-mlops check-gates` (src/cli/main.ts).
+  bin: { 'cdk8s-mlops': 'lib/cli/main.js' },
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/.ci/'] },
 });
 
@@ -81,11 +85,17 @@ project.package.addField('peerDependenciesMeta', {
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './terraform': { types: './lib/terraform/index.d.ts', default: './lib/terraform/index.js' },
+  // The cdk8s validation plugin (src/plugin): loaded by cdk8s-cli, not part of the jsii API.
+  './plugin': { types: './lib/plugin/index.d.ts', default: './lib/plugin/index.js' },
   // jsii tooling reads these from installed packages.
   './package.json': './package.json',
   './.jsii': './.jsii',
 });
-project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'] } });
+project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'], plugin: ['lib/plugin/index.d.ts'] } });
+// Developing this repository: the conformance harness's schema packages (kubernetes-models,
+// @kubernetes-models/*; test only, never installed by users) declare Node >= 22. The suite also runs
+// on Node 20, where npm ci warns EBADENGINE for them.
+project.package.file.addOverride('devEngines.runtime', { name: 'node', version: '>=22', onFail: 'warn' });
 
 // npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
