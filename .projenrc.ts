@@ -94,8 +94,8 @@ project.package.addField('exports', {
 project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'], plugin: ['lib/plugin/index.d.ts'] } });
 // Developing this repository: the conformance harness's schema packages (kubernetes-models,
 // @kubernetes-models/*; test only, never installed by users) declare Node >= 22. The suite also runs
-// on Node 20, where npm ci warns EBADENGINE for them.
-project.package.file.addOverride('devEngines.runtime', { name: 'node', version: '>=22', onFail: 'warn' });
+// on Node 20, where npm ci warns EBADENGINE for them; `ignore`, because `warn` repeats on every npx.
+project.package.file.addOverride('devEngines.runtime', { name: 'node', version: '>=22', onFail: 'ignore' });
 
 // npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
