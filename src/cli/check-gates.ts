@@ -178,7 +178,7 @@ export class GateChecker {
     const never = selectors.filter(s => s.never);
     const base = { name, query, value, selectors };
     if (never.length > 0) {
-      return { ...base, verdict: 'never measures', detail: never.map(s => s.diagnosis).join('; ') };
+      return { ...base, verdict: 'never measures', detail: [...new Set(never.map(s => s.diagnosis))].join('; ') };
     }
     let phase: Phase;
     try {
@@ -200,22 +200,32 @@ export class GateChecker {
     if (await this.prometheus.count(countQuery(nameOnly)) === 0) {
       return { selector, series, never: true, diagnosis: `metric ${renderSelector(nameOnly)} has no series at all: a wrong metric name, or nothing scrapes it` };
     }
-    // Each matcher dropped in turn: a label no series has is fatal; a value nothing has now is explained.
-    const found: string[] = [];
-    for (const m of s.matchers.filter(x => x.label !== '__name__')) {
-      const rest = without(s, m.label);
-      const others = await this.prometheus.count(countQuery(rest));
-      if (others === 0) continue;
-      const present: Matcher = { label: m.label, op: '!=', quoted: '""' };
-      if (await this.prometheus.count(countQuery(withMatcher(rest, present))) === 0) {
-        const hint = m.label === this.options.hashLabel ? ` (is the relabeling of the pod label to ${m.label} in place in the PodMonitor?)` : '';
-        return { selector, series, never: true, diagnosis: `none of the ${others} series of ${renderSelector(rest)} has the label ${m.label}${hint}` };
+    // Each matcher dropped in turn, then pairs (a 5xx matcher hides a missing hash label): a label no
+    // series has is fatal; a value nothing has now is explained.
+    const labels = s.matchers.filter(x => x.label !== '__name__');
+    const single = labels.map(m => [m]);
+    const pairs = labels.flatMap((a, i) => labels.slice(i + 1).map(b => [a, b]));
+    for (const drops of [single, pairs]) {
+      const found: string[] = [];
+      for (const dropped of drops) {
+        const rest = dropped.reduce((acc, m) => without(acc, m.label), s);
+        const others = await this.prometheus.count(countQuery(rest));
+        if (others === 0) continue;
+        for (const m of dropped) {
+          const present: Matcher = { label: m.label, op: '!=', quoted: '""' };
+          if (await this.prometheus.count(countQuery(withMatcher(rest, present))) === 0) {
+            const hint = m.label === this.options.hashLabel ? ` (is the relabeling of the pod label to ${m.label} in place in the PodMonitor?)` : '';
+            return { selector, series, never: true, diagnosis: `none of the ${others} series of ${renderSelector(rest)} has the label ${m.label}${hint}` };
+          }
+        }
+        if (dropped.length > 1) continue;
+        const m = dropped[0];
+        const { labels: values } = await this.prometheus.query(`count by (${m.label}) (last_over_time(${renderSelector(rest)}[${s.range ?? '5m'}]))`);
+        found.push(`${m.label}${m.op}${m.quoted} matches none of the ${others} series without it (${m.label} values: ${values.map(l => l[m.label]).sort().slice(0, MAX_VALUES).join(', ')})`);
       }
-      const { labels } = await this.prometheus.query(`count by (${m.label}) (last_over_time(${renderSelector(rest)}[${s.range ?? '5m'}]))`);
-      const values = labels.map(l => l[m.label]).sort().slice(0, MAX_VALUES).join(', ');
-      found.push(`${m.label}${m.op}${m.quoted} matches none of the ${others} series without it (${m.label} values: ${values})`);
+      if (found.length > 0) return { selector, series, never: false, diagnosis: found.join('; ') };
     }
-    return { selector, series, never: false, diagnosis: found.length > 0 ? found.join('; ') : 'no series match these matchers together, though each alone matches some' };
+    return { selector, series, never: false, diagnosis: 'no series match these matchers together' };
   }
 }
 

@@ -110,6 +110,10 @@ test('series without the hash label: every gate can never measure, and the missi
   const [t] = await check([await synthGates('no-relabel')], {});
   expect(t.notes).toEqual(['no series of these queries carries rollouts_pod_template_hash: the version args cannot be filled (see the selectors below)']);
   expect(new Set(Object.values(verdicts(t)))).toEqual(new Set(['never measures']));
+  // The 5xx selector finds nothing with either matcher dropped alone: dropping both names the missing label.
+  const fiveXx = metric(t, 'error-rate').selectors.find(sel => sel.selector.includes('status="5xx"'))!;
+  expect(fiveXx).toMatchObject({ series: 0, never: true });
+  expect(fiveXx.diagnosis).toMatch(/^none of the 1 series of http_requests_total\{namespace="no-relabel"\} has the label rollouts_pod_template_hash /);
   expect(metric(t, 'kv-cache-usage').detail).toContain('none of the 1 series of vllm:kv_cache_usage_perc{namespace="no-relabel"} has the label rollouts_pod_template_hash'
     + ' (is the relabeling of the pod label to rollouts_pod_template_hash in place in the PodMonitor?)');
 }, 60_000);
