@@ -178,7 +178,7 @@ export class GateChecker {
     const never = selectors.filter(s => s.never);
     const base = { name, query, value, selectors };
     if (never.length > 0) {
-      return { ...base, verdict: 'never measures', detail: [...new Set(never.map(s => s.diagnosis))].join('; ') };
+      return { ...base, verdict: 'never measures', detail: `${never.length} of its selectors can never find series (below)` };
     }
     let phase: Phase;
     try {
@@ -214,7 +214,7 @@ export class GateChecker {
         for (const m of dropped) {
           const present: Matcher = { label: m.label, op: '!=', quoted: '""' };
           if (await this.prometheus.count(countQuery(withMatcher(rest, present))) === 0) {
-            const hint = m.label === this.options.hashLabel ? ` (is the relabeling of the pod label to ${m.label} in place in the PodMonitor?)` : '';
+            const hint = m.label === this.options.hashLabel ? ` (does the PodMonitor relabel the pod's hash label to ${m.label}?)` : '';
             return { selector, series, never: true, diagnosis: `none of the ${others} series of ${renderSelector(rest)} has the label ${m.label}${hint}` };
           }
         }

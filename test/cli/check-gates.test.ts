@@ -114,8 +114,13 @@ test('series without the hash label: every gate can never measure, and the missi
   const fiveXx = metric(t, 'error-rate').selectors.find(sel => sel.selector.includes('status="5xx"'))!;
   expect(fiveXx).toMatchObject({ series: 0, never: true });
   expect(fiveXx.diagnosis).toMatch(/^none of the 1 series of http_requests_total\{namespace="no-relabel"\} has the label rollouts_pod_template_hash /);
-  expect(metric(t, 'kv-cache-usage').detail).toContain('none of the 1 series of vllm:kv_cache_usage_perc{namespace="no-relabel"} has the label rollouts_pod_template_hash'
-    + ' (is the relabeling of the pod label to rollouts_pod_template_hash in place in the PodMonitor?)');
+  expect(metric(t, 'kv-cache-usage').detail).toBe('2 of its selectors can never find series (below)');
+  expect(metric(t, 'kv-cache-usage').selectors.map(sel => sel.diagnosis)).toEqual([
+    'none of the 1 series of vllm:kv_cache_usage_perc{namespace="no-relabel"} has the label rollouts_pod_template_hash'
+    + " (does the PodMonitor relabel the pod's hash label to rollouts_pod_template_hash?)",
+    'none of the 1 series of vllm:e2e_request_latency_seconds_count{namespace="no-relabel"} has the label rollouts_pod_template_hash'
+    + " (does the PodMonitor relabel the pod's hash label to rollouts_pod_template_hash?)",
+  ]);
 }, 60_000);
 
 test('a wrong metric name can never measure; a custom gate on a real one passes', async () => {
@@ -127,7 +132,7 @@ test('a wrong metric name can never measure; a custom gate on a real one passes'
   });
   const [t] = await check([await synthGates('healthy', [custom('typo', 'vllm:request_succes_total'), custom('throughput', 'vllm:request_success_total')])]);
   expect(verdicts(t)).toEqual({ typo: 'never measures', throughput: 'pass' });
-  expect(metric(t, 'typo').detail).toBe('metric vllm:request_succes_total{} has no series at all: a wrong metric name, or nothing scrapes it');
+  expect(metric(t, 'typo').selectors[0].diagnosis).toBe('metric vllm:request_succes_total{} has no series at all: a wrong metric name, or nothing scrapes it');
 }, 60_000);
 
 test('hand-written templates: an arg without a value and a query Prometheus rejects can never measure; unknown conditions are not guessed', async () => {
@@ -164,7 +169,9 @@ describe('the command line', () => {
     const bad = cli('check-gates', await synthGates('no-relabel'), '--prometheus', server.url, '--time', String(END_TIME));
     expect(bad.stderr).toBe('');
     expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('NEVER MEASURES  kv-cache-usage: value []: none of the 1 series of vllm:kv_cache_usage_perc{namespace="no-relabel"} has the label rollouts_pod_template_hash');
+    expect(bad.stdout).toContain('NEVER MEASURES  kv-cache-usage: value []: 2 of its selectors can never find series (below)\n'
+      + '      NO SERIES  vllm:kv_cache_usage_perc{namespace="no-relabel",rollouts_pod_template_hash="no-version-found"}\n'
+      + '          none of the 1 series of vllm:kv_cache_usage_perc{namespace="no-relabel"} has the label rollouts_pod_template_hash');
     expect(bad.stdout).toMatch(/5 metrics in 1 templates: 0 pass, 0 fail, 0 inconclusive, 0 unknown, 5 never measure\n$/);
     const good = cli('check-gates', await synthGates('healthy'), '--prometheus', server.url, '--time', new Date(END_TIME * 1000).toISOString(), ...VERSIONS);
     expect(good.status).toBe(0);
