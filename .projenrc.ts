@@ -126,6 +126,10 @@ for (const [module, file] of Object.entries(crdImports)) {
   importTask.exec(`cdk8s import --no-check-upgrade --language typescript --output src/imports ${module}:=${crdDir}/${file}`);
 }
 
+// jsii-docgen shows no return type of a static function and knows only the jsii assembly: projenrc/api-docs.ts adds
+// the return types and the reference of the `cdk8s-mlops/terraform` entry point, from its TypeScript declarations.
+project.tasks.tryFind('docgen')!.exec('ts-node --transpile-only --project projenrc/tsconfig.json projenrc/api-docs.ts API.md');
+
 // The main job: compile the examples and synthesize each to dist/examples/<name>/.
 const examples = fs.existsSync(path.join(__dirname, 'examples'))
   ? fs.readdirSync(path.join(__dirname, 'examples')).filter(f => f.endsWith('.ts')).sort()
