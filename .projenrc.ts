@@ -85,7 +85,7 @@ project.package.addField('peerDependenciesMeta', {
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './terraform': { types: './lib/terraform/index.d.ts', default: './lib/terraform/index.js' },
-  // The cdk8s validation plugin (src/plugin): loaded by cdk8s-cli, not part of the jsii API.
+  // The cdk8s validation plugin alone (src/plugin; the main entry point exports it too).
   './plugin': { types: './lib/plugin/index.d.ts', default: './lib/plugin/index.js' },
   // jsii tooling reads these from installed packages.
   './package.json': './package.json',

@@ -10,8 +10,9 @@ import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
 import { Llama70bShadowChart } from '../../examples/llama-70b-shadow';
 import { Llama70bChart } from '../../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../../examples/mig-embeddings';
-import { MlopsValidation, Violation } from '../../src/plugin';
+import { MlopsValidation, MlopsViolation } from '../../src/plugin';
 import { KubeObject } from '../../src/plugin/manifest';
+import { findings, RuleOptions } from '../../src/plugin/rules';
 import { expectConformant } from '../conformance';
 
 const DIGEST = 'vllm/vllm-openai@sha256:' + 'a'.repeat(64);
@@ -49,8 +50,10 @@ function gpuDeployment(): KubeObject {
   };
 }
 
-function check(objects: KubeObject[], properties = {}) {
-  return new MlopsValidation(properties).check(objects.map(object => ({ object, manifestPath: 'app.k8s.yaml' })))
+const DEFAULTS: RuleOptions = { minStartupSeconds: 600, requireDigests: false, istioGatewayNamespace: 'istio-system', disabledRules: [] };
+
+function check(objects: KubeObject[], options: Partial<RuleOptions> = {}) {
+  return findings(objects.map(object => ({ object, manifestPath: 'app.k8s.yaml' })), { ...DEFAULTS, ...options })
     .map(f => ({ rule: f.rule, field: f.field }));
 }
 
@@ -193,10 +196,10 @@ describe('NetworkPolicies and a router data plane', () => {
 });
 
 test('validate() reports through the context and submits failure, or success without findings', async () => {
-  const run = async (objects: KubeObject[]) => {
-    const violations: Violation[] = [];
+  const run = async (objects: KubeObject[], props = {}) => {
+    const violations: MlopsViolation[] = [];
     const submitted: string[] = [];
-    await new MlopsValidation().validate({
+    await new MlopsValidation(props).validate({
       manifests: ['a.yaml'],
       parseManifest: () => objects,
       report: { addViolation: v => violations.push(v), submit: status => submitted.push(status) },
@@ -212,10 +215,12 @@ test('validate() reports through the context and submits failure, or success wit
     violatingResources: [{ resourceName: 'vllm', locations: [`${POD}.tolerations`], manifestPath: 'a.yaml' }],
   }]);
   expect(await run([gpuDeployment()])).toEqual({ violations: [], submitted: ['success'] });
+  // Properties reach the rules.
+  expect(await run([editPod(p => { delete p.tolerations; })], { disabledRules: ['gpu-taint-toleration'] })).toEqual({ violations: [], submitted: ['success'] });
 });
 
 test('an unknown rule name in disabledRules is refused', () => {
-  expect(() => new MlopsValidation({ disabledRules: ['gpu-probe'] })).toThrow(/disabledRules: unknown rule \(got gpu-probe\)\. Fix: use rule names from gpu-taint-toleration/);
+  expect(() => new MlopsValidation({ disabledRules: ['gpu-probe'] })).toThrow(/^\[MlopsValidation\] disabledRules: unknown rule \(got gpu-probe\)\. Fix: use rule names from gpu-taint-toleration/);
 });
 
 test('every example chart of the library passes every rule, except a real gap of the A/B example', async () => {
