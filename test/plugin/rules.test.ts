@@ -234,7 +234,7 @@ test('every example chart of the library passes every rule, except a real gap of
   const expected: { [chart: string]: object[] } = { ab: [{ rule: 'network-policy-blocks-router', field: 'spec.ingress' }] };
   for (const chart of charts) {
     const objects = await expectConformant(chart);
-    const findings = check(objects as KubeObject[]);
-    expect({ chart: chart.node.id, findings }).toEqual({ chart: chart.node.id, findings: expected[chart.node.id] ?? [] });
+    const found = check(objects as KubeObject[]);
+    expect({ chart: chart.node.id, found }).toEqual({ chart: chart.node.id, found: expected[chart.node.id] ?? [] });
   }
 });
