@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart, Duration, Yaml } from 'cdk8s';
-import { Accelerator, Comparison, Gate, GateAnalysisTemplate, GpuModelService, ModelRuntime, ModelSource, Percentile } from '../../src';
+import { llama70b } from '../../examples/llama-70b-vllm';
+import { Comparison, Gate, GateAnalysisTemplate, Percentile } from '../../src';
 import { GateChecker, MetricCheck, TemplateCheck } from '../../src/cli/check-gates';
 import { expectConformant } from '../conformance';
 import { CANARY_HASH, END_TIME, openMetrics, STABLE_HASH } from '../prometheus/openmetrics';
@@ -56,14 +57,7 @@ async function synthGates(namespace: string, gates: Gate[] = GATES): Promise<str
   const outdir = path.join(tmp, `${namespace}-${fs.readdirSync(tmp).length}`);
   const app = new App({ outdir });
   const chart = new Chart(app, namespace, { namespace });
-  const service = new GpuModelService(chart, 'Svc', {
-    name: 'llama-70b',
-    model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-70B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b' }),
-    runtime: ModelRuntime.vllm(),
-    accelerator: Accelerator.H100_SXM,
-    tensorParallelSize: 8,
-  });
-  new GateAnalysisTemplate(chart, 'Gates', { service, gates, name: 'gates' });
+  new GateAnalysisTemplate(chart, 'Gates', { service: llama70b(chart), gates, name: 'gates' });
   await expectConformant(chart);
   app.synth();
   return outdir;
