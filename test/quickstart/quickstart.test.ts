@@ -69,6 +69,10 @@ test('the README quick start yields the YAML with cdk8s synth, the plugin passes
     // The plugin ran from the installed package, and passed the library's output.
     expect(output).toContain('Performing validations');
     expect(output).toMatch(/Status\s+│ success/);
+    // The package's bin is linked and runs from the installed package.
+    const bin = spawnSync('npx', ['--no-install', 'cdk8s-mlops', 'check-gates', '--help'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    expect(bin.status).toBe(0);
+    expect(bin.stdout).toMatch(/^Usage: cdk8s-mlops check-gates <dir or YAML file>\.\.\. --prometheus <url>/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
