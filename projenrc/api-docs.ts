@@ -144,7 +144,7 @@ export function completeApiDocs(markdown: string, assembly: Assembly, terraformE
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
-  const file = path.join(root, process.argv[2] ?? 'API.md');
+  const file = path.resolve(root, process.argv[2] ?? 'API.md');
   const assembly = JSON.parse(fs.readFileSync(path.join(root, '.jsii'), 'utf8')) as Assembly;
   fs.writeFileSync(file, completeApiDocs(fs.readFileSync(file, 'utf8'), assembly, path.join(root, 'src/terraform/index.ts')));
 }
