@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Yaml } from 'cdk8s';
 import { measurementPhase, Phase, Result, UnsupportedCondition } from './condition';
-import { PrometheusClient } from './prometheus-client';
+import { PrometheusClient, PrometheusQueryError } from './prometheus-client';
 import { countQuery, Matcher, parseSelectors, renderSelector, Selector, without, withMatcher } from './selectors';
 
 const ANALYSIS_KINDS = new Set(['AnalysisTemplate', 'ClusterAnalysisTemplate']);
@@ -171,7 +171,9 @@ export class GateChecker {
     try {
       value = (await this.prometheus.query(query)).result;
     } catch (e) {
-      return { name, query, verdict: 'never measures', detail: `the query fails, so every measurement is an Error: ${(e as Error).message}`, selectors: [] };
+      // A connection error is not the gate's fault: it ends the run (exit 2).
+      if (!(e instanceof PrometheusQueryError)) throw e;
+      return { name, query, verdict: 'never measures', detail: `the query fails, so every measurement is an Error: ${e.message}`, selectors: [] };
     }
     const selectors: SelectorCheck[] = [];
     for (const s of parseSelectors(query)) selectors.push(await this.checkSelector(s));

@@ -9,6 +9,9 @@ export interface QueryValue {
   readonly labels: ReadonlyArray<{ readonly [name: string]: string }>;
 }
 
+/** Prometheus answered, and rejected the query (Argo would record an Error measurement). */
+export class PrometheusQueryError extends Error {}
+
 /** Go's ParseFloat on Prometheus' formatting ("+Inf", "-Inf", "NaN"). */
 function sample(text: string): number {
   return text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
@@ -18,7 +21,10 @@ function sample(text: string): number {
 export class PrometheusClient {
   constructor(private readonly url: string, private readonly time: number) {}
 
-  /** Runs `promql`; rejects with Prometheus' error, or for result types Argo does not support. */
+  /**
+   * Runs `promql`; rejects with a PrometheusQueryError for Prometheus' error or a result type Argo does not
+   * support, and with the fetch error when Prometheus cannot be reached.
+   */
   public async query(promql: string): Promise<QueryValue> {
     const response = await fetch(`${this.url.replace(/\/+$/, '')}/api/v1/query`, {
       method: 'POST',
@@ -32,14 +38,14 @@ export class PrometheusClient {
     } catch {
       throw new Error(`${this.url} answered HTTP ${response.status} without JSON: is it Prometheus? (${text.slice(0, 200)})`);
     }
-    if (body.status !== 'success' || !body.data) throw new Error(`Prometheus ${body.errorType ?? 'error'}: ${body.error ?? text.slice(0, 200)}`);
+    if (body.status !== 'success' || !body.data) throw new PrometheusQueryError(`Prometheus ${body.errorType ?? 'error'}: ${body.error ?? text.slice(0, 200)}`);
     const { resultType, result } = body.data;
     if (resultType === 'scalar') return { result: sample((result as [number, string])[1]), labels: [] };
     if (resultType === 'vector') {
       const samples = result as Array<{ metric: { [name: string]: string }; value: [number, string] }>;
       return { result: samples.map(s => sample(s.value[1])), labels: samples.map(s => s.metric) };
     }
-    throw new Error(`Prometheus metric type not supported by Argo Rollouts: ${resultType}`);
+    throw new PrometheusQueryError(`Prometheus metric type not supported by Argo Rollouts: ${resultType}`);
   }
 
   /** The number of series a `count(...)` query found (0 when it returned nothing). */

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart, Duration, Yaml } from 'cdk8s';
@@ -170,6 +171,19 @@ describe('the command line', () => {
     const good = cli('check-gates', await synthGates('healthy'), '--prometheus', server.url, '--time', new Date(END_TIME * 1000).toISOString(), ...VERSIONS);
     expect(good.status).toBe(0);
     expect(good.stdout).toContain('PASS            ttft-p95: value [0.3] (Argo: Successful)');
+  }, 60_000);
+
+  test('exit 2 when Prometheus cannot be reached', async () => {
+    const port = await new Promise<number>(resolve => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const run = cli('check-gates', await synthGates('healthy'), '--prometheus', `http://127.0.0.1:${port}`, ...VERSIONS);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`check-gates: fetch failed (Error: connect ECONNREFUSED 127.0.0.1:${port})\n`);
+    expect(run.stdout).toBe('');
   }, 60_000);
 
   test.each([
