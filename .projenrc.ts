@@ -60,6 +60,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     ignorePatterns: ['src/imports/**'],
   },
   gitignore: ['/dist/examples/', '/.tmp/'],
+  // What the library needs at run time (global fetch, util.parseArgs): users on Node 20 get no EBADENGINE.
+  minNodeVersion: '20.0.0',
+  // `cdk8s-mlops check-gates` (src/cli/main.ts).
+  bin: { 'cdk8s-mlops': 'lib/cli/main.js' },
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/.ci/'] },
 });
 
@@ -81,11 +85,17 @@ project.package.addField('peerDependenciesMeta', {
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './terraform': { types: './lib/terraform/index.d.ts', default: './lib/terraform/index.js' },
+  // The cdk8s validation plugin alone (src/plugin; the main entry point exports it too).
+  './plugin': { types: './lib/plugin/index.d.ts', default: './lib/plugin/index.js' },
   // jsii tooling reads these from installed packages.
   './package.json': './package.json',
   './.jsii': './.jsii',
 });
-project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'] } });
+project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/index.d.ts'], plugin: ['lib/plugin/index.d.ts'] } });
+// Developing this repository: the conformance harness's schema packages (kubernetes-models,
+// @kubernetes-models/*; test only, never installed by users) declare Node >= 22. The suite also runs
+// on Node 20, where npm ci warns EBADENGINE for them; `ignore`, because `warn` repeats on every npx.
+project.package.file.addOverride('devEngines.runtime', { name: 'node', version: '>=22', onFail: 'ignore' });
 
 // npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
@@ -117,6 +127,10 @@ for (const [module, file] of Object.entries(crdImports)) {
   // --no-check-upgrade: the upgrade check needs the internet.
   importTask.exec(`cdk8s import --no-check-upgrade --language typescript --output src/imports ${module}:=${crdDir}/${file}`);
 }
+
+// jsii-docgen shows no return type of a static function and knows only the jsii assembly: projenrc/api-docs.ts adds
+// the return types and the reference of the `cdk8s-mlops/terraform` entry point, from its TypeScript declarations.
+project.tasks.tryFind('docgen')!.exec('ts-node --transpile-only --project projenrc/tsconfig.json projenrc/api-docs.ts API.md');
 
 // The main job: compile the examples and synthesize each to dist/examples/<name>/.
 const examples = fs.existsSync(path.join(__dirname, 'examples'))

@@ -44,3 +44,4 @@ export * from './monitoring/scaling-metric';
 export * from './monitoring/model-autoscaler';
 export * from './monitoring/model-dashboard';
 export * from './synth/fleet-app';
+export * from './plugin/mlops-validation';
