@@ -7,7 +7,7 @@ import { CANDIDATE_SERVICE_ARG, GateAnalysisTemplate, IAnalysisTemplate } from '
 import { GATE_ARGS } from '../gates/gate';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
 import { wholeSeconds } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
@@ -60,6 +60,7 @@ export abstract class ProgressiveRollout extends Construct {
 
   constructor(scope: Construct, id: string, protected readonly props: ProgressiveRolloutProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.service = props.service;
     this.name = props.service.name;
     props.service.handOverWorkload(this, { apiVersion: `${Rollout.GVK.apiVersion}`, kind: Rollout.GVK.kind, name: this.name });

@@ -2,7 +2,7 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
 
 /** A field Argo CD must not report as drift (a controller owns it). */
@@ -126,6 +126,7 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.name = props.name;
     check(isDnsLabel(props.name), this, 'name', props.name, 'must be a DNS label', 'use lowercase letters, digits and -');
     checkRepoUrl(this, props.repoUrl);

@@ -13,6 +13,7 @@ import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
+import { bindInputs } from '../internal/errors';
 
 const HOOK = 'argocd.argoproj.io/hook';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -110,6 +111,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
 
   constructor(scope: Construct, id: string, props: DeliveryEnvironmentProps) {
     super(scope, id, { namespace: props.namespace });
+    bindInputs(this, props);
     this.environment = props.environment;
     this.validationWaiver = props.validationWaiver;
     if (!props.validation && !props.validationWaiver?.trim()) {

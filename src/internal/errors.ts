@@ -60,22 +60,39 @@ export function check(ok: boolean, scope: IConstruct | undefined, prop: string, 
 // A factory's first problem rides on the value it returns until a construct binds the value.
 const DEFERRED = Symbol.for('cdk8s-mlops.deferred-input-error');
 
-/**
- * Runs a value-class factory's checks at once but keeps the first problem on the value instead of throwing,
- * so that the construct that binds the value reports it with its construct path (`bindInputs`).
- * `build` must not depend on the checks having passed.
- */
-export function deferChecks<T extends object>(checks: () => void, build: () => T): T {
-  let problem: InputError | undefined;
-  try {
-    checks();
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    problem = e;
+function markDeferred<T>(value: T, problem: InputError): T {
+  if (typeof value === 'object' && value !== null && !(DEFERRED in value)) {
+    Object.defineProperty(value, DEFERRED, { value: problem, enumerable: false });
   }
-  const value = build();
-  if (problem) Object.defineProperty(value, DEFERRED, { value: problem, enumerable: false });
   return value;
+}
+
+/**
+ * Makes every static factory of a value class keep its checks but defer their error: a factory whose checks
+ * fail returns an empty instance carrying the problem, and a factory given such a value (or a value holding
+ * one) carries it on; the construct that binds the value throws it with its construct path (`bindInputs`).
+ * Call once after the class declaration.
+ */
+export function deferFactoryChecks(cls: { readonly prototype: object }): void {
+  for (const key of Object.getOwnPropertyNames(cls)) {
+    const desc = Object.getOwnPropertyDescriptor(cls, key)!;
+    if (typeof desc.value !== 'function' || !desc.writable) continue;
+    const factory: (...args: unknown[]) => unknown = desc.value;
+    Object.defineProperty(cls, key, {
+      ...desc,
+      value: function deferred(this: unknown, ...args: unknown[]): unknown {
+        let value: unknown;
+        try {
+          value = factory.apply(this, args);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          return markDeferred(Object.create(cls.prototype), e);
+        }
+        const inherited = deferredProblem(args);
+        return inherited ? markDeferred(value, inherited) : value;
+      },
+    });
+  }
 }
 
 /** The problem a factory found in the arguments of `value` (or of a value it holds), if any. */

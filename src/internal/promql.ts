@@ -1,5 +1,4 @@
-import { SyntaxNode } from '@lezer/common';
-import { parser } from '@prometheus-io/lezer-promql';
+import { Parser, SyntaxNode } from '@lezer/common';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
 import { re2Regex } from './validate';
@@ -10,6 +9,10 @@ import { re2Regex } from './validate';
  * expression it is pasted into (e.g. a matcher that closes the selector and appends `* 0 or vector(0)`).
  */
 type Scope = IConstruct | undefined;
+
+// The package is an ES module with a CommonJS build; its type declarations only describe the ES side.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser } = require('@prometheus-io/lezer-promql') as { parser: Parser };
 
 /** The top expression of `text`, or undefined when the text does not parse. */
 function parseExpr(text: string): SyntaxNode | undefined {

@@ -16,6 +16,8 @@ const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 export const INT32_MAX = 2 ** 31 - 1;
+/** A MIG profile name as the NVIDIA device plugin advertises it, e.g. `1g.10gb` or `1g.10gb+me`. */
+export const MIG_PROFILE = /^([1-7])g\.([1-9][0-9]*)gb(\+me)?$/;
 
 /** A non-empty string (JavaScript callers can pass anything). */
 export function nonEmpty(scope: Scope, prop: string, value: string, fix: string): string {
@@ -213,4 +215,11 @@ export function unique<T>(scope: Scope, prop: string, values: readonly T[], key:
     check(!seen.has(k), scope, prop, k, 'is given twice', fix);
     seen.add(k);
   }
+}
+
+/** A reference to one key of an existing Secret. */
+export function secretKeyRef(scope: Scope, prop: string, ref: { readonly secretName: string; readonly key: string }): void {
+  objectRef(scope, `${prop}.secretName`, ref?.secretName, 'Secret');
+  check(typeof ref.key === 'string' && ref.key.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(ref.key), scope, `${prop}.key`, ref.key,
+    'must be a Secret key: letters, digits, "-", "_" and "."', "e.g. key: 'token'");
 }

@@ -3,7 +3,9 @@ import { IConstruct } from 'constructs';
 import { GPU_LABELS, ModelSeries, modelSeries } from './model-series';
 import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { labelMatchers, metricName } from '../internal/promql';
+import { duration, url as validUrl } from '../internal/validate';
 import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
@@ -343,6 +345,7 @@ export abstract class AlertPreset {
   /** The share of failed requests of a version (`ModelHighErrorRate`, critical, for 5m). */
   public static errorRate(props: ErrorRateAlertProps): AlertPreset {
     checkRatio('AlertPreset.errorRate.maxRatio', props.maxRatio);
+    neverAbove1('AlertPreset.errorRate.maxRatio', props.maxRatio);
     return preset(props, ctx => {
       const name = alertName(props, 'ModelHighErrorRate');
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
@@ -383,6 +386,7 @@ export abstract class AlertPreset {
   /** vLLM KV-cache usage of the fullest replica of a version (`ModelKvCacheNearFull`, warning, for 5m). */
   public static kvCacheUsage(props: KvCacheAlertProps): AlertPreset {
     checkRatio('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
+    neverAbove1('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
     return preset(props, ctx => {
       const metric = requireVllm(ctx.svc, 'vllm:kv_cache_usage_perc', ctx.scope, 'AlertPreset.kvCacheUsage');
       return single(ctx, props, alertName(props, 'ModelKvCacheNearFull'), Duration.minutes(5), AlertSeverity.WARNING,
@@ -588,6 +592,9 @@ export abstract class AlertPreset {
   public abstract bind(scope: IConstruct, service: IModelService): AlertRules;
 }
 
+deferFactoryChecks(AlertPreset);
+deferFactoryChecks(PredictionDistribution);
+
 class RenderedPreset extends AlertPreset {
   constructor(private readonly render: Render) {
     super();
@@ -728,6 +735,12 @@ function checkAlertName(name: string): string {
 
 function checkUrl(prop: string, url: string): void {
   check(/^https?:\/\/\S+$/.test(url), undefined, prop, url, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm/high-latency'");
+  validUrl(undefined, prop, url);
+}
+
+/** The alert fires above the threshold: a ratio is never above 1. */
+function neverAbove1(prop: string, value: number): void {
+  check(value < 1, undefined, prop, value, 'is 1, so the alert could never fire (the ratio is never above 1)', `e.g. ${prop.split('.').pop()}: 0.05 for 5%`);
 }
 
 function checkRatio(prop: string, value: number): void {
@@ -747,18 +760,18 @@ function checkMetricName(prop: string, metric: string): void {
   check(typeof metric === 'string' && metric.length > 0, undefined, prop, metric, 'is missing: the alert needs the name of the metric your server or exporter publishes',
     "e.g. metric: 'model_drift_score'");
   check(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric), undefined, prop, metric, 'must be a Prometheus metric name', "e.g. 'model_drift_score'");
+  metricName(undefined, prop, metric);
 }
 
 function checkSelector(prop: string, selector: string | undefined): void {
   if (selector === undefined) return;
   check(selector.trim().length > 0 && !/[{}]/.test(selector), undefined, prop, selector, 'must be label matchers without braces',
     'e.g. selector: \'job="drift-exporter",model="llama"\'');
+  labelMatchers(undefined, prop, selector);
 }
 
 function positiveSeconds(prop: string, d: Duration): number {
-  const seconds = d.toSeconds({ integral: false });
-  check(Number.isFinite(seconds) && seconds > 0, undefined, prop, d.toHumanString(), 'must be a positive duration', 'e.g. Duration.seconds(2)');
-  return seconds;
+  return duration(undefined, prop, d, { positive: true });
 }
 
 function pct(ratio: number): string {

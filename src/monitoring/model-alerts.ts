@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
 import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
 
@@ -73,6 +73,7 @@ export class ModelAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelAlertsProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.service = props.service;
     if (props.runbookBaseUrl !== undefined) {
       check(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm'");
@@ -105,6 +106,7 @@ export class ModelAlerts extends Construct {
 
   /** Adds the rules of an alert preset. */
   public addAlert(preset: AlertPreset): void {
+    bindInputs(this, preset);
     const rules = preset.bind(this, this.service);
     for (const r of rules.recordingRules) {
       const known = this.records.get(r.record);

@@ -5,7 +5,7 @@ import { ProgressiveRollout } from '../delivery/progressive-rollout';
 import { PrometheusSettings } from '../gates/prometheus-settings';
 import { ScaledObject } from '../imports/scaledobject-keda.sh';
 import { wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** Properties of a ModelAutoscaler. */
@@ -64,6 +64,7 @@ export class ModelAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelAutoscalerProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     const min = props.minReplicas ?? 1;
     check(Number.isInteger(props.maxReplicas) && props.maxReplicas >= 1, this, 'maxReplicas', props.maxReplicas, 'must be a whole number >= 1', 'e.g. maxReplicas: 4');

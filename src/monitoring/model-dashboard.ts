@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from './model-series';
 import { RequestMetricOptions } from '../gates/gate';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
 import { latencyHistogram, requestCounters } from '../internal/runtime-metrics';
@@ -76,6 +76,7 @@ export class ModelDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelDashboardProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     const series = modelSeries(this, svc);
     const sel = series.runtime;

@@ -11,7 +11,7 @@ import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
 import { secretEnv, plainEnv } from '../internal/env';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
@@ -366,6 +366,7 @@ export class GpuModelService extends Construct implements IModelService {
 
   constructor(scope: Construct, id: string, props: GpuModelServiceProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.accelerator = props.accelerator;
     this.migProfile = props.migProfile;
     this.namespace = props.namespace;

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { propError } from '../internal/errors';
+import { deferFactoryChecks, propError } from '../internal/errors';
 
 /** A quality metric (accuracy, F1, exact match...) on the held-out dataset, as a ratio from 0 to 1. */
 export interface QualityCheckOptions {
@@ -183,6 +183,8 @@ export abstract class ValidationCheck {
   /** Renders the check for the evaluator's config. */
   public abstract bind(): ValidationCheckConfig;
 }
+
+deferFactoryChecks(ValidationCheck);
 
 class RenderedCheck extends ValidationCheck {
   constructor(private readonly name: string, private readonly entry: Record<string, any>, private readonly files: Record<string, string> = {}) {

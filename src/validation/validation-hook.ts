@@ -4,7 +4,7 @@ import { renderValidation } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { SyncWave } from '../gitops/sync-wave';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { childName } from '../internal/names';
 
 /** When Argo CD deletes a hook. */
@@ -44,6 +44,7 @@ export class ValidationHook extends Construct {
 
   constructor(scope: Construct, id: string, props: ValidationHookProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     // A hook runs before the sync applies the new version, so there is no rollout candidate to call.
     const target = props.target ?? ValidationTarget.inProcess();
