@@ -356,8 +356,8 @@ class PvcSource extends ModelSource {
 
 function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): void {
   const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}`;
-  check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
-    `must be ${scheme}://<bucket>/<prefix>/ with a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
+  check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?(/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
+    `must start with ${scheme}:// and a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
   nonEmpty(undefined, `${where}.modelName`, props.modelName, "e.g. modelName: 'llama-3.1-8b'");
   check(typeof props.version === 'string' && props.version !== '' && !['.', '..'].includes(props.version), undefined, `${where}.version`, props.version,
     'must name one version', "e.g. version: 'v3'");
