@@ -1,0 +1,52 @@
+import { Duration, Testing } from 'cdk8s';
+import { census, x } from './census';
+import { CanaryRollout, CanaryStep, HeaderMatch } from '../../src';
+import { service } from '../serving/helpers';
+
+const P = 'test/Rollout';
+const canary = (...steps: CanaryStep[]) => {
+  const { chart, svc } = service({ name: 'llm' });
+  return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [...steps, CanaryStep.weight(100)] });
+};
+
+describe('canary steps and header matches', () => census([
+  ['pause NaN', () => canary(CanaryStep.pause(Duration.seconds(NaN))), x(P, 'CanaryStep.pause.duration', 'NaN ms', 'Duration.seconds')],
+  ['pause Infinity', () => canary(CanaryStep.pause(Duration.seconds(Infinity))), x(P, 'CanaryStep.pause.duration', 'Infinity ms', 'Duration.seconds')],
+  ['pause a year', () => canary(CanaryStep.pause(Duration.days(365))), x(P, 'CanaryStep.pause.duration', '"365 days"', 'Duration.seconds')],
+  ['canaryScale replicas -1', () => canary(CanaryStep.canaryScale({ replicas: -1 })), x(P, 'CanaryStep.canaryScale.replicas', '-1', 'replicas: 1')],
+  ['canaryScale replicas 1.5', () => canary(CanaryStep.canaryScale({ replicas: 1.5 })), x(P, 'CanaryStep.canaryScale.replicas', '1.5', 'replicas: 1')],
+  ['canaryScale replicas 1e12', () => canary(CanaryStep.canaryScale({ replicas: 1e12 })), x(P, 'CanaryStep.canaryScale.replicas', '1000000000000', 'replicas: 1')],
+  ['canaryScale weight 150', () => canary(CanaryStep.canaryScale({ weight: 150 })), x(P, 'CanaryStep.canaryScale.weight', '150', 'weight: 25')],
+  ['canaryScale weight NaN', () => canary(CanaryStep.canaryScale({ weight: NaN })), x(P, 'CanaryStep.canaryScale.weight', 'NaN', 'weight: 25')],
+  ['canaryScale nothing', () => canary(CanaryStep.canaryScale({})), x(P, 'CanaryStep.canaryScale', '{}', 'replicas: 1')],
+  ['canaryScale two', () => canary(CanaryStep.canaryScale({ replicas: 1, weight: 5 })), x(P, 'CanaryStep.canaryScale', '{"replicas":1,"weight":5}', 'replicas: 1')],
+  ['headerRoute name uppercase', () => canary(CanaryStep.headerRoute({ name: 'Canary', match: [HeaderMatch.exact('x-canary', 'y')] })), x(P, 'CanaryStep.headerRoute.name', '"Canary"', 'canary-header')],
+  ['headerRoute name empty', () => canary(CanaryStep.headerRoute({ name: '', match: [HeaderMatch.exact('x-canary', 'y')] })), x(P, 'CanaryStep.headerRoute.name', '""', 'canary-header')],
+  ['removeHeaderRoute name invalid', () => canary(CanaryStep.removeHeaderRoute('a_b')), x(P, 'CanaryStep.removeHeaderRoute.name', '"a_b"', 'canary-header')],
+  ['header name with space', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.exact('x canary', 'y')] })), x(P, 'HeaderMatch.exact.headerName', '"x canary"', 'x-canary')],
+  ['header name with colon', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.prefix('x:y', 'y')] })), x(P, 'HeaderMatch.prefix.headerName', '"x:y"', 'x-canary')],
+  ['header name empty', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('', 'y')] })), x(P, 'HeaderMatch.regex.headerName', '""', 'x-canary')],
+  ['header regex lookahead', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('x-user', '^(?=admin).*')] })), x(P, 'HeaderMatch.regex.pattern', '"^(?=admin).*"', 'lookaround')],
+  ['header regex lookbehind', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('x-user', '(?<!a)b')] })), x(P, 'HeaderMatch.regex.pattern', '"(?<!a)b"', 'lookaround')],
+  ['header regex backreference', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('x-user', '(a)\\1')] })), x(P, 'HeaderMatch.regex.pattern', '"(a)\\\\1"', 'backreferences')],
+  ['header regex possessive', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('x-user', 'a++')] })), x(P, 'HeaderMatch.regex.pattern', '"a++"', 'possessive')],
+  ['header regex unbalanced', () => canary(CanaryStep.headerRoute({ name: 'h', match: [HeaderMatch.regex('x-user', '(a')] })), x(P, 'HeaderMatch.regex.pattern', '"(a"', 'completions')],
+  ['mirror name invalid', () => canary(CanaryStep.mirrorRoute({ name: 'Mirror', percentage: 10 })), x(P, 'CanaryStep.mirrorRoute.name', '"Mirror"', 'mirror')],
+  ['mirror percentage 0', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: 0 })), x(P, 'CanaryStep.mirrorRoute.percentage', '0', 'percentage: 10')],
+  ['mirror percentage -5', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: -5 })), x(P, 'CanaryStep.mirrorRoute.percentage', '-5', 'percentage: 10')],
+  ['mirror percentage 101', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: 101 })), x(P, 'CanaryStep.mirrorRoute.percentage', '101', 'percentage: 10')],
+  ['mirror percentage NaN', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: NaN })), x(P, 'CanaryStep.mirrorRoute.percentage', 'NaN', 'percentage: 10')],
+  ['mirror pathPrefix relative', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: 10, pathPrefix: 'v1' })), x(P, 'CanaryStep.mirrorRoute.pathPrefix', '"v1"', "'/v1/'")],
+  ['removeMirrorRoute name invalid', () => canary(CanaryStep.removeMirrorRoute('')), x(P, 'CanaryStep.removeMirrorRoute.name', '""', 'mirror')],
+]));
+
+describe('duplicate objects anywhere in the app', () => {
+  test('two services with one name in one chart are reported with both construct paths', () => {
+    const { chart, svc } = service({ name: 'llm' });
+    void svc;
+    const { GpuModelService, ModelRuntime, Accelerator } = require('../../src');
+    const { hfSource } = require('../serving/helpers');
+    new GpuModelService(chart, 'Again', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
+    expect(() => Testing.synth(chart)).toThrow(/\[test\] Deployment: is a duplicate object: test\/Svc\/.* and test\/Again\/.* both render apps\/v1 Deployment \/llm \(got "llm"\)\. Fix: give one of them another name/);
+  });
+});
