@@ -117,7 +117,8 @@ export function port(scope: Scope, prop: string, value: number): number {
 }
 
 /** A finite number in `[min, max]` (bounds exclusive when asked). */
-export function between(scope: Scope, prop: string, value: number, min: number, max: number, options: { minExclusive?: boolean; maxExclusive?: boolean; fix?: string } = {}): number {
+export function between(scope: Scope, prop: string, value: number, min: number, max: number,
+  options: { minExclusive?: boolean; maxExclusive?: boolean; fix?: string } = {}): number {
   const ok = typeof value === 'number' && Number.isFinite(value)
     && (options.minExclusive ? value > min : value >= min) && (options.maxExclusive ? value < max : value <= max);
   check(ok, scope, prop, value, `must be a number ${options.minExclusive ? 'above' : 'from'} ${min} ${options.maxExclusive ? 'and below' : 'to'} ${max}`,

@@ -5,8 +5,8 @@ import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { labelMatchers, metricName } from '../internal/promql';
-import { duration, url as validUrl } from '../internal/validate';
 import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
+import { duration, url as validUrl } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** How urgent an alert is: the `severity` label Alertmanager routes on. */

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { deferFactoryChecks } from '../internal/errors';
 import { sizeQuantity } from '../internal/quantity';
-import { objectRef, size } from '../internal/validate';
+import { objectRef, size as checkSize } from '../internal/validate';
 
 /** Options of an emptyDir model cache. */
 export interface EmptyDirCacheOptions {
@@ -20,7 +20,7 @@ export abstract class ModelCache {
   /** A fresh emptyDir per pod: every pod downloads the model again, nothing is shared. */
   public static emptyDir(options: EmptyDirCacheOptions = {}): ModelCache {
     // Below 1 MiB the quantity would round to 0, which Kubernetes reads as "no limit".
-    if (options.sizeLimit !== undefined) size(undefined, 'ModelCache.emptyDir.sizeLimit', options.sizeLimit, { min: Size.mebibytes(1) });
+    if (options.sizeLimit !== undefined) checkSize(undefined, 'ModelCache.emptyDir.sizeLimit', options.sizeLimit, { min: Size.mebibytes(1) });
     return new VolumeCache(defaultSize => ({ name: 'model', emptyDir: { sizeLimit: sizeOrUndefined(options.sizeLimit ?? defaultSize) } }));
   }
 

@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import { census, x } from './census';
-import { CanaryRollout, CanaryStep, HeaderMatch } from '../../src';
-import { service } from '../serving/helpers';
+import { Accelerator, CanaryRollout, CanaryStep, GpuModelService, HeaderMatch, ModelRuntime } from '../../src';
+import { hfSource, service } from '../serving/helpers';
 
 const P = 'test/Rollout';
 const canary = (...steps: CanaryStep[]) => {
@@ -42,10 +42,7 @@ describe('canary steps and header matches', () => census([
 
 describe('duplicate objects anywhere in the app', () => {
   test('two services with one name in one chart are reported with both construct paths', () => {
-    const { chart, svc } = service({ name: 'llm' });
-    void svc;
-    const { GpuModelService, ModelRuntime, Accelerator } = require('../../src');
-    const { hfSource } = require('../serving/helpers');
+    const { chart } = service({ name: 'llm' });
     new GpuModelService(chart, 'Again', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
     expect(() => Testing.synth(chart)).toThrow(/\[test\] Deployment: is a duplicate object: test\/Svc\/.* and test\/Again\/.* both render apps\/v1 Deployment \/llm \(got "llm"\)\. Fix: give one of them another name/);
   });
