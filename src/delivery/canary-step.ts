@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { IAnalysisTemplate } from '../gates/analysis-template';
-import { Gate } from '../gates/gate';
+import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
+import { Gate, GATE_ARGS } from '../gates/gate';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { dns1123Label, duration as checkDuration, int, INT32_MAX, re2Regex } from '../internal/validate';
 
@@ -161,6 +161,13 @@ export class CanaryStep {
 
   /** Runs an analysis and waits for its result; a failure aborts the rollout. */
   public static analysis(options: AnalysisStepOptions): CanaryStep {
+    for (const name of Object.keys(options.args ?? {})) {
+      check(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(name), undefined, 'CanaryStep.analysis.args', name, 'must be an argument name (letters, digits, "-", "_", ".")', "e.g. args: { 'model-uri': '...' }");
+      // The rollout sets these itself; a second value of the same name would make Argo's choice arbitrary.
+      check(![...GATE_ARGS, CANDIDATE_SERVICE_ARG].includes(name), undefined, 'CanaryStep.analysis.args', name, 'shadows an argument the rollout sets itself',
+        `rename it; ${[...GATE_ARGS, CANDIDATE_SERVICE_ARG].join(', ')} are reserved`);
+    }
+    if (options.name !== undefined) dns1123Label(undefined, 'CanaryStep.analysis.name', options.name, "'quality'");
     return new CanaryStep(CanaryStepKind.ANALYSIS, { analysis: options });
   }
 

@@ -164,12 +164,13 @@ export abstract class ProgressiveRollout extends Construct {
     const errors: string[] = [];
     for (const t of new Set(this.references)) {
       if (t.node.root !== this.node.root) {
-        errors.push(`[${this.node.path}] analysis: references template ${t.templateName} (${t.node.path}), which is not part of this app, so Argo would not find it. Fix: create the template in the same app.`);
+        // cdk8s prefixes the construct path to validation messages.
+        errors.push(`analysis: references template ${t.templateName} (${t.node.path}), which is not part of this app, so Argo would not find it. Fix: create the template in the same app.`);
       }
       const supplied = this.suppliedArgs.get(t) ?? new Set();
       const missing = t.requiredArgs.filter(a => !supplied.has(a));
       if (missing.length) {
-        errors.push(`[${this.node.path}] analysis.args: template ${t.templateName} needs ${missing.join(', ')} (got ${JSON.stringify([...supplied])}). Fix: pass them in the analysis step's args.`);
+        errors.push(`analysis.args: template ${t.templateName} needs ${missing.join(', ')} (got ${JSON.stringify([...supplied])}). Fix: pass them in the analysis step's args.`);
       }
     }
     return errors;

@@ -101,7 +101,7 @@ export function deferredProblem(value: unknown): InputError | undefined {
 }
 
 function findDeferred(value: unknown, seen: Set<object>, depth: number): InputError | undefined {
-  if (typeof value !== 'object' || value === null || seen.has(value) || depth > 6) return undefined;
+  if (typeof value !== 'object' || value === null || seen.has(value) || depth > 8) return undefined;
   seen.add(value);
   // Constructs and cdk8s values are bound elsewhere or hold no factory values.
   if (Construct.isConstruct(value) || value instanceof Duration || value instanceof Size) return undefined;

@@ -99,3 +99,17 @@ function unquote(literal: string): string {
     return literal.slice(1, -1);
   }
 }
+
+/** The user's request counters of a custom runtime: one metric name and a matcher list for its errors. */
+export function requestMetricFragments(where: string, props: { readonly requestsMetric?: string; readonly errorsMatcher?: string }): void {
+  if (props.requestsMetric !== undefined) metricName(undefined, `${where}.requestsMetric`, props.requestsMetric, "'http_requests_total'");
+  if (props.errorsMatcher !== undefined) labelMatchers(undefined, `${where}.errorsMatcher`, props.errorsMatcher);
+}
+
+/** A histogram's base name (without `_bucket`): one metric name. */
+export function histogramFragment(where: string, histogram: string | undefined): void {
+  if (histogram === undefined) return;
+  metricName(undefined, `${where}.histogram`, histogram, "'http_request_duration_seconds'");
+  check(!/_(bucket|sum|count)$/.test(histogram), undefined, `${where}.histogram`, histogram, 'must be the histogram\'s base name, without _bucket, _sum or _count',
+    `e.g. '${histogram.replace(/_(bucket|sum|count)$/, '')}'`);
+}

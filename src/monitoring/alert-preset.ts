@@ -4,9 +4,9 @@ import { GPU_LABELS, ModelSeries, modelSeries } from './model-series';
 import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
-import { labelMatchers, metricName } from '../internal/promql';
+import { histogramFragment, labelMatchers, metricName, requestMetricFragments } from '../internal/promql';
 import { requireLatencyHistogram, requireRequestCounters, requireVllm } from '../internal/runtime-metrics';
-import { duration, url as validUrl } from '../internal/validate';
+import { duration, oneOf, url as validUrl } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** How urgent an alert is: the `severity` label Alertmanager routes on. */
@@ -346,6 +346,7 @@ export abstract class AlertPreset {
   public static errorRate(props: ErrorRateAlertProps): AlertPreset {
     checkRatio('AlertPreset.errorRate.maxRatio', props.maxRatio);
     neverAbove1('AlertPreset.errorRate.maxRatio', props.maxRatio);
+    requestMetricFragments('AlertPreset.errorRate', props);
     return preset(props, ctx => {
       const name = alertName(props, 'ModelHighErrorRate');
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
@@ -361,6 +362,7 @@ export abstract class AlertPreset {
 
   /** A request-latency percentile of a version (`ModelHighLatencyP95`, warning, for 5m). */
   public static latency(props: LatencyAlertProps): AlertPreset {
+    histogramFragment('AlertPreset.latency', props.histogram);
     return histogramPreset('AlertPreset.latency', 'ModelHighLatency', 'request latency', props,
       ctx => requireLatencyHistogram(ctx.svc, props.histogram, ctx.scope, 'AlertPreset.latency'));
   }
@@ -402,6 +404,7 @@ export abstract class AlertPreset {
    */
   public static availabilitySlo(props: AvailabilitySloAlertProps): AlertPreset {
     checkObjective('AlertPreset.availabilitySlo', props.objective);
+    requestMetricFragments('AlertPreset.availabilitySlo', props);
     return preset(props, ctx => {
       const c = requireRequestCounters(ctx.svc, props, ctx.scope, 'AlertPreset.availabilitySlo');
       const rate = (m: string, w: string) => `sum by (namespace, job) (rate(${m}[${w}]))`;
@@ -419,6 +422,7 @@ export abstract class AlertPreset {
    */
   public static latencySlo(props: LatencySloAlertProps): AlertPreset {
     checkObjective('AlertPreset.latencySlo', props.objective);
+    histogramFragment('AlertPreset.latencySlo', props.histogram);
     const seconds = positiveSeconds('AlertPreset.latencySlo.threshold', props.threshold);
     return preset(props, ctx => {
       const h = requireLatencyHistogram(ctx.svc, props.histogram, ctx.scope, 'AlertPreset.latencySlo');
@@ -640,7 +644,8 @@ function single(ctx: Context, o: AlertOptions, alert: string, defaultFor: Durati
 function histogramPreset(where: string, baseName: string, what: string, props: HistogramAlertOptions,
   histogram: (ctx: Context) => string): AlertPreset {
   const seconds = positiveSeconds(`${where}.threshold`, props.threshold);
-  const p = props.percentile ?? Percentile.P95;
+  // JavaScript callers can pass any string: an unknown percentile would render histogram_quantile(undefined, ...).
+  const p = oneOf(undefined, `${where}.percentile`, props.percentile ?? Percentile.P95, Object.values(Percentile));
   return preset(props, ctx => {
     const name = alertName(props, `${baseName}${p.toUpperCase()}`);
     const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
