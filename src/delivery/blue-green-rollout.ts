@@ -104,7 +104,7 @@ export class BlueGreenRollout extends ProgressiveRollout {
   private validateActiveService(): string[] {
     const hasService = (scope: IConstruct) => scope.node.findAll().some(c => ApiObject.isApiObject(c) && c.kind === 'Service' && c.name === this.activeServiceName);
     return hasService(Chart.of(this)) || hasService(this.node.root) ? [] : [
-      `[${this.node.path}] activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
+      `activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
     ];
   }
 }

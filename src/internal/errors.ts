@@ -118,34 +118,35 @@ const DUPLICATE_CHECK = Symbol.for('cdk8s-mlops.duplicate-object-check');
 
 /**
  * Called by every construct on its props (and by methods that take value classes): throws the first problem a
- * factory found, now with this construct's path, and makes sure the chart checks the app for duplicate objects.
+ * factory found, now with this construct's path, and makes sure the app is checked for duplicate objects.
  */
 export function bindInputs(scope: IConstruct, ...values: unknown[]): void {
   const problem = deferredProblem(values);
   if (problem) throw problem.at(scope);
-  const chart = Chart.of(scope);
-  if (!(DUPLICATE_CHECK in chart)) {
-    Object.defineProperty(chart, DUPLICATE_CHECK, { value: true, enumerable: false });
-    chart.node.addValidation({ validate: () => duplicateObjects(chart) });
+  // One check per app, on the first chart that holds a library construct: one pass over the tree, not one per chart.
+  const root = scope.node.root;
+  if (!(DUPLICATE_CHECK in root)) {
+    Object.defineProperty(root, DUPLICATE_CHECK, { value: true, enumerable: false });
+    Chart.of(scope).node.addValidation({ validate: () => duplicateObjects(root) });
   }
 }
 
 /**
  * Objects of one apiVersion, kind, namespace and name anywhere in the app: the second one would overwrite the
- * first on apply. Runs in cdk8s's validate phase (App.synth and Chart.toJson both run it over the whole app),
- * reads the tree and never changes it; each pair is reported by the chart that holds its later object.
+ * first on apply. Runs in cdk8s's validate phase (App.synth, Chart.toJson and FleetApp all run it over the whole
+ * app), reads the tree and never changes it; each message names both construct paths.
  */
-function duplicateObjects(chart: Chart): string[] {
+function duplicateObjects(root: IConstruct): string[] {
   const first = new Map<string, string>();
   const errors: string[] = [];
-  for (const o of chart.node.root.node.findAll()) {
+  for (const o of root.node.findAll()) {
     if (!ApiObject.isApiObject(o)) continue;
     const key = `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ''}/${o.name}`;
     const earlier = first.get(key);
     if (earlier === undefined) {
       first.set(key, o.node.path);
-    } else if (Chart.of(o) === chart) {
-      // cdk8s prefixes the chart's path to each validation message.
+    } else {
+      // cdk8s prefixes the path of the chart that holds this check.
       errors.push(`${o.kind}: is a duplicate object: ${earlier} and ${o.node.path} both render ${key} (got ${JSON.stringify(o.name)}). `
         + 'Fix: give one of them another name or namespace; the second would overwrite the first on apply.');
     }

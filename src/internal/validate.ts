@@ -104,9 +104,13 @@ export function finite(scope: Scope, prop: string, value: number, fix: string): 
 
 /** A whole number in `[min, max]`; `max` defaults to the int32 range Kubernetes integer fields have. */
 export function int(scope: Scope, prop: string, value: number, min: number, max = INT32_MAX, fix?: string): number {
-  check(Number.isInteger(value) && value >= min && value <= max, scope, prop, value,
-    max === INT32_MAX ? `must be a whole number >= ${min} (at most ${INT32_MAX}, the int32 limit)` : `must be a whole number from ${min} to ${max}`,
-    fix ?? `e.g. ${prop.split('.').pop()}: ${Math.max(min, 1)}`);
+  const example = fix ?? `e.g. ${prop.split('.').pop()}: ${Math.max(min, 1)}`;
+  if (max !== INT32_MAX) {
+    check(Number.isInteger(value) && value >= min && value <= max, scope, prop, value, `must be a whole number from ${min} to ${max}`, example);
+    return value;
+  }
+  check(Number.isInteger(value) && value >= min, scope, prop, value, `must be a whole number >= ${min}`, example);
+  check(value <= max, scope, prop, value, `must be at most ${INT32_MAX}, the int32 limit of Kubernetes integer fields`, example);
   return value;
 }
 
