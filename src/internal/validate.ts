@@ -170,7 +170,8 @@ export function url(scope: Scope, prop: string, value: string, schemes: string[]
   } catch {
     ok = false;
   }
-  check(ok, scope, prop, value, `must be an ${schemes.map(s => `${s}://`).join(' or ')} URL`, `e.g. ${example}`);
+  const kind = schemes.join() === 'http,https' ? 'http(s)' : schemes.join(' or ');
+  check(ok, scope, prop, value, `must be an ${kind} URL`, `e.g. ${example}`);
   return value;
 }
 

@@ -5,6 +5,7 @@ import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com'
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
+import { labelMap, url } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** One rule of the group as written to the PrometheusRule. */
@@ -75,8 +76,13 @@ export class ModelAlerts extends Construct {
     super(scope, id);
     bindInputs(this, props);
     this.service = props.service;
-    if (props.runbookBaseUrl !== undefined) {
-      check(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm'");
+    if (props.runbookBaseUrl !== undefined) url(this, 'runbookBaseUrl', props.runbookBaseUrl, ['http', 'https'], "'https://runbooks.example.com/llm'");
+    labelMap(this, 'alertLabels', props.alertLabels);
+    labelMap(this, 'ruleLabels', props.ruleLabels);
+    // Every alert sets severity and service itself, after alertLabels: a value given here would be dropped silently.
+    for (const reserved of ['severity', 'service']) {
+      check(!(reserved in (props.alertLabels ?? {})), this, 'alertLabels', reserved, `sets ${reserved}, which every alert sets itself, so it would be ignored`,
+        reserved === 'severity' ? "use each preset's severity option" : 'use another label name');
     }
     this.runbookBaseUrl = props.runbookBaseUrl?.replace(/\/+$/, '');
     this.alertLabels = props.alertLabels ?? {};
