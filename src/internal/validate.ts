@@ -185,7 +185,8 @@ export function re2Regex(scope: Scope, prop: string, value: string): string {
     'rewrite it without lookaround, backreferences or possessive quantifiers');
   let compiles = typeof value === 'string';
   try {
-    new RegExp(value);
+    // JavaScript lacks RE2's flag groups and (?P<name>…): rewrite them to JavaScript equivalents before compiling.
+    new RegExp(value.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?[imsU-]+:/g, '(?:').replace(/\(\?P</g, '(?<'));
   } catch {
     compiles = false;
   }
