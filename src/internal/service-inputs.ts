@@ -5,6 +5,7 @@ import {
   annotationKey, dns1123Label, dns1123Subdomain, duration, envVarName, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf, secretKeyRef, size,
 } from './validate';
 import type { GpuModelServiceProps } from '../serving/gpu-model-service';
+import { RuntimeKind } from '../serving/model-runtime';
 
 /**
  * The input checks of GpuModelService's plain props (strings, numbers, Durations, Sizes, maps), kept apart from the
@@ -20,6 +21,9 @@ export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps
     const v = props[prop];
     if (v !== undefined && Number.isInteger(v) && v >= 1) int(scope, prop, v, 1, prop === 'replicas' ? INT32_MAX : 64, `e.g. ${prop}: 2`);
   }
+  // TGI shards with --num-shard only; a pipeline split would be dropped silently.
+  check(props.runtime.kind !== RuntimeKind.TGI || (props.pipelineParallelSize ?? 1) === 1, scope, 'pipelineParallelSize', props.pipelineParallelSize,
+    'TGI has no pipeline parallelism', 'use tensor parallelism only, or ModelRuntime.vllm()');
   for (const prop of ['maxSurge', 'maxUnavailable'] as const) {
     const v = props[prop];
     if (v !== undefined) int(scope, prop, v, 0, INT32_MAX, `e.g. ${prop}: 1`);

@@ -1,4 +1,4 @@
-import { check, deferFactoryChecks, propError } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
 import { absolutePath, envVarName, int, INT32_MAX, oneOf, port } from '../internal/validate';
 /**
  * The serving frameworks the library knows.
@@ -248,9 +248,6 @@ export abstract class ModelRuntime {
         `must be below maxTotalTokens (${options.maxTotalTokens}): the total counts the input plus at least one generated token`, `e.g. maxInputTokens: ${options.maxTotalTokens - 1}`);
     }
     return checked(where, new BuiltInRuntime(RuntimeKind.TGI, options, b => {
-      if (b.pipelineParallelSize > 1) {
-        throw propError(undefined, 'pipelineParallelSize', b.pipelineParallelSize, 'TGI has no pipeline parallelism', 'use tensor parallelism only, or ModelRuntime.vllm()');
-      }
       return {
         image: 'ghcr.io/huggingface/text-generation-inference:3.3.4',
         command: ['text-generation-launcher'],

@@ -1,6 +1,7 @@
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { census, x } from './census';
-import { Accelerator, CanaryRollout, CanaryStep, GpuModelService, HeaderMatch, ModelRuntime } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, HeaderMatch, ModelRuntime } from '../../src';
+import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
 const P = 'test/Rollout';
@@ -45,5 +46,35 @@ describe('duplicate objects anywhere in the app', () => {
     const { chart } = service({ name: 'llm' });
     new GpuModelService(chart, 'Again', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
     expect(() => Testing.synth(chart)).toThrow(/\[test\] Deployment: is a duplicate object: test\/Svc\/.* and test\/Again\/.* both render apps\/v1 Deployment \/llm \(got "llm"\)\. Fix: give one of them another name/);
+  });
+});
+
+describe('duplicate objects from library constructs', () => {
+  test('two analysis steps with one name render one AnalysisTemplate name twice', () => {
+    const { chart, svc } = service({ name: 'llm' });
+    const gates = [Gate.errorRate({ maxRatio: 0.01 })];
+    new CanaryRollout(chart, 'Rollout', {
+      service: svc,
+      steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates, name: 'check' }), CanaryStep.weight(50), CanaryStep.analysis({ gates, name: 'check' }), CanaryStep.weight(100)],
+    });
+    expect(() => Testing.synth(chart)).toThrow(/AnalysisTemplate: is a duplicate object: test\/Rollout\/\S+ and test\/Rollout\/\S+ both render argoproj.io\/v1alpha1 AnalysisTemplate \S*\/llm-check/);
+  });
+
+  test('objects in two charts of one app with one namespace and name', () => {
+    const app = Testing.app();
+    for (const id of ['a', 'b']) {
+      const chart = new Chart(app, id, { namespace: 'ml' });
+      new GpuModelService(chart, 'Svc', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
+    }
+    expect(() => app.synth()).toThrow(/Service: is a duplicate object: a\/Svc\/\S+ and b\/Svc\/\S+ both render v1 Service ml\/llm/);
+  });
+
+  test('the same name in two namespaces is no duplicate', async () => {
+    const app = Testing.app();
+    for (const ns of ['ml-a', 'ml-b']) {
+      const chart = new Chart(app, ns, { namespace: ns });
+      new GpuModelService(chart, 'Svc', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
+    }
+    await expectConformant(app);
   });
 });
