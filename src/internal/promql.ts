@@ -113,3 +113,10 @@ export function histogramFragment(where: string, histogram: string | undefined):
   check(!/_(bucket|sum|count)$/.test(histogram), undefined, `${where}.histogram`, histogram, 'must be the histogram\'s base name, without _bucket, _sum or _count',
     `e.g. '${histogram.replace(/_(bucket|sum|count)$/, '')}'`);
 }
+
+/** A Prometheus label name as promtool accepts it in rule labels (`[a-zA-Z_][a-zA-Z0-9_]*`, not `__`-prefixed). */
+export function promLabelName(scope: Scope, prop: string, value: string): string {
+  check(typeof value === 'string' && /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value) && !value.startsWith('__'), scope, prop, value,
+    'must be a Prometheus label name: letters, digits and "_", not starting with a digit or "__"', "e.g. 'team'");
+  return value;
+}

@@ -5,6 +5,7 @@ import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com'
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
+import { promLabelName } from '../internal/promql';
 import { labelMap, url } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
@@ -77,7 +78,8 @@ export class ModelAlerts extends Construct {
     bindInputs(this, props);
     this.service = props.service;
     if (props.runbookBaseUrl !== undefined) url(this, 'runbookBaseUrl', props.runbookBaseUrl, ['http', 'https'], "'https://runbooks.example.com/llm'");
-    labelMap(this, 'alertLabels', props.alertLabels);
+    // Alert labels are Prometheus labels; rule labels are the PrometheusRule object's Kubernetes labels.
+    Object.keys(props.alertLabels ?? {}).forEach(k => promLabelName(this, 'alertLabels key', k));
     labelMap(this, 'ruleLabels', props.ruleLabels);
     // Every alert sets severity and service itself, after alertLabels: a value given here would be dropped silently.
     for (const reserved of ['severity', 'service']) {
