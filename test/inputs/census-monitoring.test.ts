@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { census, Case, x } from './census';
-import { AlertPreset, ModelAlerts, ModelAutoscaler, PredictionDistribution, ScalingMetric } from '../../src';
+import { AlertPreset, ModelAlerts, ModelAutoscaler, Percentile, PredictionDistribution, ScalingMetric } from '../../src';
 import { service } from '../serving/helpers';
 
 const P = 'test/Alerts';
@@ -44,6 +44,18 @@ describe('alert presets', () => census([
   ['availabilitySlo.objective 0.9 cannot fire', () => alerts(AlertPreset.availabilitySlo({ objective: 0.9 })), x(P, 'AlertPreset.availabilitySlo.objective', '0.9', 'above 0.931')],
   ['latencySlo.objective 0.5', () => alerts(AlertPreset.latencySlo({ objective: 0.5, threshold: Duration.seconds(2) })), x(P, 'AlertPreset.latencySlo.objective', '0.5', 'above 0.931')],
   ['latencySlo.threshold 0', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(0) })), x(P, 'AlertPreset.latencySlo.threshold', '"0 seconds"', 'Duration.seconds')],
+  ['latencySlo threshold no vLLM bucket', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(3) })),
+    x(P, 'AlertPreset.latencySlo.threshold', '"3 seconds"', '2.5, 5, 10')],
+  ['latencySlo threshold 100 ms', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.millis(100) })),
+    x(P, 'AlertPreset.latencySlo.threshold', '"100 millis"', '0.3, 0.5')],
+  ['latencySlo histogram with _bucket', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(1), histogram: 'h_bucket' })),
+    x(P, 'AlertPreset.latencySlo.histogram', '"h_bucket"', "'h'")],
+  ['latency percentile outside the enum', () => alerts(AlertPreset.latency({ threshold: Duration.seconds(1), percentile: 'p90' as Percentile })),
+    x(P, 'AlertPreset.latency.percentile', '"p90"', 'p50, p95, p99')],
+  ['errorRate errorsMatcher injection', () => alerts(AlertPreset.errorRate({ maxRatio: 0.1, requestsMetric: 'http_requests_total', errorsMatcher: 'code="500"} * 0 or vector(0' })),
+    x(P, 'AlertPreset.errorRate.errorsMatcher', '"code=\\"500\\"} * 0 or vector(0"', 'route=')],
+  ['availabilitySlo requestsMetric with matcher', () => alerts(AlertPreset.availabilitySlo({ objective: 0.999, requestsMetric: 'a{b="c"}', errorsMatcher: 'code="500"' })),
+    x(P, 'AlertPreset.availabilitySlo.requestsMetric', '"a{b=\\"c\\"}"', 'http_requests_total')],
   ['alertName with space', () => alerts(AlertPreset.errorRate({ maxRatio: 0.1, alertName: 'High error' })), x(P, 'AlertPreset.alertName', '"High error"', 'ModelHighLatencyP99Strict')],
   ['alertName digit first', () => alerts(AlertPreset.errorRate({ maxRatio: 0.1, alertName: '1High' })), x(P, 'AlertPreset.alertName', '"1High"', 'ModelHighLatencyP99Strict')],
   ['runbookUrl relative', () => alerts(AlertPreset.errorRate({ maxRatio: 0.1, runbookUrl: 'wiki/llm' })), x(P, 'AlertPreset.runbookUrl', '"wiki/llm"', 'runbooks.example.com')],
