@@ -6,6 +6,7 @@ import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { wholeSeconds } from '../internal/duration';
 import { plainEnv, secretEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
+import { checkValidationProps } from '../internal/service-inputs';
 import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { sizeQuantity } from '../internal/quantity';
@@ -53,6 +54,7 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     seen.add(c.name);
     Object.assign(files, c.files);
   }
+  checkValidationProps(scope, props);
   const backoffLimit = props.backoffLimit ?? 1;
   check(Number.isInteger(backoffLimit) && backoffLimit >= 0, scope, 'backoffLimit', backoffLimit, 'must be a whole number >= 0', 'e.g. backoffLimit: 1');
 

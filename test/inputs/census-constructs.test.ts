@@ -1,7 +1,7 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { census, x } from './census';
 import {
-  AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck,
+  AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck, ValidationJob,
 } from '../../src';
 import { service } from '../serving/helpers';
 import { bound } from './bind';
@@ -112,4 +112,28 @@ describe('validation checks', () => census([
   ['slices maxGap 2', () => bound(ValidationCheck.slices({ metric: 'f1', sliceBy: 'lang', maxGap: 2 })), x(V, 'ValidationCheck.slices(f1).maxGap', '2', '0.82 for 82%')],
   ['slices sliceBy empty', () => bound(ValidationCheck.slices({ metric: 'f1', sliceBy: '', maxGap: 0.1 })), x(V, 'ValidationCheck.slices(f1).sliceBy', '""', "sliceBy: 'language'")],
   ['slices minimum 1.5', () => bound(ValidationCheck.slices({ metric: 'f1', sliceBy: 'lang', maxGap: 0.1, minimum: 1.5 })), x(V, 'ValidationCheck.slices(f1).minimum', '1.5', '0.82 for 82%')],
+]));
+
+const IMAGE = `ghcr.io/acme/llm-eval@sha256:${'a'.repeat(64)}`;
+const validationJob = (o: object) => {
+  const { chart, svc } = service({ name: 'llm' });
+  return new ValidationJob(chart, 'Validation', { service: svc, image: IMAGE, dataset: { uri: 's3://evals/chat/v3/' }, checks: [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })], ...o });
+};
+const J = 'test/Validation';
+
+describe('validation job props', () => census([
+  ['image empty', () => validationJob({ image: '' }), x(J, 'image', '""', 'set image')],
+  ['dataset uri without scheme', () => validationJob({ dataset: { uri: 'evals/chat' } }), x(J, 'dataset.uri', '"evals/chat"', 's3://eval-sets')],
+  ['dataset sha256 short', () => validationJob({ dataset: { uri: 's3://e/', sha256: 'abc' } }), x(J, 'dataset.sha256', '"abc"', 'sha256')],
+  ['checks empty', () => validationJob({ checks: [] }), x(J, 'checks', '[]', 'at least one')],
+  ['env name invalid', () => validationJob({ env: { 'A B': '1' } }), x(J, 'env', '"A B"', 'HF_HUB_OFFLINE')],
+  ['secretEnv secret invalid', () => validationJob({ secretEnv: { TOKEN: { secretName: 'A', key: 'k' } } }), x(J, 'secretEnv.TOKEN.secretName', '"A"', 'metadata.name')],
+  ['cpu NaN', () => validationJob({ cpu: NaN }), x(J, 'cpu', 'NaN', 'e.g. 8')],
+  ['cpu 1e12', () => validationJob({ cpu: 1e12 }), x(J, 'cpu', '1000000000000', 'cpu: 8')],
+  ['memory 0', () => validationJob({ memory: Size.gibibytes(0) }), x(J, 'memory', '0 KiB', 'Size.gibibytes')],
+  ['timeout a week', () => validationJob({ timeout: Duration.days(7) }), x(J, 'timeout', '"7 days"', 'Duration.seconds')],
+  ['backoffLimit -1', () => validationJob({ backoffLimit: -1 }), x(J, 'backoffLimit', '-1', 'backoffLimit: 1')],
+  ['backoffLimit 1e12', () => validationJob({ backoffLimit: 1e12 }), x(J, 'backoffLimit', '1000000000000', 'backoffLimit: 1')],
+  ['name invalid', () => validationJob({ name: 'LLM validation' }), x(J, 'name', '"LLM validation"', 'llama-validation')],
+  ['serviceAccountName invalid', () => validationJob({ serviceAccountName: 'Eval_SA' }), x(J, 'serviceAccountName', '"Eval_SA"', "'evaluator'")],
 ]));
