@@ -2,11 +2,12 @@ import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
 import {
-  annotationKey, dns1123Label, dns1123Subdomain, duration, envVarName, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf, secretKeyRef, size,
+  annotationKey, dns1123Label, dns1123Subdomain, duration, envVarName, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
+  secretKeyRef, size,
 } from './validate';
 import type { GpuModelServiceProps } from '../serving/gpu-model-service';
-import type { ValidationProps } from '../validation/validation-options';
 import { RuntimeKind } from '../serving/model-runtime';
+import type { ValidationProps } from '../validation/validation-options';
 
 /**
  * The input checks of the plain props (strings, numbers, Durations, Sizes, maps) of the constructs that run pods

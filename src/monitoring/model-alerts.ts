@@ -104,7 +104,7 @@ export class ModelAlerts extends Construct {
       },
     });
     for (const preset of props.alerts ?? []) this.addAlert(preset);
-    this.node.addValidation({ validate: () => this.alerts.size ? [] : [`alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().`] });
+    this.node.addValidation({ validate: () => this.alerts.size ? [] : ['alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().'] });
   }
 
   /** The names of the alerts, in order. */

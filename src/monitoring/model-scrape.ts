@@ -134,7 +134,7 @@ export class ModelScrape extends Construct {
       validate: () => {
         const now = PrometheusSettings.of(this);
         return now.podTemplateHashLabel === settings.podTemplateHashLabel && now.namespaceLabel === settings.namespaceLabel ? [] : [
-          `PrometheusSettings: configured after this scrape was created, so its PodMonitor writes other labels than `
+          'PrometheusSettings: configured after this scrape was created, so its PodMonitor writes other labels than '
           + 'the gates query (got a configure() call after new GpuModelService()). Fix: call PrometheusSettings.configure() right after creating the chart.',
         ];
       },

@@ -12,12 +12,12 @@ import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-fo
 import { wholeSeconds } from '../internal/duration';
 import { secretEnv, plainEnv } from '../internal/env';
 import { bindInputs, check, propError } from '../internal/errors';
-import { checkServiceProps } from '../internal/service-inputs';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { checkServiceProps } from '../internal/service-inputs';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */

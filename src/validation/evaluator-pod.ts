@@ -6,11 +6,11 @@ import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { wholeSeconds } from '../internal/duration';
 import { plainEnv, secretEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
-import { checkValidationProps } from '../internal/service-inputs';
 import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, restrictedContainer, restrictedPod } from '../internal/security';
+import { checkValidationProps } from '../internal/service-inputs';
 
 /** Where the config volume is mounted in the evaluator. */
 export const CONFIG_DIR = '/etc/mlops-validation';

@@ -2,8 +2,8 @@ import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, Gate, GateAnalysisTemplate, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
 import { expectConformant } from '../conformance';
-import { service } from '../serving/helpers';
 import { bound } from '../inputs/bind';
+import { service } from '../serving/helpers';
 
 const gates = [Gate.errorRate({ maxRatio: 0.01 })];
 

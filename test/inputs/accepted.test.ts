@@ -4,7 +4,8 @@
  */
 import { Duration, Size, Testing } from 'cdk8s';
 import {
-  AlertPreset, CanaryRollout, CanaryStep, Comparison, Gate, HeaderMatch, ModelAlerts, ModelCache, ModelDashboard, ModelRuntime, ModelSource, TrafficRouter,
+  AlertPreset, CanaryRollout, CanaryStep, Comparison, Gate, HeaderMatch, ModelAlerts, ModelCache, ModelDashboard, ModelRuntime, ModelSource,
+  TrafficRouter,
 } from '../../src';
 import { expectConformant } from '../conformance';
 import { server, service, SHA } from '../serving/helpers';
@@ -13,8 +14,16 @@ const custom = () => ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', p
 
 describe('accepted edge values pass the conformance harness', () => {
   test('runtimes: vLLM with its own flags and unmanaged extra flags; TGI one token apart', async () => {
-    const vllm = service({ runtime: ModelRuntime.vllm({ maxModelLen: 2 ** 31 - 1, maxNumSeqs: 1, gpuMemoryUtilization: 1, quantization: 'compressed-tensors',
-      extraArgs: ['--max-num-batched-tokens', '8192', '--enable-chunked-prefill'], env: { 'VLLM_LOGGING_LEVEL': 'DEBUG' } }) });
+    const vllm = service({
+      runtime: ModelRuntime.vllm({
+        maxModelLen: 2 ** 31 - 1,
+        maxNumSeqs: 1,
+        gpuMemoryUtilization: 1,
+        quantization: 'compressed-tensors',
+        extraArgs: ['--max-num-batched-tokens', '8192', '--enable-chunked-prefill'],
+        env: { VLLM_LOGGING_LEVEL: 'DEBUG' },
+      }),
+    });
     const args = server(await expectConformant(vllm.chart)).args;
     expect(args).toEqual(expect.arrayContaining(['--max-model-len', '2147483647', '--quantization', 'compressed-tensors', '--max-num-batched-tokens']));
     const tgi = service({ runtime: ModelRuntime.tgi({ maxInputTokens: 4095, maxTotalTokens: 4096, cudaMemoryFraction: 0.01 }) });
@@ -30,9 +39,8 @@ describe('accepted edge values pass the conformance harness', () => {
       ModelSource.oci({ image: `registry.example.com:5000/models/llama@sha256:${'0'.repeat(64)}`, pathInImage: '/' }),
       ModelSource.persistentVolumeClaim({ claimName: 'models.v1', path: '/llama/v3/', modelName: 'llama', version: 'v3' }),
     ];
-    for (const model of sources) {
-      await expectConformant(service({ model, runtime: ModelRuntime.vllm(), modelCache: ModelCache.emptyDir({ sizeLimit: Size.mebibytes(1) }) }).chart);
-    }
+    const modelCache = ModelCache.emptyDir({ sizeLimit: Size.mebibytes(1) });
+    for (const model of sources) await expectConformant(service({ model, runtime: ModelRuntime.vllm(), modelCache }).chart);
   });
 
   test('alerts and dashboard on a custom runtime with its own request counters', async () => {
@@ -63,8 +71,12 @@ describe('accepted edge values pass the conformance harness', () => {
         CanaryStep.analysis({
           gates: [
             Gate.errorRate({ maxRatio: 0.01, requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."' }),
-            Gate.custom({ name: 'accuracy', query: 'avg(model_accuracy{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"})',
-              comparison: Comparison.AT_LEAST, threshold: 0.8 }),
+            Gate.custom({
+              name: 'accuracy',
+              query: 'avg(model_accuracy{namespace="{{args.namespace}}", rollouts_pod_template_hash="{{args.canary-hash}}"})',
+              comparison: Comparison.AT_LEAST,
+              threshold: 0.8,
+            }),
           ],
           args: { 'model-uri': 's3://m/1/' },
         }),

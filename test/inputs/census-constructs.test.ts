@@ -1,10 +1,11 @@
 import { Duration, Size } from 'cdk8s';
+import { bound } from './bind';
 import { census, x } from './census';
 import {
-  AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck, ValidationJob,
+  AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck,
+  ValidationJob,
 } from '../../src';
 import { service } from '../serving/helpers';
-import { bound } from './bind';
 
 const metrics = [ScalingMetric.queueDepth({ targetPerReplica: 5 })];
 const scaler = (o: object) => {

@@ -2,8 +2,8 @@ import { Duration, Testing } from 'cdk8s';
 import {
   AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, ModelAlerts, ModelAutoscaler, ModelRuntime, PredictionDistribution, ScalingMetric,
 } from '../../src';
-import { service } from '../serving/helpers';
 import { bound } from '../inputs/bind';
+import { service } from '../serving/helpers';
 
 const gates = [Gate.errorRate({ maxRatio: 0.01 })];
 

@@ -4,8 +4,8 @@ import {
   ValidationTarget,
 } from '../../src';
 import { expectConformant } from '../conformance';
-import { service } from '../serving/helpers';
 import { bound } from '../inputs/bind';
+import { service } from '../serving/helpers';
 
 const IMAGE = 'ghcr.io/acme/evaluator@sha256:' + 'a'.repeat(64);
 const CHECKS = [
