@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { census, x } from './census';
-import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, HeaderMatch, ModelRuntime } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
 import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
@@ -39,6 +39,32 @@ describe('canary steps and header matches', () => census([
   ['mirror percentage NaN', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: NaN })), x(P, 'CanaryStep.mirrorRoute.percentage', 'NaN', 'percentage: 10')],
   ['mirror pathPrefix relative', () => canary(CanaryStep.mirrorRoute({ name: 'm', percentage: 10, pathPrefix: 'v1' })), x(P, 'CanaryStep.mirrorRoute.pathPrefix', '"v1"', "'/v1/'")],
   ['removeMirrorRoute name invalid', () => canary(CanaryStep.removeMirrorRoute('')), x(P, 'CanaryStep.removeMirrorRoute.name', '""', 'mirror')],
+]));
+
+const routed = (trafficRouter: TrafficRouter) => {
+  const { chart, svc } = service({ name: 'llm' });
+  return new CanaryRollout(chart, 'Rollout', { service: svc, trafficRouter, steps: [CanaryStep.weight(100)] });
+};
+
+describe('traffic routers and Prometheus settings', () => census([
+  ['istio host with scheme', () => routed(TrafficRouter.istio({ hosts: ['https://llm.example.com'] })), x(P, 'TrafficRouter.istio.hosts[0]', '"https://llm.example.com"', 'llm.example.com')],
+  ['istio host with port', () => routed(TrafficRouter.istio({ hosts: ['llm:8000'] })), x(P, 'TrafficRouter.istio.hosts[0]', '"llm:8000"', 'llm.example.com')],
+  ['istio host uppercase', () => routed(TrafficRouter.istio({ hosts: ['LLM'] })), x(P, 'TrafficRouter.istio.hosts[0]', '"LLM"', 'llm.example.com')],
+  ['istio gateway with two slashes', () => routed(TrafficRouter.istio({ gateways: ['a/b/c'] })), x(P, 'TrafficRouter.istio.gateways[0]', '"a/b/c"', 'istio-ingress/public')],
+  ['istio gateway empty', () => routed(TrafficRouter.istio({ gateways: [''] })), x(P, 'TrafficRouter.istio.gateways[0]', '""', 'istio-ingress/public')],
+  ['gateway name empty', () => routed(TrafficRouter.gatewayApi({ gatewayName: '' })), x(P, 'TrafficRouter.gatewayApi.gatewayName', '""', 'public-gateway')],
+  ['gateway name uppercase', () => routed(TrafficRouter.gatewayApi({ gatewayName: 'Public' })), x(P, 'TrafficRouter.gatewayApi.gatewayName', '"Public"', 'public-gateway')],
+  ['gateway namespace invalid', () => routed(TrafficRouter.gatewayApi({ gatewayName: 'gw', gatewayNamespace: 'gateway.system' })),
+    x(P, 'TrafficRouter.gatewayApi.gatewayNamespace', '"gateway.system"', 'gateway-system')],
+  ['gateway hostname IP', () => routed(TrafficRouter.gatewayApi({ gatewayName: 'gw', hostnames: ['10.0.0.1'] })), x(P, 'TrafficRouter.gatewayApi.hostnames[0]', '"10.0.0.1"', 'llm.example.com')],
+  ['gateway hostname with port', () => routed(TrafficRouter.gatewayApi({ gatewayName: 'gw', hostnames: ['llm.example.com:443'] })),
+    x(P, 'TrafficRouter.gatewayApi.hostnames[0]', '"llm.example.com:443"', 'llm.example.com')],
+  ['prometheus address without scheme', () => PrometheusSettings.configure(Testing.chart(), { address: 'prometheus:9090' }),
+    x('test', 'PrometheusSettings.address', '"prometheus:9090"', 'prometheus-operated')],
+  ['prometheus hash label with dash', () => PrometheusSettings.configure(Testing.chart(), { podTemplateHashLabel: 'pod-template-hash' }),
+    x('test', 'PrometheusSettings.podTemplateHashLabel', '"pod-template-hash"', "'team'")],
+  ['prometheus namespace label reserved', () => PrometheusSettings.configure(Testing.chart(), { namespaceLabel: '__namespace' }),
+    x('test', 'PrometheusSettings.namespaceLabel', '"__namespace"', "'team'")],
 ]));
 
 describe('duplicate objects anywhere in the app', () => {
