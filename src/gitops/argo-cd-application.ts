@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
+import { checkApplicationProps } from '../internal/gitops-inputs';
 import { isDnsLabel } from '../internal/names';
 
 /** A field Argo CD must not report as drift (a controller owns it). */
@@ -131,6 +132,7 @@ export class ArgoCdApplication extends Construct {
     check(isDnsLabel(props.name), this, 'name', props.name, 'must be a DNS label', 'use lowercase letters, digits and -');
     checkRepoUrl(this, props.repoUrl);
     checkRepoPath(this, props.path);
+    checkApplicationProps(this, props);
     const retryLimit = props.retryLimit ?? 2;
     check(Number.isInteger(retryLimit) && retryLimit >= 0, this, 'retryLimit', retryLimit, 'must be a whole number >= 0', 'e.g. retryLimit: 2');
     const backoff = props.retryBackoff ?? Duration.minutes(1);
