@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { census, x } from './census';
-import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter, ValidationCheck, ValidationJob } from '../../src';
 import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
@@ -84,6 +84,15 @@ describe('duplicate objects from library constructs', () => {
       steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates, name: 'check' }), CanaryStep.weight(50), CanaryStep.analysis({ gates, name: 'check' }), CanaryStep.weight(100)],
     });
     expect(() => Testing.synth(chart)).toThrow(/AnalysisTemplate: is a duplicate object: test\/Rollout\/\S+ and test\/Rollout\/\S+ both render argoproj.io\/v1alpha1 AnalysisTemplate \S*\/llm-check/);
+  });
+
+  test('two ValidationJobs of one service render one ConfigMap and AnalysisTemplate name twice', () => {
+    const { chart, svc } = service({ name: 'llm' });
+    const props = { service: svc, image: `ghcr.io/acme/eval@sha256:${'a'.repeat(64)}`, dataset: { uri: 's3://evals/v1/' }, checks: [ValidationCheck.quality({ metric: 'f1', threshold: 0.8 })] };
+    new ValidationJob(chart, 'Quality', props);
+    new ValidationJob(chart, 'Again', props);
+    expect(() => Testing.synth(chart)).toThrow(/ConfigMap: is a duplicate object: test\/Quality\/Config and test\/Again\/Config both render v1 ConfigMap \/llm-validation/);
+    expect(() => Testing.synth(chart)).toThrow(/AnalysisTemplate: is a duplicate object: test\/Quality\/Resource and test\/Again\/Resource/);
   });
 
   test('objects in two charts of one app with one namespace and name', () => {

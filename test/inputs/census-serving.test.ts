@@ -133,6 +133,12 @@ describe('runtimes', () => census([
   ['custom env invalid', () => custom({ env: { 'A=1': 'x' } }), x(P, 'ModelRuntime.custom.env', '"A=1"', 'HF_HUB_OFFLINE')],
 ]));
 
+describe('runtimes against their sources and the service', () => census([
+  ['tgi with pipeline parallelism', () => svc({ runtime: ModelRuntime.tgi(), tensorParallelSize: 2, pipelineParallelSize: 2 }), x(P, 'pipelineParallelSize', '2', 'ModelRuntime.vllm()')],
+  ['triton with a Hugging Face source', () => svc({ runtime: ModelRuntime.triton() }), x(P, 'model.downloaderImage', 'undefined', 'huggingface_hub')],
+  ['custom runtime with a Hugging Face source', () => custom({}), x(P, 'model.downloaderImage', 'undefined', 'huggingface_hub')],
+]));
+
 describe('caches, accelerators and MIG profiles', () => census([
   ['cache sizeLimit 0', () => svc({ cache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(0) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', '0 KiB', 'Size.gibibytes')],
   ['cache sizeLimit NaN', () => svc({ cache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(NaN) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', 'NaN KiB', 'Size.gibibytes')],
