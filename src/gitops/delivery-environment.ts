@@ -7,13 +7,13 @@ import { CanaryStep } from '../delivery/canary-step';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
+import { bindInputs, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
 import { ValidationHook } from '../validation/validation-hook';
 import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
-import { bindInputs } from '../internal/errors';
 
 const HOOK = 'argocd.argoproj.io/hook';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -115,8 +115,8 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences {
     this.environment = props.environment;
     this.validationWaiver = props.validationWaiver;
     if (!props.validation && !props.validationWaiver?.trim()) {
-      throw new Error(`[${this.node.path}] validation: ${props.environment} has no validation gate (got undefined). `
-        + 'Fix: pass validation (an evaluator image, dataset and checks), or set validationWaiver to the reason it ships unvalidated; the reason is recorded on every object.');
+      throw propError(this, 'validation', undefined, `${props.environment} has no validation gate`,
+        'pass validation (an evaluator image, dataset and checks), or set validationWaiver to the reason it ships unvalidated; the reason is recorded on every object.');
     }
     if (props.prometheus) PrometheusSettings.configure(this, props.prometheus);
     const base = props.service;

@@ -3,7 +3,7 @@ import { bound } from './bind';
 import { census, x } from './census';
 import {
   AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck,
-  ValidationJob,
+  ValidationJob, ValidationTarget,
 } from '../../src';
 import { service } from '../serving/helpers';
 
@@ -136,5 +136,7 @@ describe('validation job props', () => census([
   ['backoffLimit -1', () => validationJob({ backoffLimit: -1 }), x(J, 'backoffLimit', '-1', 'backoffLimit: 1')],
   ['backoffLimit 1e12', () => validationJob({ backoffLimit: 1e12 }), x(J, 'backoffLimit', '1000000000000', 'backoffLimit: 1')],
   ['name invalid', () => validationJob({ name: 'LLM validation' }), x(J, 'name', '"LLM validation"', 'llama-validation')],
+  ['target URL without scheme', () => validationJob({ target: ValidationTarget.url('llm.staging:8000') }), x(J, 'ValidationTarget.url', '"llm.staging:8000"', 'llm-staging.svc')],
+  ['target URL with space', () => validationJob({ target: ValidationTarget.url('http://llm staging') }), x(J, 'ValidationTarget.url', '"http://llm staging"', 'llm-staging.svc')],
   ['serviceAccountName invalid', () => validationJob({ serviceAccountName: 'Eval_SA' }), x(J, 'serviceAccountName', '"Eval_SA"', "'evaluator'")],
 ]));

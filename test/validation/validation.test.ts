@@ -229,6 +229,6 @@ describe('bad input', () => {
   });
 
   test('a URL target that is not a URL', () => {
-    expect(() => ValidationTarget.url('llm.staging:8000')).toThrow(/ValidationTarget.url: must be an http\(s\) URL/);
+    expect(() => bound(ValidationTarget.url('llm.staging:8000'))).toThrow(/ValidationTarget.url: must be an http\(s\) URL/);
   });
 });
