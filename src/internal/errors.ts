@@ -116,6 +116,12 @@ function findDeferred(value: unknown, seen: Set<object>, depth: number): InputEr
 
 const DUPLICATE_CHECK = Symbol.for('cdk8s-mlops.duplicate-object-check');
 
+/** Per app: how many library constructs bound their inputs, and the last result of the duplicate check. */
+interface DuplicateCheck {
+  bound: number;
+  result?: { readonly bound: number; readonly charts: number; readonly errors: string[] };
+}
+
 /**
  * Called by every construct on its props (and by methods that take value classes): throws the first problem a
  * factory found, now with this construct's path, and makes sure the app is checked for duplicate objects.
@@ -124,19 +130,26 @@ export function bindInputs(scope: IConstruct, ...values: unknown[]): void {
   const problem = deferredProblem(values);
   if (problem) throw problem.at(scope);
   // One check per app, on the first chart that holds a library construct: one pass over the tree, not one per chart.
-  const root = scope.node.root;
-  if (!(DUPLICATE_CHECK in root)) {
-    Object.defineProperty(root, DUPLICATE_CHECK, { value: true, enumerable: false });
-    Chart.of(scope).node.addValidation({ validate: () => duplicateObjects(root) });
+  const root = scope.node.root as IConstruct & { [DUPLICATE_CHECK]?: DuplicateCheck };
+  let state = root[DUPLICATE_CHECK];
+  if (!state) {
+    state = { bound: 0 };
+    Object.defineProperty(root, DUPLICATE_CHECK, { value: state, enumerable: false });
+    const checked = state;
+    Chart.of(scope).node.addValidation({ validate: () => duplicateObjects(root, checked) });
   }
+  state.bound++;
 }
 
 /**
  * Objects of one apiVersion, kind, namespace and name anywhere in the app: the second one would overwrite the
- * first on apply. Runs in cdk8s's validate phase (App.synth, Chart.toJson and FleetApp all run it over the whole
- * app), reads the tree and never changes it; each message names both construct paths.
+ * first on apply. Runs in cdk8s's validate phase, reads the tree and never changes it; each message names both
+ * construct paths. A plain cdk8s App validates the whole app again for every chart it synthesizes, so the result
+ * is kept until a library construct or a chart is added (objects added by hand in between are seen at the next one).
  */
-function duplicateObjects(root: IConstruct): string[] {
+function duplicateObjects(root: IConstruct, state: DuplicateCheck): string[] {
+  const charts = root.node.children.length;
+  if (state.result && state.result.bound === state.bound && state.result.charts === charts) return state.result.errors;
   const first = new Map<string, string>();
   const errors: string[] = [];
   for (const o of root.node.findAll()) {
@@ -151,5 +164,6 @@ function duplicateObjects(root: IConstruct): string[] {
         + 'Fix: give one of them another name or namespace; the second would overwrite the first on apply.');
     }
   }
+  state.result = { bound: state.bound, charts, errors };
   return errors;
 }
