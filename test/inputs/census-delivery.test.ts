@@ -104,6 +104,13 @@ describe('duplicate objects from library constructs', () => {
     expect(() => app.synth()).toThrow(/Service: is a duplicate object: a\/Svc\/\S+ and b\/Svc\/\S+ both render v1 Service ml\/llm/);
   });
 
+  test('a duplicate added after a synth is found by the next synth', () => {
+    const { chart } = service({ name: 'llm' });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    new GpuModelService(chart, 'Later', { name: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
+    expect(() => Testing.synth(chart)).toThrow(/Deployment: is a duplicate object: test\/Svc\/\S+ and test\/Later\/\S+/);
+  });
+
   test('the same name in two namespaces is no duplicate', async () => {
     const app = Testing.app();
     for (const ns of ['ml-a', 'ml-b']) {
