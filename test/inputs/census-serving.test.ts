@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { census, Case, x } from './census';
+import { census, x } from './census';
 import { Accelerator, MigProfile, ModelCache, ModelRuntime, ModelSource } from '../../src';
 import { SHA, service } from '../serving/helpers';
 
@@ -140,11 +140,11 @@ describe('runtimes against their sources and the service', () => census([
 ]));
 
 describe('caches, accelerators and MIG profiles', () => census([
-  ['cache sizeLimit 0', () => svc({ cache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(0) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', '0 KiB', 'Size.gibibytes')],
-  ['cache sizeLimit NaN', () => svc({ cache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(NaN) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', 'NaN KiB', 'Size.gibibytes')],
-  ['cache sizeLimit 1 KiB', () => svc({ cache: ModelCache.emptyDir({ sizeLimit: Size.kibibytes(1) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', '1 KiB', 'Size.gibibytes')],
-  ['cache pvc empty', () => svc({ cache: ModelCache.persistentVolumeClaim('') }), x(P, 'ModelCache.persistentVolumeClaim.claimName', '""', 'metadata.name')],
-  ['cache pvc invalid', () => svc({ cache: ModelCache.persistentVolumeClaim('Cache_1') }), x(P, 'ModelCache.persistentVolumeClaim.claimName', '"Cache_1"', 'metadata.name')],
+  ['cache sizeLimit 0', () => svc({ modelCache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(0) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', '0 KiB', 'Size.gibibytes')],
+  ['cache sizeLimit NaN', () => svc({ modelCache: ModelCache.emptyDir({ sizeLimit: Size.gibibytes(NaN) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', 'NaN KiB', 'Size.gibibytes')],
+  ['cache sizeLimit 1 KiB', () => svc({ modelCache: ModelCache.emptyDir({ sizeLimit: Size.kibibytes(1) }) }), x(P, 'ModelCache.emptyDir.sizeLimit', '1 KiB', 'Size.gibibytes')],
+  ['cache pvc empty', () => svc({ modelCache: ModelCache.persistentVolumeClaim('') }), x(P, 'ModelCache.persistentVolumeClaim.claimName', '""', 'metadata.name')],
+  ['cache pvc invalid', () => svc({ modelCache: ModelCache.persistentVolumeClaim('Cache_1') }), x(P, 'ModelCache.persistentVolumeClaim.claimName', '"Cache_1"', 'metadata.name')],
   ['accelerator name empty', () => accel({ name: '' }), x(P, 'Accelerator.custom.name', '""', 'RTX 6000 Ada')],
   ['accelerator gfdProduct with space', () => accel({ gfdProduct: 'NVIDIA X' }), x(P, 'Accelerator.custom.gfdProduct', '"NVIDIA X"', "replaced by '-'")],
   ['accelerator gfdProduct empty', () => accel({ gfdProduct: '' }), x(P, 'Accelerator.custom.gfdProduct', '""', "replaced by '-'")],
