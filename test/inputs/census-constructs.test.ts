@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { bound } from './bind';
 import { census, x } from './census';
+import type { BlueGreenRolloutProps, CanaryRolloutProps, ModelAlertsProps, ModelAutoscalerProps, ModelDashboardProps, ValidationJobProps } from '../../src';
 import {
   AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric, ValidationCheck,
   ValidationJob, ValidationTarget,
@@ -8,23 +9,23 @@ import {
 import { service } from '../serving/helpers';
 
 const metrics = [ScalingMetric.queueDepth({ targetPerReplica: 5 })];
-const scaler = (o: object) => {
+const scaler = (o: Partial<ModelAutoscalerProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ModelAutoscaler(chart, 'Scaler', { service: svc, metrics, maxReplicas: 4, ...o });
 };
-const alerts = (o: object) => {
+const alerts = (o: Partial<ModelAlertsProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [AlertPreset.errorRate({ maxRatio: 0.05 })], ...o });
 };
-const dashboard = (o: object) => {
+const dashboard = (o: Partial<ModelDashboardProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ModelDashboard(chart, 'Dashboard', { service: svc, ...o });
 };
-const canary = (o: object) => {
+const canary = (o: Partial<CanaryRolloutProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(100)], ...o });
 };
-const blueGreen = (o: object) => {
+const blueGreen = (o: Partial<BlueGreenRolloutProps>) => {
   const { chart, svc } = service({ name: 'llm', replicas: 2 });
   return new BlueGreenRollout(chart, 'BlueGreen', { service: svc, ...o });
 };
@@ -116,7 +117,7 @@ describe('validation checks', () => census([
 ]));
 
 const IMAGE = `ghcr.io/acme/llm-eval@sha256:${'a'.repeat(64)}`;
-const validationJob = (o: object) => {
+const validationJob = (o: Partial<ValidationJobProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ValidationJob(chart, 'Validation', { service: svc, image: IMAGE, dataset: { uri: 's3://evals/chat/v3/' }, checks: [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })], ...o });
 };

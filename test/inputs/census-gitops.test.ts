@@ -4,10 +4,11 @@
  */
 import { Duration, Testing } from 'cdk8s';
 import { census, x } from './census';
+import type { ArgoCdApplicationProps } from '../../src';
 import { ArgoCdApplication } from '../../src';
 
 const P = 'test/App';
-const app = (o: object) => new ArgoCdApplication(Testing.chart(), 'App', {
+const app = (o: Partial<ArgoCdApplicationProps>) => new ArgoCdApplication(Testing.chart(), 'App', {
   name: 'llm-prod', repoUrl: 'https://github.com/acme/deploy.git', path: 'deploy/llm', destinationNamespace: 'llm', ...o,
 });
 
