@@ -20,6 +20,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jsiiVersion: '~6.0.0',
   // cdktf and its Kubernetes provider serve only the `cdk8s-mlops/terraform` entry point: optional peers (below).
   peerDeps: ['cdk8s-plus-34@^2.0.54', 'cdktf@^0.21.0', '@cdktf/provider-kubernetes@^12.1.1'],
+  // The PromQL grammar parses user fragments at synth (src/internal/promql.ts); not jsii modules, so bundled.
+  bundledDeps: ['@prometheus-io/lezer-promql@^0.315.0', '@lezer/common@^1.5.5'],
   devDeps: [
     // jsii ~6.0 compiles with TypeScript 6; ts-jest does not accept TypeScript 7 yet.
     'typescript@~6.0.3',
@@ -35,8 +37,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/gateway-api@^2.0.0',
     '@kubernetes-models/argo-cd@^4.0.0',
     '@kubernetes-models/validate',
-    '@prometheus-io/lezer-promql@^0.315.0',
-    '@lezer/common',
     'yaml@^2.9.1',
   ],
 

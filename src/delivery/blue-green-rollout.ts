@@ -5,6 +5,7 @@ import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
 import { wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
+import { dns1035Label, duration as checkDuration, int, INT32_MAX } from '../internal/validate';
 
 /** Properties of a BlueGreenRollout. */
 export interface BlueGreenRolloutProps extends ProgressiveRolloutProps {
@@ -63,9 +64,14 @@ export class BlueGreenRollout extends ProgressiveRollout {
     super(scope, id, props);
     const svc = this.service;
     if (props.previewReplicaCount !== undefined) {
-      check(Number.isInteger(props.previewReplicaCount) && props.previewReplicaCount >= 1, this, 'previewReplicaCount', props.previewReplicaCount,
-        'must be a whole number >= 1', 'e.g. previewReplicaCount: 1 to analyse on one replica before scaling up');
+      int(this, 'previewReplicaCount', props.previewReplicaCount, 1, INT32_MAX, 'e.g. previewReplicaCount: 1 to analyse on one replica before scaling up');
     }
+    if (props.activeService !== undefined) dns1035Label(this, 'activeService', props.activeService);
+    if (props.autoPromotionDelay !== undefined) checkDuration(this, 'autoPromotionDelay', props.autoPromotionDelay, { max: Duration.days(7) });
+    if (props.scaleDownDelay !== undefined) checkDuration(this, 'scaleDownDelay', props.scaleDownDelay, { max: Duration.days(1) });
+    // Argo Rollouts: "If the AutoPromotionEnabled field is set to false, this field will be ignored".
+    check(props.autoPromotionDelay === undefined || props.autoPromotionEnabled !== false, this, 'autoPromotionDelay', props.autoPromotionDelay,
+      'is ignored with autoPromotionEnabled: false', 'drop autoPromotionDelay, or enable auto-promotion');
     this.gpuPlan = capacityPlan(svc.gpusPerReplica, svc.replicas, 2 * svc.replicas,
       `blue-green runs the new version at ${svc.replicas} replicas beside the old one before switching`,
       Math.max(analysisGpus(props.prePromotionAnalysis?.templates), analysisGpus(props.postPromotionAnalysis?.templates)));
@@ -104,7 +110,7 @@ export class BlueGreenRollout extends ProgressiveRollout {
   private validateActiveService(): string[] {
     const hasService = (scope: IConstruct) => scope.node.findAll().some(c => ApiObject.isApiObject(c) && c.kind === 'Service' && c.name === this.activeServiceName);
     return hasService(Chart.of(this)) || hasService(this.node.root) ? [] : [
-      `[${this.node.path}] activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
+      `activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
     ];
   }
 }

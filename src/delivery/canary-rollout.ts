@@ -8,6 +8,7 @@ import { Gate } from '../gates/gate';
 import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
+import { duration as checkDuration, int, INT32_MAX } from '../internal/validate';
 import { NetworkPeer } from '../serving/network-policy';
 
 /** Properties of a CanaryRollout. */
@@ -76,6 +77,10 @@ export class CanaryRollout extends ProgressiveRollout {
     const maxSurge = this.whole('maxSurge', canary.maxSurge ?? 1, 0);
     const maxUnavailable = this.whole('maxUnavailable', canary.maxUnavailable ?? 0, 0);
     check(maxSurge + maxUnavailable > 0, this, 'maxSurge', maxSurge, 'maxSurge and maxUnavailable are both 0, so the update can never progress', 'set maxSurge: 1 or maxUnavailable: 1');
+    if (canary.abortScaleDownDelay !== undefined) checkDuration(this, 'abortScaleDownDelay', canary.abortScaleDownDelay, { max: Duration.days(1) });
+    // Argo: dynamicStableScale needs traffic routing; without it the field is ignored.
+    check(!canary.dynamicStableScale || router !== undefined, this, 'dynamicStableScale', true, 'needs a traffic router, so it would be ignored',
+      'set trafficRouter, or drop dynamicStableScale');
     this.validateSteps(canary.steps, router);
     this.gpuPlan = this.plan(maxSurge, router !== undefined, canary.dynamicStableScale === true);
 
@@ -153,8 +158,7 @@ export class CanaryRollout extends ProgressiveRollout {
   }
 
   private whole(prop: string, value: number, min: number): number {
-    check(Number.isInteger(value) && value >= min, this, prop, value, `must be a whole number >= ${min}`, `set ${prop} to an integer >= ${min}`);
-    return value;
+    return int(this, prop, value, min, INT32_MAX, `set ${prop} to an integer >= ${min}`);
   }
 
   private validateSteps(steps: CanaryStep[], router: TrafficRouter | undefined): void {

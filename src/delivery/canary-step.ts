@@ -1,6 +1,16 @@
 import { Duration } from 'cdk8s';
-import { IAnalysisTemplate } from '../gates/analysis-template';
-import { Gate } from '../gates/gate';
+import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
+import { Gate, GATE_ARGS } from '../gates/gate';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { dns1123Label, duration as checkDuration, int, INT32_MAX, re2Regex } from '../internal/validate';
+
+// RFC 9110 token: what an HTTP header name may contain.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function checkHeaderName(where: string, name: string): void {
+  check(typeof name === 'string' && HEADER_NAME.test(name), undefined, `${where}.headerName`, name, 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)',
+    "e.g. 'x-canary'");
+}
 
 /** How many pods the new version runs, independent of its traffic weight. */
 export interface SetCanaryScaleOptions {
@@ -49,16 +59,21 @@ export interface AnalysisStepOptions {
 export class HeaderMatch {
   /** The header equals the value. */
   public static exact(headerName: string, value: string): HeaderMatch {
+    checkHeaderName('HeaderMatch.exact', headerName);
     return new HeaderMatch(headerName, { exact: value });
   }
 
   /** The header starts with the value. */
   public static prefix(headerName: string, value: string): HeaderMatch {
+    checkHeaderName('HeaderMatch.prefix', headerName);
     return new HeaderMatch(headerName, { prefix: value });
   }
 
   /** The header matches the regular expression. */
   public static regex(headerName: string, pattern: string): HeaderMatch {
+    checkHeaderName('HeaderMatch.regex', headerName);
+    // Istio and the Gateway API implementations (Envoy) compile header regexes as RE2.
+    re2Regex(undefined, 'HeaderMatch.regex.pattern', pattern);
     return new HeaderMatch(headerName, { regex: pattern });
   }
 
@@ -117,11 +132,16 @@ export class CanaryStep {
 
   /** Waits for the duration, or for a manual promotion when none is given. */
   public static pause(duration?: Duration): CanaryStep {
+    if (duration !== undefined) checkDuration(undefined, 'CanaryStep.pause.duration', duration, { max: Duration.days(30) });
     return new CanaryStep(CanaryStepKind.PAUSE, { duration });
   }
 
   /** Argo's `setCanaryScale`: how many pods the new version runs, independent of its traffic weight (needs a traffic router). */
   public static canaryScale(options: SetCanaryScaleOptions): CanaryStep {
+    if (options.replicas !== undefined) int(undefined, 'CanaryStep.canaryScale.replicas', options.replicas, 0, INT32_MAX, 'e.g. replicas: 1');
+    if (options.weight !== undefined) int(undefined, 'CanaryStep.canaryScale.weight', options.weight, 0, 100, 'e.g. weight: 25');
+    check(Number(options.replicas !== undefined) + Number(options.weight !== undefined) + Number(!!options.matchTrafficWeight) === 1, undefined,
+      'CanaryStep.canaryScale', options, 'must set exactly one of replicas, weight and matchTrafficWeight', 'e.g. CanaryStep.canaryScale({ replicas: 1 })');
     return new CanaryStep(CanaryStepKind.SET_CANARY_SCALE, { scale: options });
   }
 
@@ -141,26 +161,41 @@ export class CanaryStep {
 
   /** Runs an analysis and waits for its result; a failure aborts the rollout. */
   public static analysis(options: AnalysisStepOptions): CanaryStep {
+    for (const name of Object.keys(options.args ?? {})) {
+      check(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(name), undefined, 'CanaryStep.analysis.args', name, 'must be an argument name (letters, digits, "-", "_", ".")', "e.g. args: { 'model-uri': '...' }");
+      // The rollout sets these itself; a second value of the same name would make Argo's choice arbitrary.
+      check(![...GATE_ARGS, CANDIDATE_SERVICE_ARG].includes(name), undefined, 'CanaryStep.analysis.args', name, 'shadows an argument the rollout sets itself',
+        `rename it; ${[...GATE_ARGS, CANDIDATE_SERVICE_ARG].join(', ')} are reserved`);
+    }
+    if (options.name !== undefined) dns1123Label(undefined, 'CanaryStep.analysis.name', options.name, "'quality'");
     return new CanaryStep(CanaryStepKind.ANALYSIS, { analysis: options });
   }
 
   /** Argo's `setHeaderRoute`: routes requests matching headers to the new version (Istio or Gateway API). */
   public static headerRoute(options: HeaderRouteOptions): CanaryStep {
+    dns1123Label(undefined, 'CanaryStep.headerRoute.name', options.name, "'canary-header'");
     return new CanaryStep(CanaryStepKind.SET_HEADER_ROUTE, { headerRoute: options });
   }
 
   /** Removes a header route. */
   public static removeHeaderRoute(name: string): CanaryStep {
+    dns1123Label(undefined, 'CanaryStep.removeHeaderRoute.name', name, "'canary-header'");
     return new CanaryStep(CanaryStepKind.SET_HEADER_ROUTE, { headerRoute: { name, match: [] } });
   }
 
   /** Argo's `setMirrorRoute`: mirrors a percentage of live traffic to the new version (Istio only). */
   public static mirrorRoute(options: MirrorRouteOptions): CanaryStep {
+    dns1123Label(undefined, 'CanaryStep.mirrorRoute.name', options.name, "'mirror'");
+    int(undefined, 'CanaryStep.mirrorRoute.percentage', options.percentage, 1, 100, 'e.g. percentage: 10');
+    if (options.pathPrefix !== undefined) {
+      check(/^\/\S*$/.test(options.pathPrefix), undefined, 'CanaryStep.mirrorRoute.pathPrefix', options.pathPrefix, 'must be an HTTP path starting with "/"', "e.g. '/v1/'");
+    }
     return new CanaryStep(CanaryStepKind.SET_MIRROR_ROUTE, { mirrorRoute: options });
   }
 
   /** Removes a mirror route. */
   public static removeMirrorRoute(name: string): CanaryStep {
+    dns1123Label(undefined, 'CanaryStep.removeMirrorRoute.name', name, "'mirror'");
     return new CanaryStep(CanaryStepKind.SET_MIRROR_ROUTE, { mirrorRoute: { name, percentage: 0 } });
   }
 
@@ -171,6 +206,9 @@ export class CanaryStep {
     public readonly options: CanaryStepOptions,
   ) {}
 }
+
+deferFactoryChecks(HeaderMatch);
+deferFactoryChecks(CanaryStep);
 
 /** The settings of one step; which field is set depends on the kind. */
 export interface CanaryStepOptions {

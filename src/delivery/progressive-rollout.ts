@@ -7,7 +7,7 @@ import { CANDIDATE_SERVICE_ARG, GateAnalysisTemplate, IAnalysisTemplate } from '
 import { GATE_ARGS } from '../gates/gate';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
 import { wholeSeconds } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
@@ -70,6 +70,7 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
 
   constructor(scope: Construct, id: string, protected readonly props: ProgressiveRolloutProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.service = props.service;
     this.name = props.service.name;
     props.service.handOverWorkload(this, { apiVersion: `${Rollout.GVK.apiVersion}`, kind: Rollout.GVK.kind, name: this.name });
@@ -198,12 +199,13 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
     const errors: string[] = [];
     for (const t of new Set(this.references)) {
       if (t.node.root !== this.node.root) {
-        errors.push(`[${this.node.path}] analysis: references template ${t.templateName} (${t.node.path}), which is not part of this app, so Argo would not find it. Fix: create the template in the same app.`);
+        // cdk8s prefixes the construct path to validation messages.
+        errors.push(`analysis: references template ${t.templateName} (${t.node.path}), which is not part of this app, so Argo would not find it. Fix: create the template in the same app.`);
       }
       const supplied = this.suppliedArgs.get(t) ?? new Set();
       const missing = t.requiredArgs.filter(a => !supplied.has(a));
       if (missing.length) {
-        errors.push(`[${this.node.path}] analysis.args: template ${t.templateName} needs ${missing.join(', ')} (got ${JSON.stringify([...supplied])}). Fix: pass them in the analysis step's args.`);
+        errors.push(`analysis.args: template ${t.templateName} needs ${missing.join(', ')} (got ${JSON.stringify([...supplied])}). Fix: pass them in the analysis step's args.`);
       }
     }
     return errors;

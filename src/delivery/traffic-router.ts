@@ -2,9 +2,13 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
 import { VirtualService } from '../imports/virtualservice-networking.istio.io';
-import { propError } from '../internal/errors';
+import { check, deferFactoryChecks, propError } from '../internal/errors';
+import { dns1123Label, dns1123Subdomain } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 import { NetworkPeer } from '../serving/network-policy';
+
+const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const GATEWAY_REF = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** What a router needs to route between the two versions. */
 export interface TrafficRouterBindOptions {
@@ -75,6 +79,10 @@ export abstract class TrafficRouter {
    * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
    */
   public static istio(props: IstioRouterProps = {}): TrafficRouter {
+    (props.hosts ?? []).forEach((h, i) => check(HOST.test(h), undefined, `TrafficRouter.istio.hosts[${i}]`, h,
+      'must be a host name (optionally with a leading "*." wildcard), without scheme or port', "e.g. 'llm.example.com' or 'llm'"));
+    (props.gateways ?? []).forEach((g, i) => check(g === 'mesh' || GATEWAY_REF.test(g), undefined, `TrafficRouter.istio.gateways[${i}]`, g,
+      'must be "mesh", a Gateway name or "<namespace>/<name>"', "e.g. 'istio-ingress/public'"));
     return new IstioRouter(props);
   }
 
@@ -84,6 +92,11 @@ export abstract class TrafficRouter {
    * @see https://rollouts-plugin-trafficrouter-gatewayapi.readthedocs.io/
    */
   public static gatewayApi(props: GatewayApiRouterProps): TrafficRouter {
+    dns1123Subdomain(undefined, 'TrafficRouter.gatewayApi.gatewayName', props.gatewayName, "'public-gateway'");
+    if (props.gatewayNamespace !== undefined) dns1123Label(undefined, 'TrafficRouter.gatewayApi.gatewayNamespace', props.gatewayNamespace, "'gateway-system'");
+    // Gateway API hostnames: RFC 1123 names with an optional "*." prefix; no IP addresses, no ports.
+    (props.hostnames ?? []).forEach((h, i) => check(HOST.test(h) && !/^[0-9.]+$/.test(h), undefined, `TrafficRouter.gatewayApi.hostnames[${i}]`, h,
+      'must be a host name (optionally with a leading "*." wildcard), not an IP address, without scheme or port', "e.g. 'llm.example.com'"));
     return new GatewayApiRouter(props);
   }
 
@@ -105,6 +118,8 @@ const PRIMARY_ROUTE = 'primary';
 
 /** The reserved gateway name that binds a VirtualService to the sidecars. */
 const MESH_GATEWAY = 'mesh';
+
+deferFactoryChecks(TrafficRouter);
 
 class IstioRouter extends TrafficRouter {
   public readonly name = 'Istio';

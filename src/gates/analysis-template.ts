@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
 import { PrometheusSettings } from './prometheus-settings';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
-import { propError } from '../internal/errors';
+import { bindInputs, propError } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
 import { NetworkPeer } from '../serving/network-policy';
 
@@ -60,6 +60,7 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
 
   constructor(scope: Construct, id: string, props: GateAnalysisTemplateProps) {
     super(scope, id);
+    bindInputs(this, props);
     if (props.gates.length === 0) {
       throw propError(this, 'gates', [], 'is empty, so the analysis would measure nothing', 'give at least one Gate');
     }

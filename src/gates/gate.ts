@@ -2,8 +2,10 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { PrometheusSettings } from './prometheus-settings';
 import { shortDuration } from '../internal/duration';
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { histogramFragment, promqlQuery, requestMetricFragments } from '../internal/promql';
 import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
+import { oneOf } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** A latency percentile, computed with `histogram_quantile` from histogram buckets. */
@@ -224,6 +226,7 @@ export abstract class Gate {
    */
   public static errorRate(props: ErrorRateGateProps): Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
+    requestMetricFragments('Gate.errorRate', props);
     if (props.stableTolerance !== undefined) checkTolerance('Gate.errorRate', props.stableTolerance, 'e.g. 1 allows at most twice the stable\'s error ratio');
     check(props.stableFloor === undefined || props.stableTolerance !== undefined, undefined, 'Gate.errorRate.stableFloor', props.stableFloor,
       'is set without stableTolerance, so there is no comparison with the stable for it to floor', 'set stableTolerance too, or drop stableFloor');
@@ -244,6 +247,7 @@ export abstract class Gate {
    * A request-latency percentile of the new version, from the runtime's end-to-end latency histogram.
    */
   public static latency(props: LatencyGateProps): Gate {
+    histogramFragment('Gate.latency', props.histogram);
     const p = props.percentile ?? Percentile.P95;
     return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => requireLatencyHistogram(svc._metricCatalog, props.histogram, scope, 'Gate.latency'));
   }
@@ -284,7 +288,7 @@ export abstract class Gate {
    */
   public static custom(props: CustomGateProps): Gate {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'Gate.custom.name', props.name, 'must be a DNS label', "e.g. name: 'accuracy'");
-    check(props.query.trim().length > 0, undefined, 'Gate.custom.query', props.query, 'must not be empty', 'give a PromQL expression returning one sample');
+    promqlQuery(undefined, 'Gate.custom.query', props.query, GATE_ARGS);
     check(Number.isFinite(props.threshold), undefined, 'Gate.custom.threshold', props.threshold, 'must be a finite number', 'give the threshold value');
     return new PromGate(props.name, props, () => props.query, props.comparison, props.threshold, undefined, false);
   }
@@ -300,6 +304,8 @@ interface StableComparison {
   readonly combine: (canary: string, stable: string) => string;
   readonly limit: number;
 }
+
+deferFactoryChecks(Gate);
 
 class PromGate extends Gate {
   constructor(
@@ -376,7 +382,7 @@ function histogramGate(where: string, name: string, props: LatencyGateProps, his
   const seconds = props.threshold.toSeconds({ integral: false });
   check(seconds > 0, undefined, `${where}.threshold`, props.threshold.toHumanString(), 'must be a positive duration', 'e.g. threshold: Duration.seconds(2)');
   if (props.stableTolerance !== undefined) checkTolerance(where, props.stableTolerance, 'e.g. 0.1 allows the new version to be 10% slower');
-  const q = QUANTILE[props.percentile ?? Percentile.P95];
+  const q = QUANTILE[oneOf(undefined, `${where}.percentile`, props.percentile ?? Percentile.P95, Object.values(Percentile))];
   const value: ValueQuery = (sel, v, w, svc, scope) => `histogram_quantile(${q}, sum by (le) (rate(${histogram(svc, scope)}_bucket${sel(v)}[${w}])))`;
   return new PromGate(name, props, value, Comparison.AT_MOST, seconds,
     props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) / (${s})`, limit: 1 + props.stableTolerance });

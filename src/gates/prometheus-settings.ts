@@ -1,5 +1,8 @@
 import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { check } from '../internal/errors';
+import { promLabelName } from '../internal/promql';
+import { duration as checkDuration, url } from '../internal/validate';
 
 /**
  * Where gates query Prometheus and which labels identify a pod's namespace and rollout revision.
@@ -52,14 +55,12 @@ export class PrometheusSettings {
   /** Sets the Prometheus of the chart that contains `scope`. */
   public static configure(scope: IConstruct, props: PrometheusSettingsProps): void {
     const chart = Chart.of(scope);
-    if (byChart.has(chart)) {
-      throw new Error(`[${chart.node.path}] PrometheusSettings: already configured for this chart. Fix: call PrometheusSettings.configure() once per chart.`);
-    }
-    if (props.address !== undefined && !/^https?:\/\/[^\s/]+/.test(props.address)) {
-      throw new Error(`[${chart.node.path}] PrometheusSettings.address: must be an http(s) URL (got ${JSON.stringify(props.address)}). Fix: e.g. 'http://prometheus-operated.monitoring.svc:9090'.`);
-    }
-    if (props.scrapeInterval !== undefined && !(props.scrapeInterval.toSeconds({ integral: false }) >= 1)) {
-      throw new Error(`[${chart.node.path}] PrometheusSettings.scrapeInterval: must be at least 1 second (got ${props.scrapeInterval.toHumanString()}). Fix: e.g. Duration.seconds(30).`);
+    check(!byChart.has(chart), chart, 'PrometheusSettings', chart.node.path, 'already configured for this chart', 'call PrometheusSettings.configure() once per chart');
+    if (props.address !== undefined) url(chart, 'PrometheusSettings.address', props.address, ['http', 'https'], "'http://prometheus-operated.monitoring.svc:9090'");
+    if (props.podTemplateHashLabel !== undefined) promLabelName(chart, 'PrometheusSettings.podTemplateHashLabel', props.podTemplateHashLabel);
+    if (props.namespaceLabel !== undefined) promLabelName(chart, 'PrometheusSettings.namespaceLabel', props.namespaceLabel);
+    if (props.scrapeInterval !== undefined) {
+      checkDuration(chart, 'PrometheusSettings.scrapeInterval', props.scrapeInterval, { min: Duration.seconds(1), max: Duration.hours(1) });
     }
     byChart.set(chart, {
       address: props.address ?? DEFAULTS.address,

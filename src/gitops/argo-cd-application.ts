@@ -2,7 +2,8 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
+import { checkApplicationProps } from '../internal/gitops-inputs';
 import { isDnsLabel } from '../internal/names';
 import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
 import { NotifiedObject } from '../notifications/notification-trigger';
@@ -147,10 +148,12 @@ export class ArgoCdApplication extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.name = props.name;
     check(isDnsLabel(props.name), this, 'name', props.name, 'must be a DNS label', 'use lowercase letters, digits and -');
     checkRepoUrl(this, props.repoUrl);
     checkRepoPath(this, props.path);
+    checkApplicationProps(this, props);
     check(isDnsLabel(props.project ?? '') && props.project !== 'default', this, 'project', props.project,
       "must name an AppProject other than 'default', which admits every repository, cluster, namespace and kind",
       'create an ArgoCdProject for the Application (a ModelDeliveryPipeline generates one)');

@@ -8,6 +8,7 @@ import { CanaryStep } from '../delivery/canary-step';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
+import { bindInputs, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { checkImageDigest } from '../internal/security';
 import { NotificationSubscription } from '../notifications/notification-subscription';
@@ -138,11 +139,12 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
 
   constructor(scope: Construct, id: string, props: DeliveryEnvironmentProps) {
     super(scope, id, { namespace: props.namespace });
+    bindInputs(this, props);
     this.environment = props.environment;
     this.validationWaiver = props.validationWaiver;
     if (!props.validation && !props.validationWaiver?.trim()) {
-      throw new Error(`[${this.node.path}] validation: ${props.environment} has no validation gate (got undefined). `
-        + 'Fix: pass validation (an evaluator image, dataset and checks), or set validationWaiver to the reason it ships unvalidated; the reason is recorded on every object.');
+      throw propError(this, 'validation', undefined, `${props.environment} has no validation gate`,
+        'pass validation (an evaluator image, dataset and checks), or set validationWaiver to the reason it ships unvalidated; the reason is recorded on every object.');
     }
     if (props.prometheus) PrometheusSettings.configure(this, props.prometheus);
     const base = props.service;

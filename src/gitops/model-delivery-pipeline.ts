@@ -7,7 +7,7 @@ import { CanaryStep } from '../delivery/canary-step';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { PrometheusSettingsProps } from '../gates/prometheus-settings';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { DOMAIN, lineageAnnotations, lineageLabels } from '../internal/labels';
 import { isDnsLabel } from '../internal/names';
 import { NotificationSubscription, subscriptionsFor } from '../notifications/notification-subscription';
@@ -182,6 +182,7 @@ export class ModelDeliveryPipeline extends Chart {
   constructor(scope: App, id: string, props: ModelDeliveryPipelineProps) {
     const argoNamespace = props.gitOps.argoCdNamespace ?? 'argocd';
     super(scope, id, { namespace: argoNamespace });
+    bindInputs(this, props);
     check(isDnsLabel(id) && id.length <= 50, this, 'id', id, 'names the output directories and Applications, so it must be a DNS label of at most 50 characters',
       "e.g. new ModelDeliveryPipeline(app, 'llama-70b', ...)");
     check(scope instanceof App, this, 'scope', scope.node.path, 'must be the App: each environment is a chart of the app with its own directory', 'create the pipeline directly in the App');

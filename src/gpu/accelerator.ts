@@ -1,4 +1,6 @@
 import { Size } from 'cdk8s';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { int, labelValue, MIG_PROFILE, nonEmpty, size } from '../internal/validate';
 
 /**
  * Properties of a GPU product.
@@ -115,6 +117,16 @@ export class Accelerator {
 
   /** A product that is not in the catalog. */
   public static custom(props: AcceleratorProps): Accelerator {
+    const where = 'Accelerator.custom';
+    nonEmpty(undefined, `${where}.name`, props.name, "e.g. name: 'RTX 6000 Ada'");
+    // The label value GFD writes: the nvidia-smi product name with spaces as "-".
+    check(typeof props.gfdProduct === 'string' && props.gfdProduct !== '' && !/\s/.test(props.gfdProduct), undefined, `${where}.gfdProduct`, props.gfdProduct,
+      'must be the GFD label value, without spaces', "use the nvidia-smi product name with spaces replaced by '-'");
+    labelValue(undefined, `${where}.gfdProduct`, props.gfdProduct);
+    size(undefined, `${where}.memory`, props.memory, { min: Size.gibibytes(1), max: Size.tebibytes(1) });
+    int(undefined, `${where}.maxGpusPerNode`, props.maxGpusPerNode ?? 8, 1, 64, 'e.g. maxGpusPerNode: 8');
+    (props.migProfiles ?? []).forEach((p, i) => check(MIG_PROFILE.test(p), undefined, `${where}.migProfiles[${i}]`, p,
+      'is not a MIG profile name', 'use the form <slices>g.<memory>gb, e.g. 1g.10gb'));
     return new Accelerator(props);
   }
 
@@ -134,13 +146,7 @@ export class Accelerator {
   public readonly dataCenter: boolean;
 
   private constructor(props: AcceleratorProps) {
-    if (!props.gfdProduct || /\s/.test(props.gfdProduct)) {
-      throw new Error(`Accelerator ${props.name}: gfdProduct must be the GFD label value, without spaces (got ${JSON.stringify(props.gfdProduct)}). Fix: use the nvidia-smi product name with spaces replaced by '-'.`);
-    }
     const max = props.maxGpusPerNode ?? 8;
-    if (!Number.isInteger(max) || max < 1) {
-      throw new Error(`Accelerator ${props.name}: maxGpusPerNode must be a positive integer (got ${max}).`);
-    }
     this.name = props.name;
     this.gfdProduct = props.gfdProduct;
     this.memory = props.memory;
@@ -150,3 +156,5 @@ export class Accelerator {
     this.dataCenter = props.dataCenter ?? false;
   }
 }
+
+deferFactoryChecks(Accelerator);

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 
-const PROFILE = /^(\d)g\.(\d+)gb$/;
+import { check, deferFactoryChecks } from '../internal/errors';
+import { MIG_PROFILE } from '../internal/validate';
 
 /**
  * A Multi-Instance GPU profile, exposed by the NVIDIA device plugin's `mixed` MIG strategy as the
@@ -18,12 +19,10 @@ export class MigProfile {
 
   /** A profile by its name, e.g. `1g.10gb`. */
   public static of(profile: string): MigProfile {
-    const m = PROFILE.exec(profile);
-    if (!m) {
-      throw new Error(`MigProfile: ${JSON.stringify(profile)} is not a MIG profile name. Fix: use the form <slices>g.<memory>gb, e.g. 1g.10gb.`);
-    }
+    const m = MIG_PROFILE.exec(profile);
+    check(!!m, undefined, 'MigProfile.of.profile', profile, 'is not a MIG profile name', 'use the form <slices>g.<memory>gb, e.g. 1g.10gb');
     // Profile names count decimal gigabytes.
-    return new MigProfile(profile, Size.mebibytes(Math.floor(Number(m[2]) * 1e9 / 2 ** 20)));
+    return new MigProfile(profile, Size.mebibytes(Math.floor(Number(m![2]) * 1e9 / 2 ** 20)));
   }
 
   /** The extended resource name the device plugin advertises. */
@@ -38,3 +37,5 @@ export class MigProfile {
     this.resourceName = `nvidia.com/mig-${profile}`;
   }
 }
+
+deferFactoryChecks(MigProfile);

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { propError } from './errors';
+import { INT32_MAX } from './validate';
 
 /**
  * Whole seconds of a Duration, as Kubernetes fields such as `periodSeconds` want them.
@@ -9,8 +10,10 @@ import { propError } from './errors';
 export function wholeSeconds(scope: IConstruct, prop: string, d: Duration, min = 0): number {
   const s = d.toSeconds({ integral: false });
   if (!Number.isInteger(s) || s < min) {
-    throw propError(scope, prop, d.toHumanString(), `must be a whole number of seconds >= ${min}`, `use Duration.seconds(n) with an integer n >= ${min}`);
+    throw propError(scope, prop, d, `must be a whole number of seconds >= ${min}`, `use Duration.seconds(n) with an integer n >= ${min}`);
   }
+  // Kubernetes and Argo keep these as int32 seconds (about 68 years).
+  if (s > INT32_MAX) throw propError(scope, prop, d, `must be at most ${INT32_MAX} seconds, the int32 limit`, 'use a realistic duration, e.g. Duration.minutes(5)');
   return s;
 }
 

@@ -3,9 +3,12 @@ import { IConstruct } from 'constructs';
 import { GPU_LABELS, ModelSeries, modelSeries } from './model-series';
 import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { histogramFragment, labelMatchers, metricName, requestMetricFragments } from '../internal/promql';
 import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
+import { duration, oneOf, url as validUrl } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
+import { RuntimeKind } from '../serving/model-runtime';
 
 /** How urgent an alert is: the `severity` label Alertmanager routes on. */
 export enum AlertSeverity {
@@ -331,6 +334,9 @@ type Render = (ctx: Context) => AlertRules;
 
 const VERSION = '{{ $labels.model_version }}';
 
+// vllm:e2e_request_latency_seconds buckets of the V1 engine (vllm/v1/metrics/loggers.py); V0's are a subset.
+const VLLM_E2E_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
+
 /**
  * Alert presets for a model service, rendered by `ModelAlerts` into a PrometheusRule. Every alert carries
  * a `severity` label, `summary` and `description` annotations naming the model and its version, and an
@@ -343,6 +349,8 @@ export abstract class AlertPreset {
   /** The share of failed requests of a version (`ModelHighErrorRate`, critical, for 5m). */
   public static errorRate(props: ErrorRateAlertProps): AlertPreset {
     checkRatio('AlertPreset.errorRate.maxRatio', props.maxRatio);
+    neverAbove1('AlertPreset.errorRate.maxRatio', props.maxRatio);
+    requestMetricFragments('AlertPreset.errorRate', props);
     return preset(props, ctx => {
       const name = alertName(props, 'ModelHighErrorRate');
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
@@ -358,6 +366,7 @@ export abstract class AlertPreset {
 
   /** A request-latency percentile of a version (`ModelHighLatencyP95`, warning, for 5m). */
   public static latency(props: LatencyAlertProps): AlertPreset {
+    histogramFragment('AlertPreset.latency', props.histogram);
     return histogramPreset('AlertPreset.latency', 'ModelHighLatency', 'request latency', props,
       ctx => requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latency'));
   }
@@ -383,6 +392,7 @@ export abstract class AlertPreset {
   /** vLLM KV-cache usage of the fullest replica of a version (`ModelKvCacheNearFull`, warning, for 5m). */
   public static kvCacheUsage(props: KvCacheAlertProps): AlertPreset {
     checkRatio('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
+    neverAbove1('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
     return preset(props, ctx => {
       const metric = requireSeries(ctx.svc._metricCatalog, 'kvCacheUsage', ctx.scope, 'AlertPreset.kvCacheUsage');
       return single(ctx, props, alertName(props, 'ModelKvCacheNearFull'), Duration.minutes(5), AlertSeverity.WARNING,
@@ -398,6 +408,7 @@ export abstract class AlertPreset {
    */
   public static availabilitySlo(props: AvailabilitySloAlertProps): AlertPreset {
     checkObjective('AlertPreset.availabilitySlo', props.objective);
+    requestMetricFragments('AlertPreset.availabilitySlo', props);
     return preset(props, ctx => {
       const c = requireRequestCounters(ctx.svc._metricCatalog, props, ctx.scope, 'AlertPreset.availabilitySlo');
       const rate = (m: string, w: string) => `sum by (namespace, job) (rate(${m}[${w}]))`;
@@ -415,9 +426,14 @@ export abstract class AlertPreset {
    */
   public static latencySlo(props: LatencySloAlertProps): AlertPreset {
     checkObjective('AlertPreset.latencySlo', props.objective);
+    histogramFragment('AlertPreset.latencySlo', props.histogram);
     const seconds = positiveSeconds('AlertPreset.latencySlo.threshold', props.threshold);
     return preset(props, ctx => {
       const h = requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latencySlo');
+      if (props.histogram === undefined && ctx.svc.runtimeKind === RuntimeKind.VLLM) {
+        check(VLLM_E2E_BUCKETS.includes(seconds), ctx.scope, 'AlertPreset.latencySlo.threshold', props.threshold,
+          `is no bucket boundary of ${h}, so the SLO alerts could never fire`, `use one of ${VLLM_E2E_BUCKETS.join(', ')} seconds`);
+      }
       const sel = ctx.series.runtime;
       // Go clients write le="8", Python clients le="8.0"; Prometheus 3 normalizes to the latter.
       const le = Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0+)?"` : `le="${seconds}"`;
@@ -588,6 +604,9 @@ export abstract class AlertPreset {
   public abstract bind(scope: IConstruct, service: IModelService): AlertRules;
 }
 
+deferFactoryChecks(AlertPreset);
+deferFactoryChecks(PredictionDistribution);
+
 class RenderedPreset extends AlertPreset {
   constructor(private readonly render: Render) {
     super();
@@ -633,7 +652,8 @@ function single(ctx: Context, o: AlertOptions, alert: string, defaultFor: Durati
 function histogramPreset(where: string, baseName: string, what: string, props: HistogramAlertOptions,
   histogram: (ctx: Context) => string): AlertPreset {
   const seconds = positiveSeconds(`${where}.threshold`, props.threshold);
-  const p = props.percentile ?? Percentile.P95;
+  // JavaScript callers can pass any string: an unknown percentile would render histogram_quantile(undefined, ...).
+  const p = oneOf(undefined, `${where}.percentile`, props.percentile ?? Percentile.P95, Object.values(Percentile));
   return preset(props, ctx => {
     const name = alertName(props, `${baseName}${p.toUpperCase()}`);
     const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(5), 1);
@@ -728,6 +748,12 @@ function checkAlertName(name: string): string {
 
 function checkUrl(prop: string, url: string): void {
   check(/^https?:\/\/\S+$/.test(url), undefined, prop, url, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm/high-latency'");
+  validUrl(undefined, prop, url);
+}
+
+/** The alert fires above the threshold: a ratio is never above 1. */
+function neverAbove1(prop: string, value: number): void {
+  check(value < 1, undefined, prop, value, 'is 1, so the alert could never fire (the ratio is never above 1)', `e.g. ${prop.split('.').pop()}: 0.05 for 5%`);
 }
 
 function checkRatio(prop: string, value: number): void {
@@ -747,18 +773,18 @@ function checkMetricName(prop: string, metric: string): void {
   check(typeof metric === 'string' && metric.length > 0, undefined, prop, metric, 'is missing: the alert needs the name of the metric your server or exporter publishes',
     "e.g. metric: 'model_drift_score'");
   check(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric), undefined, prop, metric, 'must be a Prometheus metric name', "e.g. 'model_drift_score'");
+  metricName(undefined, prop, metric);
 }
 
 function checkSelector(prop: string, selector: string | undefined): void {
   if (selector === undefined) return;
   check(selector.trim().length > 0 && !/[{}]/.test(selector), undefined, prop, selector, 'must be label matchers without braces',
     'e.g. selector: \'job="drift-exporter",model="llama"\'');
+  labelMatchers(undefined, prop, selector);
 }
 
 function positiveSeconds(prop: string, d: Duration): number {
-  const seconds = d.toSeconds({ integral: false });
-  check(Number.isFinite(seconds) && seconds > 0, undefined, prop, d.toHumanString(), 'must be a positive duration', 'e.g. Duration.seconds(2)');
-  return seconds;
+  return duration(undefined, prop, d, { positive: true });
 }
 
 function pct(ratio: number): string {

@@ -5,8 +5,10 @@ import { RoutedAlert } from './alert-route';
 import { ALERT_LINEAGE_LABELS, AlertRouting, AlertRoutingOptions, IModelAlerts } from './alert-routing';
 import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
+import { promLabelName } from '../internal/promql';
+import { labelMap, url } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** One rule of the group as written to the PrometheusRule. */
@@ -91,9 +93,16 @@ export class ModelAlerts extends Construct implements IModelAlerts {
 
   constructor(scope: Construct, id: string, props: ModelAlertsProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.service = props.service;
-    if (props.runbookBaseUrl !== undefined) {
-      check(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm'");
+    if (props.runbookBaseUrl !== undefined) url(this, 'runbookBaseUrl', props.runbookBaseUrl, ['http', 'https'], "'https://runbooks.example.com/llm'");
+    // Alert labels are Prometheus labels; rule labels are the PrometheusRule object's Kubernetes labels.
+    Object.keys(props.alertLabels ?? {}).forEach(k => promLabelName(this, 'alertLabels key', k));
+    labelMap(this, 'ruleLabels', props.ruleLabels);
+    // Every alert sets severity and service itself, after alertLabels: a value given here would be dropped silently.
+    for (const reserved of ['severity', 'service']) {
+      check(!(reserved in (props.alertLabels ?? {})), this, 'alertLabels', reserved, `sets ${reserved}, which every alert sets itself, so it would be ignored`,
+        reserved === 'severity' ? "use each preset's severity option" : 'use another label name');
     }
     this.runbookBaseUrl = props.runbookBaseUrl?.replace(/\/+$/, '');
     const lineage = props.service.lineage;
@@ -123,7 +132,7 @@ export class ModelAlerts extends Construct implements IModelAlerts {
     });
     for (const preset of props.alerts ?? []) this.addAlert(preset);
     if (props.routing) this.routing = new AlertRouting(this, 'Routing', { ...props.routing, alerts: this });
-    this.node.addValidation({ validate: () => this.alerts.size ? [] : [`[${this.node.path}] alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().`] });
+    this.node.addValidation({ validate: () => this.alerts.size ? [] : ['alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().'] });
   }
 
   /** The names of the alerts, in order. */
@@ -138,6 +147,7 @@ export class ModelAlerts extends Construct implements IModelAlerts {
 
   /** Adds the rules of an alert preset. */
   public addAlert(preset: AlertPreset): void {
+    bindInputs(this, preset);
     const rules = preset.bind(this, this.service);
     for (const r of rules.recordingRules) {
       const known = this.records.get(r.record);

@@ -5,8 +5,12 @@ import { ProgressiveRollout } from '../delivery/progressive-rollout';
 import { PrometheusSettings } from '../gates/prometheus-settings';
 import { ScaledObject } from '../imports/scaledobject-keda.sh';
 import { wholeSeconds } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
+import { duration, int, INT32_MAX } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
+
+// Marks a service that has an autoscaler already (KEDA admits one ScaledObject per workload).
+const SCALED_BY = Symbol.for('cdk8s-mlops.scaled-by');
 
 /** Properties of a ModelAutoscaler. */
 export interface ModelAutoscalerProps {
@@ -64,11 +68,14 @@ export class ModelAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelAutoscalerProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     const min = props.minReplicas ?? 1;
-    check(Number.isInteger(props.maxReplicas) && props.maxReplicas >= 1, this, 'maxReplicas', props.maxReplicas, 'must be a whole number >= 1', 'e.g. maxReplicas: 4');
-    check(Number.isInteger(min) && min >= 1, this, 'minReplicas', min, 'must be a whole number >= 1',
-      'to scale to zero when idle set scaleToZero: true (minReplicas is then the count it wakes up to)');
+    int(this, 'maxReplicas', props.maxReplicas, 1, INT32_MAX, 'e.g. maxReplicas: 4');
+    int(this, 'minReplicas', min, 1, INT32_MAX, 'to scale to zero when idle set scaleToZero: true (minReplicas is then the count it wakes up to)');
+    // KEDA admits one ScaledObject per workload: a second one is refused by its webhook, or fights the first.
+    const scaledBy = (svc as { [SCALED_BY]?: string })[SCALED_BY];
+    check(scaledBy === undefined, this, 'service', svc.node.path, `already has the autoscaler ${scaledBy}`, 'give each service one ModelAutoscaler, with all its metrics');
     check(min <= props.maxReplicas, this, 'minReplicas', min, `is above maxReplicas (${props.maxReplicas})`, `lower minReplicas to at most ${props.maxReplicas} or raise maxReplicas`);
     check(props.metrics.length > 0, this, 'metrics', [], 'is empty, so KEDA would have nothing to scale on', 'e.g. metrics: [ScalingMetric.queueDepth({ targetPerReplica: 5 })]');
 
@@ -79,6 +86,8 @@ export class ModelAutoscaler extends Construct {
     check(!scaleToZero || triggers.some(t => !t.fromModelPods), this, 'scaleToZero', true,
       `every metric (${names.join(', ')}) is read from the model's own pods, which do not exist at zero replicas, so nothing could ever scale it back up`,
       'add a ScalingMetric.prometheus() on series that exist without the pods (e.g. the gateway\'s request rate), or drop scaleToZero');
+    if (props.cooldown !== undefined) duration(this, 'cooldown', props.cooldown, { max: Duration.days(1) });
+    if (props.pollingInterval !== undefined) duration(this, 'pollingInterval', props.pollingInterval, { max: Duration.hours(1) });
     const cooldown = wholeSeconds(this, 'cooldown', props.cooldown ?? Duration.minutes(5));
     const address = PrometheusSettings.of(this).address;
 
@@ -115,6 +124,8 @@ export class ModelAutoscaler extends Construct {
       },
     });
     if (scaleToZero) this.node.addValidation({ validate: () => this.validateScaleToZero(svc) });
+    // Marked last: an autoscaler whose props were refused does not hold the workload.
+    Object.defineProperty(svc, SCALED_BY, { value: this.node.path, configurable: true });
   }
 
   /** Only known once the tree is complete: which rollout took the workload over, and how it analyses. */
@@ -122,7 +133,7 @@ export class ModelAutoscaler extends Construct {
     // The service knows its rollout: a search of the whole app per autoscaler would make synth quadratic in fleet size.
     const rollout = svc.workloadOwner;
     if (!(rollout instanceof ProgressiveRollout) || !rollout.hasBlockingAnalysis) return [];
-    return [`[${this.node.path}] scaleToZero: the workload is the Rollout ${rollout.node.path}, whose updates wait on an analysis of the new version `
+    return [`scaleToZero: the workload is the Rollout ${rollout.node.path}, whose updates wait on an analysis of the new version `
       + '(an analysis step or a pre-promotion analysis). Scaled to zero while idle, an update has no pods and no traffic to measure: the gates '
       + 'get no data and the update stalls Inconclusive (or, where Argo skips the steps of a rollout at zero replicas, ships unanalysed) '
       + '(got true). Fix: keep minReplicas >= 1 without scaleToZero for this service, or use background analysis only.'];

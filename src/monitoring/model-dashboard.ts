@@ -3,10 +3,12 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from './model-series';
 import { RequestMetricOptions } from '../gates/gate';
-import { check } from '../internal/errors';
+import { bindInputs } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
+import { labelMatchers, metricName } from '../internal/promql';
 import { requestCounters } from '../internal/runtime-metrics';
+import { annotationKey, dns1123Label, labelKey as checkLabelKey, labelValue, nonEmpty } from '../internal/validate';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** Properties of a ModelDashboard. */
@@ -75,6 +77,8 @@ export class ModelDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelDashboardProps) {
     super(scope, id);
+    bindInputs(this, props);
+    this.checkProps(props);
     const svc = props.service;
     const series = modelSeries(this, svc);
     const sel = series.runtime;
@@ -133,8 +137,7 @@ export class ModelDashboard extends Construct {
       })),
     };
 
-    const labelKey = props.sidecarLabel ?? 'grafana_dashboard';
-    check(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(labelKey), this, 'sidecarLabel', labelKey, 'must be a label key', "e.g. 'grafana_dashboard'");
+    const labelKey = checkLabelKey(this, 'sidecarLabel', props.sidecarLabel ?? 'grafana_dashboard');
     const meta = svc.metadata(childName(svc.name, 'dashboard'), props.folder ? { [props.folderAnnotation ?? 'k8s-sidecar-target-directory']: props.folder } : undefined);
     const json = JSON.stringify(dashboard, undefined, 2);
     // A plain ApiObject: the typed L1 would copy the large dashboard JSON through its converter at synth.
@@ -146,5 +149,16 @@ export class ModelDashboard extends Construct {
       // and made synth of 2,000 services 2.5x slower than of 1,000 (bench/RESULTS.md).
       data: Lazy.any({ produce: () => ({ [`${svc.name}.json`]: json }) }),
     });
+  }
+
+  private checkProps(props: ModelDashboardProps): void {
+    if (props.title !== undefined) nonEmpty(this, 'title', props.title, "e.g. title: 'Llama 3.1 8B'");
+    if (props.namespace !== undefined) dns1123Label(this, 'namespace', props.namespace, "'monitoring'");
+    if (props.sidecarLabelValue !== undefined) labelValue(this, 'sidecarLabelValue', props.sidecarLabelValue);
+    if (props.folderAnnotation !== undefined) annotationKey(this, 'folderAnnotation', props.folderAnnotation);
+    if (props.folder !== undefined) nonEmpty(this, 'folder', props.folder, "e.g. folder: '/tmp/dashboards/ml'");
+    if (props.latencyHistogram !== undefined) metricName(this, 'latencyHistogram', props.latencyHistogram, "'http_request_duration_seconds'");
+    if (props.requestsMetric !== undefined) metricName(this, 'requestsMetric', props.requestsMetric, "'http_requests_total'");
+    if (props.errorsMatcher !== undefined) labelMatchers(this, 'errorsMatcher', props.errorsMatcher);
   }
 }

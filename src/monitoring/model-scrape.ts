@@ -5,7 +5,7 @@ import { PrometheusSettings } from '../gates/prometheus-settings';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelings } from '../imports/podmonitor-monitoring.coreos.com';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsMetricRelabelingsAction } from '../imports/servicemonitor-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
@@ -91,6 +91,7 @@ export class ModelScrape extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelScrapeProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     const settings = PrometheusSettings.of(this);
     const interval = props.interval ? shortDuration(this, 'interval', props.interval, 1) : undefined;
@@ -133,7 +134,7 @@ export class ModelScrape extends Construct {
       validate: () => {
         const now = PrometheusSettings.of(this);
         return now.podTemplateHashLabel === settings.podTemplateHashLabel && now.namespaceLabel === settings.namespaceLabel ? [] : [
-          `[${this.node.path}] PrometheusSettings: configured after this scrape was created, so its PodMonitor writes other labels than `
+          'PrometheusSettings: configured after this scrape was created, so its PodMonitor writes other labels than '
           + 'the gates query (got a configure() call after new GpuModelService()). Fix: call PrometheusSettings.configure() right after creating the chart.',
         ];
       },

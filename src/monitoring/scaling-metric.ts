@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { GPU_LABELS, modelSeries } from './model-series';
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { promqlQuery } from '../internal/promql';
 import { requireSeries } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
@@ -82,6 +83,7 @@ export abstract class ScalingMetric {
   public static prometheus(props: PrometheusScalingProps): ScalingMetric {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'ScalingMetric.prometheus.name', props.name, 'must be a DNS label', "e.g. name: 'gateway-requests'");
     check(props.query.trim().length > 0, undefined, 'ScalingMetric.prometheus.query', props.query, 'must not be empty', 'give a PromQL expression returning one sample');
+    promqlQuery(undefined, 'ScalingMetric.prometheus.query', props.query);
     check(Number.isFinite(props.threshold) && props.threshold > 0, undefined, 'ScalingMetric.prometheus.threshold', props.threshold, 'must be > 0', 'e.g. threshold: 10');
     if (props.activationThreshold !== undefined) {
       check(Number.isFinite(props.activationThreshold) && props.activationThreshold >= 0, undefined, 'ScalingMetric.prometheus.activationThreshold',
@@ -95,6 +97,8 @@ export abstract class ScalingMetric {
   /** Renders the trigger for a service. */
   public abstract bind(scope: IConstruct, service: IModelService): ScalingTrigger;
 }
+
+deferFactoryChecks(ScalingMetric);
 
 class RenderedMetric extends ScalingMetric {
   constructor(private readonly render: (scope: IConstruct, svc: IModelService) => ScalingTrigger) {

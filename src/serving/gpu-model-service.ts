@@ -15,13 +15,14 @@ import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
 import { secretEnv, plainEnv } from '../internal/env';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
 import { withProvenance } from '../internal/provenance';
 import { quantityBytes, scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { MetricCatalog } from '../internal/runtime-metrics';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
+import { checkServiceProps } from '../internal/service-inputs';
 import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
@@ -407,9 +408,13 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly modelCacheClaimName?: string;
   private workloadRef: WorkloadReference;
   private owner?: IConstruct;
+  private readonly rollingUpdateSet: boolean;
 
   constructor(scope: Construct, id: string, props: GpuModelServiceProps) {
     super(scope, id);
+    bindInputs(this, props);
+    checkServiceProps(this, props);
+    this.rollingUpdateSet = props.maxSurge !== undefined || props.maxUnavailable !== undefined;
     this.accelerator = props.accelerator;
     this.migProfile = props.migProfile;
     this.namespace = props.namespace;
@@ -523,6 +528,8 @@ export class GpuModelService extends Construct implements IModelService {
       throw propError(this, 'workload', this.owner.node.path, `is already managed by ${this.owner.node.path}`,
         'give each GpuModelService at most one rollout; create a second service for a second rollout');
     }
+    check(!this.rollingUpdateSet, by, 'service', this.node.path, 'sets maxSurge or maxUnavailable, which the rollout ignores: it replaces the Deployment',
+      'set maxSurge and maxUnavailable on the CanaryRollout instead, and drop them from the GpuModelService');
     this.node.tryRemoveChild('Deployment');
     this.owner = by;
     this.workloadRef = workload;

@@ -3,7 +3,9 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { renderSharedCache, SharedCacheMount, SharedCacheRequest } from './model-cache-fill';
 import { SharedModelCacheOptions } from './shared-model-cache';
+import { deferFactoryChecks } from '../internal/errors';
 import { sizeQuantity } from '../internal/quantity';
+import { objectRef, size as checkSize } from '../internal/validate';
 
 /** Options of an emptyDir model cache. */
 export interface EmptyDirCacheOptions {
@@ -20,6 +22,8 @@ export interface EmptyDirCacheOptions {
 export abstract class ModelCache {
   /** A fresh emptyDir per pod: every pod downloads the model again, nothing is shared. */
   public static emptyDir(options: EmptyDirCacheOptions = {}): ModelCache {
+    // Below 1 MiB the quantity would round to 0, which Kubernetes reads as "no limit".
+    if (options.sizeLimit !== undefined) checkSize(undefined, 'ModelCache.emptyDir.sizeLimit', options.sizeLimit, { min: Size.mebibytes(1) });
     return new VolumeCache(defaultSize => ({ name: 'model', emptyDir: { sizeLimit: sizeOrUndefined(options.sizeLimit ?? defaultSize) } }));
   }
 
@@ -28,6 +32,7 @@ export abstract class ModelCache {
    * With ReadWriteOnce only one node can mount it, so use ReadWriteMany for more than one replica.
    */
   public static persistentVolumeClaim(claimName: string): ModelCache {
+    objectRef(undefined, 'ModelCache.persistentVolumeClaim.claimName', claimName, 'PersistentVolumeClaim');
     return new VolumeCache(() => ({ name: 'model', persistentVolumeClaim: { claimName } }));
   }
 
@@ -53,6 +58,8 @@ export abstract class ModelCache {
     return undefined;
   }
 }
+
+deferFactoryChecks(ModelCache);
 
 class VolumeCache extends ModelCache {
   constructor(private readonly render: (expectedSize?: Size) => k8s.Volume) {

@@ -1,5 +1,7 @@
 import { CudaVersion } from '../gpu/cuda-version';
+import { check, deferFactoryChecks } from '../internal/errors';
 import { atLeast, MetricCatalog, RuntimeVersion, runtimeVersion } from '../internal/runtime-metrics';
+import { absolutePath, envVarName, int, INT32_MAX, oneOf, port } from '../internal/validate';
 
 /**
  * The serving frameworks the library knows.
@@ -201,11 +203,18 @@ export abstract class ModelRuntime {
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
+    const where = 'ModelRuntime.vllm';
+    const util = options.gpuMemoryUtilization ?? 0.9;
+    checkFraction(where, 'gpuMemoryUtilization', util);
+    optionalInt(where, 'maxModelLen', options.maxModelLen, 'e.g. maxModelLen: 8192 (tokens)');
+    optionalInt(where, 'maxNumSeqs', options.maxNumSeqs, 'e.g. maxNumSeqs: 256');
+    if (options.quantization !== undefined) {
+      check(/^[a-z][a-z0-9_-]*$/.test(options.quantization), undefined, `${where}.quantization`, options.quantization,
+        "must be a vLLM quantization method name (lowercase, e.g. 'awq', 'gptq', 'fp8')", 'use a value of `vllm serve --quantization`, or leave it unset: vLLM reads it from the model config');
+    }
     // docker/Dockerfile: ARG CUDA_VERSION=12.8.1, the images require cuda>=12.8 since v0.9.0 (a 12.9 build would have the
     // same driver floor, 525).
-    return new BuiltInRuntime(RuntimeKind.VLLM, options, vllmMetrics, { image: 'vllm/vllm-openai:v0.11.0', cuda: CudaVersion.CUDA_12_8 }, b => {
-      const util = options.gpuMemoryUtilization ?? 0.9;
-      checkFraction('vllm', 'gpuMemoryUtilization', util);
+    return checked(where, new BuiltInRuntime(RuntimeKind.VLLM, options, vllmMetrics, { image: 'vllm/vllm-openai:v0.11.0', cuda: CudaVersion.CUDA_12_8 }, b => {
       return {
         command: ['vllm', 'serve'],
         args: [
@@ -241,7 +250,7 @@ export abstract class ModelRuntime {
         gpuMemoryUtilization: util,
         bundlesHuggingFaceHub: true,
       };
-    });
+    }));
   }
 
   /**
@@ -251,14 +260,19 @@ export abstract class ModelRuntime {
    * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
    */
   public static tgi(options: TgiOptions = {}): ModelRuntime {
+    const where = 'ModelRuntime.tgi';
+    const fraction = options.cudaMemoryFraction ?? 1;
+    checkFraction(where, 'cudaMemoryFraction', fraction);
+    optionalInt(where, 'maxInputTokens', options.maxInputTokens, 'e.g. maxInputTokens: 4096');
+    optionalInt(where, 'maxTotalTokens', options.maxTotalTokens, 'e.g. maxTotalTokens: 8192');
+    if (options.maxInputTokens !== undefined && options.maxTotalTokens !== undefined) {
+      // TGI refuses to start unless max_input_tokens < max_total_tokens.
+      check(options.maxInputTokens < options.maxTotalTokens, undefined, `${where}.maxInputTokens`, options.maxInputTokens,
+        `must be below maxTotalTokens (${options.maxTotalTokens}): the total counts the input plus at least one generated token`, `e.g. maxInputTokens: ${options.maxTotalTokens - 1}`);
+    }
     // v3.3.4 Dockerfile: base nvidia/cuda:12.4.0, server on PyTorch 2.7 from the cu128 index (server/pyproject.toml).
-    return new BuiltInRuntime(RuntimeKind.TGI, options, () => TGI_METRICS,
+    return checked(where, new BuiltInRuntime(RuntimeKind.TGI, options, () => TGI_METRICS,
       { image: 'ghcr.io/huggingface/text-generation-inference:3.3.4', cuda: CudaVersion.CUDA_12_8 }, b => {
-        if (b.pipelineParallelSize > 1) {
-          throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
-        }
-        const fraction = options.cudaMemoryFraction ?? 1;
-        checkFraction('tgi', 'cudaMemoryFraction', fraction);
         return {
           command: ['text-generation-launcher'],
           args: [
@@ -285,7 +299,7 @@ export abstract class ModelRuntime {
           gpuMemoryUtilization: fraction,
           bundlesHuggingFaceHub: true,
         };
-      });
+      }));
   }
 
   /**
@@ -295,36 +309,47 @@ export abstract class ModelRuntime {
    * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {
+    if (options.modelControlMode !== undefined) oneOf(undefined, 'ModelRuntime.triton.modelControlMode', options.modelControlMode, ['none', 'poll', 'explicit']);
     // Release notes 25.08: based on CUDA 13.0.0.
-    return new BuiltInRuntime(RuntimeKind.TRITON, options, () => TRITON_METRICS, { image: 'nvcr.io/nvidia/tritonserver:25.08-py3', cuda: CudaVersion.CUDA_13_0 }, b => ({
-      command: ['tritonserver'],
-      args: [
-        `--model-repository=${b.modelPath}`,
-        `--model-control-mode=${options.modelControlMode ?? 'none'}`,
-        '--http-port=8000',
-        '--grpc-port=8001',
-        '--metrics-port=8002',
-      ],
-      env: { HOME: `${CACHE_ROOT}/home` },
-      port: 8000,
-      extraPorts: { grpc: 8001, metrics: 8002 },
-      livenessPath: '/v2/health/live',
-      readinessPath: '/v2/health/ready',
-      metricsPath: '/metrics',
-      metricsPort: 8002,
-      writablePaths: ['/tmp', CACHE_ROOT],
-      gpuMemoryUtilization: 1,
-      bundlesHuggingFaceHub: false,
-    }));
+    return checked('ModelRuntime.triton', new BuiltInRuntime(RuntimeKind.TRITON, options, () => TRITON_METRICS,
+      { image: 'nvcr.io/nvidia/tritonserver:25.08-py3', cuda: CudaVersion.CUDA_13_0 }, b => ({
+        command: ['tritonserver'],
+        args: [
+          `--model-repository=${b.modelPath}`,
+          `--model-control-mode=${options.modelControlMode ?? 'none'}`,
+          '--http-port=8000',
+          '--grpc-port=8001',
+          '--metrics-port=8002',
+        ],
+        env: { HOME: `${CACHE_ROOT}/home` },
+        port: 8000,
+        extraPorts: { grpc: 8001, metrics: 8002 },
+        livenessPath: '/v2/health/live',
+        readinessPath: '/v2/health/ready',
+        metricsPath: '/metrics',
+        metricsPort: 8002,
+        writablePaths: ['/tmp', CACHE_ROOT],
+        gpuMemoryUtilization: 1,
+        bundlesHuggingFaceHub: false,
+      })));
   }
 
   /** Any server container: you give its image, port, args and health paths. */
   public static custom(options: CustomRuntimeOptions): ModelRuntime {
+    const where = 'ModelRuntime.custom';
     const util = options.gpuMemoryUtilization ?? 1;
-    checkFraction('custom', 'gpuMemoryUtilization', util);
+    checkFraction(where, 'gpuMemoryUtilization', util);
+    port(undefined, `${where}.port`, options.port);
+    if (options.metricsPort !== undefined) port(undefined, `${where}.metricsPort`, options.metricsPort);
+    for (const [prop, path] of [['livenessPath', options.livenessPath], ['readinessPath', options.readinessPath], ['metricsPath', options.metricsPath]]) {
+      if (path !== undefined || prop === 'livenessPath') {
+        check(typeof path === 'string' && /^\/\S*$/.test(path), undefined, `${where}.${prop}`, path, 'must be an HTTP path starting with "/"', "e.g. '/health'");
+      }
+    }
+    (options.writablePaths ?? []).forEach((p, i) => absolutePath(undefined, `${where}.writablePaths[${i}]`, p, "'/tmp'"));
     // What a custom server exports is unknown: gates and alerts need the user's metric names.
     const custom = { image: options.image, env: options.env, cudaVersion: options.cudaVersion };
-    return new BuiltInRuntime(RuntimeKind.CUSTOM, custom, () => ({}), undefined, b => ({
+    return checked(where, new BuiltInRuntime(RuntimeKind.CUSTOM, custom, () => ({}), undefined, b => ({
       image: options.image,
       command: options.command,
       args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
@@ -339,7 +364,7 @@ export abstract class ModelRuntime {
       writablePaths: options.writablePaths ?? ['/tmp'],
       gpuMemoryUtilization: util,
       bundlesHuggingFaceHub: false,
-    }));
+    })));
   }
 
   /** Which server this is: gates and alerts use it to pick runtime-specific metrics. */
@@ -423,13 +448,15 @@ interface DefaultImage {
   readonly cuda: CudaVersion;
 }
 
+deferFactoryChecks(ModelRuntime);
+
 class BuiltInRuntime extends ModelRuntime {
   public readonly extraEnv: { [name: string]: string };
   public readonly cudaVersion?: CudaVersion;
 
   constructor(
     public readonly kind: RuntimeKind,
-    private readonly options: RuntimeOptions,
+    public readonly options: RuntimeOptions,
     private readonly series: (version?: RuntimeVersion) => RuntimeSeries,
     private readonly defaultImage: DefaultImage | undefined,
     private readonly render: (b: RuntimeBindOptions) => Omit<RuntimeConfig, 'image'> & { image?: string },
@@ -451,6 +478,12 @@ class BuiltInRuntime extends ModelRuntime {
     return { runtime: `${this.kind} runtime (image ${config.image})`, ...this.series(version) };
   }
 
+  /** The flags the runtime renders itself, found by rendering it once with placeholder values. */
+  public managedFlags(): string[] {
+    const args = this.render({ modelPath: '/m', servedModelName: 'm', tensorParallelSize: 1, pipelineParallelSize: 1 } as RuntimeBindOptions).args;
+    return args.map(flagName).filter((f): f is string => f !== undefined);
+  }
+
   public bind(options: RuntimeBindOptions): RuntimeConfig {
     const config = this.render(options);
     return {
@@ -465,8 +498,40 @@ function flag(name: string, value: string | number | undefined): string[] {
   return value === undefined ? [] : [name, String(value)];
 }
 
-function checkFraction(runtime: string, prop: string, value: number): void {
-  if (!(value > 0 && value <= 1)) {
-    throw new Error(`ModelRuntime.${runtime}: ${prop}: must be a fraction in (0, 1] (got ${value}). Fix: e.g. 0.9 lets the server use 90% of each GPU's memory.`);
+function checkFraction(where: string, prop: string, value: number): void {
+  check(typeof value === 'number' && value > 0 && value <= 1, undefined, `${where}.${prop}`, value, 'must be a fraction in (0, 1]',
+    "e.g. 0.9 lets the server use 90% of each GPU's memory");
+}
+
+function optionalInt(where: string, prop: string, value: number | undefined, fix: string): void {
+  if (value !== undefined) int(undefined, `${where}.${prop}`, value, 1, INT32_MAX, fix);
+}
+
+// Short aliases the servers accept for flags the library sets itself.
+const FLAG_ALIASES: Record<string, string> = { '-tp': '--tensor-parallel-size', '-pp': '--pipeline-parallel-size' };
+
+function flagName(arg: string): string | undefined {
+  if (!arg.startsWith('-')) return undefined;
+  const name = arg.split('=')[0];
+  return FLAG_ALIASES[name] ?? (name.startsWith('--') ? `--${name.slice(2).replace(/_/g, '-')}` : name);
+}
+
+/**
+ * Checks what every runtime takes (image, env names, extraArgs) and that extraArgs repeat no flag the
+ * runtime sets itself (the server would take the last one, silently overriding the managed value).
+ */
+function checked(where: string, runtime: BuiltInRuntime): BuiltInRuntime {
+  const options = runtime.options;
+  if (options.image !== undefined) {
+    check(typeof options.image === 'string' && /^\S+$/.test(options.image), undefined, `${where}.image`, options.image, 'must be an image reference without spaces',
+      "e.g. 'vllm/vllm-openai:v0.11.0'");
   }
+  Object.keys(options.env ?? {}).forEach(name => envVarName(undefined, `${where}.env`, name));
+  const managed = new Set(runtime.managedFlags());
+  (options.extraArgs ?? []).forEach((arg, i) => {
+    const name = flagName(arg);
+    check(name === undefined || !managed.has(name), undefined, `${where}.extraArgs[${i}]`, arg,
+      `repeats ${name}, which the library sets from the service's props`, 'set it through the matching prop (port, tensorParallelSize, ...) instead');
+  });
+  return runtime;
 }

@@ -2,6 +2,8 @@ import { k8s } from 'cdk8s-plus-34';
 import { ModelLineage } from './lineage';
 import { SecretKeyRef } from './secret-ref';
 import { secretEnv, secretEnvFrom } from '../internal/env';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { absolutePath, nonEmpty, objectRef, relativePath, secretKeyRef, url } from '../internal/validate';
 
 /**
  * What a model source needs from the service that uses it.
@@ -163,6 +165,8 @@ export interface PvcSourceProps {
 }
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/;
+// huggingface_hub's validate_repo_id: at most one "/", names of letters, digits, "-", "_", "." (no "--" or "..").
+const HF_REPO_ID = /^(?!.*(--|\.\.))([\w.-]{1,96}\/)?[\w.-]{1,96}$/;
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 const AWS_CLI_IMAGE = 'amazon/aws-cli:2.27.50';
 const GCLOUD_IMAGE = 'gcr.io/google.com/cloudsdktool/google-cloud-cli:529.0.0-slim';
@@ -180,9 +184,14 @@ export abstract class ModelSource {
    * @see https://huggingface.co/docs/huggingface_hub/guides/download
    */
   public static huggingFace(props: HuggingFaceSourceProps): ModelSource {
-    if (!props.allowMutableRevision && !COMMIT_SHA.test(props.revision)) {
-      throw new Error(`ModelSource.huggingFace: revision: must be a 40-character commit SHA, branches and tags move (got ${JSON.stringify(props.revision)}). Fix: copy the commit from the repository's history, or set allowMutableRevision: true.`);
-    }
+    const where = 'ModelSource.huggingFace';
+    check(typeof props.repoId === 'string' && HF_REPO_ID.test(props.repoId), undefined, `${where}.repoId`, props.repoId,
+      'must be a Hub repository id: "<owner>/<name>" or "<name>", letters, digits, "-", "_" and "."', "e.g. 'meta-llama/Llama-3.1-8B-Instruct'");
+    nonEmpty(undefined, `${where}.revision`, props.revision, 'copy the commit from the repository\'s history');
+    check(props.allowMutableRevision || COMMIT_SHA.test(props.revision), undefined, `${where}.revision`, props.revision,
+      'must be a 40-character commit SHA, branches and tags move', "copy the commit from the repository's history, or set allowMutableRevision: true");
+    if (props.token !== undefined) secretKeyRef(undefined, `${where}.token`, props.token);
+    checkDownloader(where, props);
     return new DownloadedSource(
       { modelName: props.repoId, modelVersion: props.revision, sourceKind: 'huggingface', sourceUri: `https://huggingface.co/${props.repoId}/tree/${props.revision}` },
       'huggingface',
@@ -234,16 +243,22 @@ export abstract class ModelSource {
    * @see https://mlflow.org/docs/latest/cli.html#mlflow-artifacts-download
    */
   public static mlflow(props: MlflowSourceProps): ModelSource {
-    const where = `ModelSource.mlflow(${props.modelName})`;
-    if (props.version !== undefined && props.alias !== undefined) {
-      throw new Error(`${where}: version and alias: both set (got version ${JSON.stringify(props.version)}, alias ${JSON.stringify(props.alias)}). Fix: pin the version and drop the alias.`);
+    const where = 'ModelSource.mlflow';
+    url(undefined, `${where}.trackingUri`, props.trackingUri, ['http', 'https'], "'https://mlflow.example.com'");
+    check(typeof props.modelName === 'string' && /^[^/@\s][^/@]*$/.test(props.modelName) && props.modelName.trim() === props.modelName, undefined,
+      `${where}.modelName`, props.modelName, 'must be a registered model name without "/", "@" or surrounding spaces', "e.g. 'fraud-detector'");
+    check(props.version === undefined || props.alias === undefined, undefined, `${where}.alias`, props.alias,
+      `is set together with version ${JSON.stringify(props.version)}`, 'pin the version and drop the alias');
+    check(props.alias === undefined || !!props.allowAlias, undefined, `${where}.alias`, props.alias,
+      'an alias moves when it is reassigned, so the served model could change without a deployment', 'pin version to the registered version number, or set allowAlias: true');
+    if (props.alias !== undefined) {
+      check(/^[A-Za-z0-9_-]+$/.test(props.alias), undefined, `${where}.alias`, props.alias, 'must be letters, digits, "-" and "_"', "e.g. alias: 'champion'");
     }
-    if (props.alias !== undefined && !props.allowAlias) {
-      throw new Error(`${where}: alias: an alias moves when it is reassigned, so the served model could change without a deployment (got ${JSON.stringify(props.alias)}). Fix: pin version to the registered version number, or set allowAlias: true.`);
-    }
-    if (props.alias === undefined && !/^[1-9][0-9]*$/.test(props.version ?? '')) {
-      throw new Error(`${where}: version: must be a registered version number (got ${JSON.stringify(props.version)}). Fix: use the number shown in the registry, e.g. version: '7'; for an alias use alias with allowAlias.`);
-    }
+    check(props.alias !== undefined || /^[1-9][0-9]*$/.test(props.version ?? ''), undefined, `${where}.version`, props.version,
+      'must be a registered version number', "use the number shown in the registry, e.g. version: '7'; for an alias use alias with allowAlias");
+    if (props.artifactPath !== undefined) relativePath(undefined, `${where}.artifactPath`, props.artifactPath.replace(/^\/+/, ''), "'model'");
+    if (props.credentialsSecretName !== undefined) objectRef(undefined, `${where}.credentialsSecretName`, props.credentialsSecretName, 'Secret');
+    checkDownloader(where, props);
     const ref = props.alias !== undefined ? `${props.modelName}@${props.alias}` : `${props.modelName}/${props.version}`;
     const modelUri = `models:/${ref}`;
     return new DownloadedSource(
@@ -266,9 +281,11 @@ export abstract class ModelSource {
    * @see https://kserve.github.io/website/latest/modelserving/storage/oci/
    */
   public static oci(props: OciSourceProps): ModelSource {
-    if (!DIGEST.test(props.image)) {
-      throw new Error(`ModelSource.oci: image: must be pinned by digest (got ${JSON.stringify(props.image)}). Fix: use registry/repo@sha256:<digest>; a tag can be pushed over.`);
-    }
+    check(typeof props.image === 'string' && /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(props.image), undefined, 'ModelSource.oci.image', props.image,
+      'must be pinned by digest', 'use registry/repo@sha256:<digest>; a tag can be pushed over');
+    if (props.pathInImage !== undefined) absolutePath(undefined, 'ModelSource.oci.pathInImage', props.pathInImage);
+    if (props.modelName !== undefined) nonEmpty(undefined, 'ModelSource.oci.modelName', props.modelName, "e.g. modelName: 'llama-3.1-8b'");
+    if (props.version !== undefined) nonEmpty(undefined, 'ModelSource.oci.version', props.version, "e.g. version: 'v3'");
     const repo = props.image.replace(DIGEST, '');
     const digest = props.image.slice(props.image.indexOf('@') + 1);
     const from = (props.pathInImage ?? '/models').replace(/\/+$/, '');
@@ -283,6 +300,11 @@ export abstract class ModelSource {
    * A model already stored on a PersistentVolumeClaim, mounted read-only. No download.
    */
   public static persistentVolumeClaim(props: PvcSourceProps): ModelSource {
+    const where = 'ModelSource.persistentVolumeClaim';
+    objectRef(undefined, `${where}.claimName`, props.claimName, 'PersistentVolumeClaim');
+    if (props.path !== undefined && props.path.replace(/^\/+|\/+$/g, '') !== '') relativePath(undefined, `${where}.path`, props.path.replace(/^\/+/, ''), "'models/llama/v3'");
+    nonEmpty(undefined, `${where}.modelName`, props.modelName, "e.g. modelName: 'llama-3.1-8b'");
+    nonEmpty(undefined, `${where}.version`, props.version, "e.g. version: 'v3'");
     return new PvcSource(props);
   }
 
@@ -332,15 +354,30 @@ class PvcSource extends ModelSource {
   }
 }
 
-function checkObjectStore(scheme: string, props: ObjectStoreSourceProps): void {
-  const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}(${props.modelName})`;
-  if (!props.uri.startsWith(`${scheme}://`)) {
-    throw new Error(`${where}: uri: must start with ${scheme}:// (got ${JSON.stringify(props.uri)}). Fix: give the full ${scheme}://bucket/prefix/ of the model files.`);
-  }
-  if (!props.uri.split('/').includes(props.version)) {
-    throw new Error(`${where}: version: must be a path segment of uri, so that the prefix holds exactly one immutable version (got version ${JSON.stringify(props.version)}, uri ${JSON.stringify(props.uri)}). Fix: store each version under its own prefix, e.g. ${scheme}://bucket/${props.modelName}/${props.version}/.`);
+function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): void {
+  const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}`;
+  check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?(/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
+    `must start with ${scheme}:// and a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
+  nonEmpty(undefined, `${where}.modelName`, props.modelName, "e.g. modelName: 'llama-3.1-8b'");
+  check(typeof props.version === 'string' && props.version !== '' && !['.', '..'].includes(props.version), undefined, `${where}.version`, props.version,
+    'must name one version', "e.g. version: 'v3'");
+  relativePath(undefined, `${where}.uri`, props.uri.slice(`${scheme}://`.length), `'${scheme}://bucket/model/v3/'`);
+  check(props.uri.split('/').includes(props.version), undefined, `${where}.version`, props.version,
+    `must be a path segment of uri ${JSON.stringify(props.uri)}, so that the prefix holds exactly one immutable version`,
+    `store each version under its own prefix, e.g. ${scheme}://bucket/${props.modelName}/${props.version}/`);
+  if (props.endpointUrl !== undefined) url(undefined, `${where}.endpointUrl`, props.endpointUrl, ['http', 'https'], "'https://minio.example.com:9000'");
+  if (props.credentialsSecretName !== undefined) objectRef(undefined, `${where}.credentialsSecretName`, props.credentialsSecretName, 'Secret');
+  checkDownloader(where, props);
+}
+
+function checkDownloader(where: string, props: DownloaderOptions): void {
+  if (props.downloaderImage !== undefined) {
+    check(typeof props.downloaderImage === 'string' && /^\S+$/.test(props.downloaderImage), undefined, `${where}.downloaderImage`, props.downloaderImage,
+      'must be an image reference without spaces', "e.g. 'amazon/aws-cli:2.27.50'");
   }
 }
+
+deferFactoryChecks(ModelSource);
 
 function lineageOf(sourceKind: string, props: ObjectStoreSourceProps): ModelLineage {
   return { modelName: props.modelName, modelVersion: props.version, sourceKind, sourceUri: props.uri };

@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import type { IModelService } from './gpu-model-service';
-import { check, propError } from '../internal/errors';
+import { check, deferFactoryChecks, propError } from '../internal/errors';
 
 /** Istio ambient's HBONE port: ztunnel tunnels every meshed connection to the destination pod on it. */
 const HBONE_PORT = 15008;
@@ -116,6 +116,7 @@ export class NetworkPeer {
     return this.description;
   }
 }
+deferFactoryChecks(NetworkPeer);
 
 /** Who may reach the service, beyond the flows the library knows of (see GpuModelService). */
 export interface NetworkPolicyOptions {

@@ -10,6 +10,7 @@ import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
+import { checkValidationProps } from '../internal/service-inputs';
 
 /** Where the config volume is mounted in the evaluator. */
 export const CONFIG_DIR = '/etc/mlops-validation';
@@ -57,6 +58,7 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     seen.add(c.name);
     Object.assign(files, c.files);
   }
+  checkValidationProps(scope, props);
   check(props.serviceAccountName !== svc.name, scope, 'serviceAccountName', props.serviceAccountName,
     "is the model server's ServiceAccount: its cloud identity (IRSA, Workload Identity) would become the evaluator's",
     'leave it unset (the evaluator gets its own ServiceAccount) or name one made for the evaluator');

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { propError } from '../internal/errors';
+import { deferFactoryChecks, propError } from '../internal/errors';
+import { duration } from '../internal/validate';
 
 /** A quality metric (accuracy, F1, exact match...) on the held-out dataset, as a ratio from 0 to 1. */
 export interface QualityCheckOptions {
@@ -184,6 +185,8 @@ export abstract class ValidationCheck {
   public abstract bind(): ValidationCheckConfig;
 }
 
+deferFactoryChecks(ValidationCheck);
+
 class RenderedCheck extends ValidationCheck {
   constructor(private readonly name: string, private readonly entry: Record<string, any>, private readonly files: Record<string, string> = {}) {
     super();
@@ -207,9 +210,8 @@ function metricName(where: string, metric: string): void {
 }
 
 function positiveSeconds(where: string, prop: string, d: Duration): number {
-  const s = d.toSeconds({ integral: false });
-  if (!(s > 0)) throw propError(undefined, `${where}.${prop}`, d.toHumanString(), 'must be positive', 'give a positive Duration');
-  return s;
+  // A load test or latency SLA longer than a day is a typo (e.g. minutes for seconds).
+  return duration(undefined, `${where}.${prop}`, d, { positive: true, max: Duration.days(1) });
 }
 
 // Floating-point subtraction (0.85 - 0.02) must not leak 0.8299999999999998 into the config.

@@ -5,7 +5,7 @@ import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { SyncWave } from '../gitops/sync-wave';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { WAIT_CONTAINER } from '../serving/model-cache-fill';
@@ -52,6 +52,7 @@ export class ValidationHook extends Construct {
 
   constructor(scope: Construct, id: string, props: ValidationHookProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     // A hook runs before the sync applies the new version, so there is no rollout candidate to call.
     const target = props.target ?? ValidationTarget.inProcess();

@@ -6,6 +6,7 @@ import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
+import { bindInputs } from '../internal/errors';
 import { selectorLabels } from '../internal/labels';
 import { NetworkPeer } from '../serving/network-policy';
 
@@ -37,6 +38,7 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
 
   constructor(scope: Construct, id: string, props: ValidationJobProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     const target = props.target ?? ValidationTarget.rolloutCandidate();
     const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;

@@ -1,3 +1,6 @@
+import { deferFactoryChecks } from '../internal/errors';
+import { url as checkUrl } from '../internal/validate';
+
 /** How the evaluator reaches the model under test. */
 export enum ValidationTargetKind {
   /** Over HTTP, at the Service in front of the rollout's new version. */
@@ -24,9 +27,7 @@ export class ValidationTarget {
    * A running endpoint, e.g. the staging Service `http://llama.llm-staging.svc:8000`.
    */
   public static url(url: string): ValidationTarget {
-    if (!/^https?:\/\/[^\s/]+/.test(url ?? '')) {
-      throw new Error(`ValidationTarget.url: must be an http(s) URL with a host (got ${JSON.stringify(url)}). Fix: e.g. ValidationTarget.url('http://llama.llm-staging.svc:8000').`);
-    }
+    checkUrl(undefined, 'ValidationTarget.url', url, ['http', 'https'], "ValidationTarget.url('http://llama.llm-staging.svc:8000')");
     return new ValidationTarget(ValidationTargetKind.URL, url.replace(/\/+$/, ''));
   }
 
@@ -45,3 +46,5 @@ export class ValidationTarget {
     public readonly endpoint?: string,
   ) {}
 }
+
+deferFactoryChecks(ValidationTarget);

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, Gate, GateAnalysisTemplate, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
 import { expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 import { service } from '../serving/helpers';
 
 const gates = [Gate.errorRate({ maxRatio: 0.01 })];
@@ -203,10 +204,10 @@ describe('bad input', () => {
   });
 
   test('thresholds out of range', () => {
-    expect(() => Gate.errorRate({ maxRatio: 1.5 })).toThrow(/Gate.errorRate.maxRatio: must be a ratio between 0 and 1 \(got 1.5\)/);
-    expect(() => Gate.latency({ threshold: Duration.seconds(0) })).toThrow(/Gate.latency.threshold: must be a positive duration \(got "0 seconds"\)/);
-    expect(() => Gate.kvCacheUsage({ maxUsage: 2 })).toThrow(/maxUsage: must be a ratio/);
-    expect(() => Gate.queueDepth({ maxWaiting: -1 })).toThrow(/maxWaiting: must be >= 0/);
+    expect(() => bound(Gate.errorRate({ maxRatio: 1.5 }))).toThrow(/Gate.errorRate.maxRatio: must be a ratio between 0 and 1 \(got 1.5\)/);
+    expect(() => bound(Gate.latency({ threshold: Duration.seconds(0) }))).toThrow(/Gate.latency.threshold: must be a positive duration \(got "0 seconds"\)/);
+    expect(() => bound(Gate.kvCacheUsage({ maxUsage: 2 }))).toThrow(/maxUsage: must be a ratio/);
+    expect(() => bound(Gate.queueDepth({ maxWaiting: -1 }))).toThrow(/maxWaiting: must be >= 0/);
   });
 
   test('a gate on a series the runtime does not export', () => {

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { AlertPreset, Comparison, Gate, GateAnalysisTemplate, GateOptions, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler, PrometheusSettings, CudaVersion } from '../../src';
 import { expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 import { service } from '../serving/helpers';
 
 // Runtimes without huggingface_hub need a source they can read: an S3 prefix.
@@ -102,7 +103,7 @@ describe('defaults: a healthy canary that just started does not pause, missing d
 
   test('refuses a scrape interval under a second', () => {
     const { chart } = service();
-    expect(() => PrometheusSettings.configure(chart, { scrapeInterval: Duration.millis(500) })).toThrow(/PrometheusSettings.scrapeInterval: must be at least 1 second/);
+    expect(() => PrometheusSettings.configure(chart, { scrapeInterval: Duration.millis(500) })).toThrow(/PrometheusSettings.scrapeInterval: must be from 1 second to 60 minutes \(got "500 millis"\)/);
   });
 });
 
@@ -128,7 +129,7 @@ describe('the error rate compares with the stable as a ratio, with a floor', () 
     [{ maxRatio: 0.01, stableTolerance: 1, stableFloor: 2 }, /Gate.errorRate.stableFloor: must be a ratio above 0 and at most 1 \(got 2\)/],
     [{ maxRatio: 0.01, stableFloor: 0.001 }, /Gate.errorRate.stableFloor: is set without stableTolerance, so there is no comparison with the stable for it to floor \(got 0.001\)/],
   ])('refuses %j', (props, message) => {
-    expect(() => Gate.errorRate(props)).toThrow(message);
+    expect(() => bound(Gate.errorRate(props))).toThrow(message);
   });
 });
 

@@ -2,6 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import {
   AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, ModelAlerts, ModelAutoscaler, ModelRuntime, PredictionDistribution, ScalingMetric,
 } from '../../src';
+import { bound } from '../inputs/bind';
 import { service } from '../serving/helpers';
 
 const gates = [Gate.errorRate({ maxRatio: 0.01 })];
@@ -13,22 +14,22 @@ function alerts(...presets: AlertPreset[]) {
 
 describe('alert presets refuse bad input', () => {
   test('ratios outside 0 to 1', () => {
-    expect(() => AlertPreset.errorRate({ maxRatio: 1.5 })).toThrow(/AlertPreset.errorRate.maxRatio: must be a ratio between 0 and 1 \(got 1.5\)/);
-    expect(() => AlertPreset.kvCacheUsage({ maxUsage: -0.1 })).toThrow(/AlertPreset.kvCacheUsage.maxUsage: must be a ratio between 0 and 1/);
-    expect(() => AlertPreset.gpuUnderutilized({ minUtilization: 20 })).toThrow(/minUtilization: must be a ratio between 0 and 1 \(got 20\). Fix: e.g. minUtilization: 0.05 for 5%/);
-    expect(() => AlertPreset.gpuMemoryNearFull({ maxUsage: NaN })).toThrow(/maxUsage: must be a ratio between 0 and 1/);
-    expect(() => AlertPreset.predictionShift({ distribution: PredictionDistribution.histogram('score'), maxDistance: 2 })).toThrow(/maxDistance/);
-    expect(() => AlertPreset.availabilitySlo({ objective: 1 })).toThrow(/objective: must be a ratio strictly between 0 and 1 \(got 1\)/);
-    expect(() => AlertPreset.latencySlo({ objective: 0.9, threshold: Duration.seconds(10) }))
+    expect(() => bound(AlertPreset.errorRate({ maxRatio: 1.5 }))).toThrow(/AlertPreset.errorRate.maxRatio: must be a ratio between 0 and 1 \(got 1.5\)/);
+    expect(() => bound(AlertPreset.kvCacheUsage({ maxUsage: -0.1 }))).toThrow(/AlertPreset.kvCacheUsage.maxUsage: must be a ratio between 0 and 1/);
+    expect(() => bound(AlertPreset.gpuUnderutilized({ minUtilization: 20 }))).toThrow(/minUtilization: must be a ratio between 0 and 1 \(got 20\). Fix: e.g. minUtilization: 0.05 for 5%/);
+    expect(() => bound(AlertPreset.gpuMemoryNearFull({ maxUsage: NaN }))).toThrow(/maxUsage: must be a ratio between 0 and 1/);
+    expect(() => bound(AlertPreset.predictionShift({ distribution: PredictionDistribution.histogram('score'), maxDistance: 2 }))).toThrow(/maxDistance/);
+    expect(() => bound(AlertPreset.availabilitySlo({ objective: 1 }))).toThrow(/objective: must be a ratio strictly between 0 and 1 \(got 1\)/);
+    expect(() => bound(AlertPreset.latencySlo({ objective: 0.9, threshold: Duration.seconds(10) })))
       .toThrow(/objective: leaves an error budget of 10%, so the fast-burn alert would need 144% bad requests and could never fire/);
-    expect(() => AlertPreset.queueDepth({ maxWaiting: -1 })).toThrow(/maxWaiting: must be >= 0/);
+    expect(() => bound(AlertPreset.queueDepth({ maxWaiting: -1 }))).toThrow(/maxWaiting: must be >= 0/);
   });
 
   test('negative and zero durations', () => {
     // cdk8s itself refuses a negative Duration, before any construct sees it.
-    expect(() => AlertPreset.latency({ threshold: Duration.seconds(-1) })).toThrow(/Duration amounts cannot be negative/);
-    expect(() => AlertPreset.latency({ threshold: Duration.seconds(0) })).toThrow(/AlertPreset.latency.threshold: must be a positive duration/);
-    expect(() => AlertPreset.timeToFirstToken({ threshold: Duration.seconds(0) })).toThrow(/AlertPreset.timeToFirstToken.threshold: must be a positive duration/);
+    expect(() => bound(AlertPreset.latency({ threshold: Duration.seconds(-1) }))).toThrow(/Duration amounts cannot be negative/);
+    expect(() => bound(AlertPreset.latency({ threshold: Duration.seconds(0) }))).toThrow(/AlertPreset.latency.threshold: must be a positive duration/);
+    expect(() => bound(AlertPreset.timeToFirstToken({ threshold: Duration.seconds(0) }))).toThrow(/AlertPreset.timeToFirstToken.threshold: must be a positive duration/);
     expect(() => alerts(AlertPreset.errorRate({ maxRatio: 0.01, window: Duration.seconds(0) })))
       .toThrow(/\[test\/Alerts\] ModelHighErrorRate.window: must be a whole number of seconds >= 1/);
   });
@@ -42,12 +43,12 @@ describe('alert presets refuse bad input', () => {
   });
 
   test('a drift alert without a metric name', () => {
-    expect(() => AlertPreset.dataDrift({ metric: '', threshold: 0.3 }))
+    expect(() => bound(AlertPreset.dataDrift({ metric: '', threshold: 0.3 })))
       .toThrow(/AlertPreset.dataDrift.metric: is missing: the alert needs the name of the metric your server or exporter publishes \(got ""\). Fix: e.g. metric: 'model_drift_score'/);
-    expect(() => AlertPreset.dataDrift({ metric: 'drift score', threshold: 0.3 })).toThrow(/must be a Prometheus metric name/);
-    expect(() => AlertPreset.dataDrift({ metric: 'drift', threshold: 0.3, selector: '{job="x"}' })).toThrow(/selector: must be label matchers without braces/);
-    expect(() => AlertPreset.qualityBelowBaseline({ metric: '', baseline: 0.8 })).toThrow(/qualityBelowBaseline.metric: is missing/);
-    expect(() => PredictionDistribution.classes('predictions_total', 'le')).toThrow(/classLabel: must be a Prometheus label name other than le/);
+    expect(() => bound(AlertPreset.dataDrift({ metric: 'drift score', threshold: 0.3 }))).toThrow(/must be a Prometheus metric name/);
+    expect(() => bound(AlertPreset.dataDrift({ metric: 'drift', threshold: 0.3, selector: '{job="x"}' }))).toThrow(/selector: must be label matchers without braces/);
+    expect(() => bound(AlertPreset.qualityBelowBaseline({ metric: '', baseline: 0.8 }))).toThrow(/qualityBelowBaseline.metric: is missing/);
+    expect(() => bound(PredictionDistribution.classes('predictions_total', 'le'))).toThrow(/classLabel: must be a Prometheus label name other than le/);
   });
 
   test('duplicate rule names', () => {
@@ -60,7 +61,7 @@ describe('alert presets refuse bad input', () => {
     expect(() => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(10) }),
       AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(5), alertNamePrefix: 'ModelFastLatency' })))
       .toThrow(/alerts: two presets record the same rule name with different expressions \(got "model:request_slow_ratio:rate5m"\)/);
-    expect(() => AlertPreset.errorRate({ maxRatio: 0.1, alertName: 'High error rate' })).toThrow(/alertName: must be letters, digits and underscores/);
+    expect(() => bound(AlertPreset.errorRate({ maxRatio: 0.1, alertName: 'High error rate' }))).toThrow(/alertName: must be letters, digits and underscores/);
   });
 
   test('runtime mismatches, an empty rule, runbook URLs', () => {
@@ -69,7 +70,7 @@ describe('alert presets refuse bad input', () => {
       .toThrow(/AlertPreset.kvCacheUsage: reads a KV-cache usage gauge, which this runtime does not export/);
     const empty = alerts();
     expect(() => Testing.synth(empty.chart)).toThrow(/alerts: none given, so the PrometheusRule would be empty/);
-    expect(() => AlertPreset.errorRate({ maxRatio: 0.1, runbookUrl: 'wiki/llm' })).toThrow(/runbookUrl: must be an http\(s\) URL/);
+    expect(() => bound(AlertPreset.errorRate({ maxRatio: 0.1, runbookUrl: 'wiki/llm' }))).toThrow(/runbookUrl: must be an http\(s\) URL/);
     const other = service({ name: 'llm' });
     expect(() => new ModelAlerts(other.chart, 'Alerts', { service: other.svc, runbookBaseUrl: 'runbooks' })).toThrow(/runbookBaseUrl: must be an http\(s\) URL/);
   });
@@ -91,9 +92,9 @@ describe('the autoscaler refuses bad input', () => {
       .toThrow(/scaleToZero: every metric \(queue-depth, gpu-utilization\) is read from the model's own pods, which do not exist at zero replicas/);
     expect(() => new ModelAutoscaler(chart, 'C', { service: svc, maxReplicas: 2, metrics: [] })).toThrow(/metrics: is empty/);
     expect(() => new ModelAutoscaler(chart, 'D', { service: svc, maxReplicas: 2, metrics: [...metrics, ...metrics] })).toThrow(/metrics: has two metrics with the same name/);
-    expect(() => ScalingMetric.gpuUtilization({ target: 80 })).toThrow(/target: must be a ratio above 0 and at most 1 \(got 80\)/);
-    expect(() => ScalingMetric.queueDepth({ targetPerReplica: 0 })).toThrow(/targetPerReplica: must be > 0/);
-    expect(() => ScalingMetric.prometheus({ name: 'Gateway', query: 'x', threshold: 1 })).toThrow(/name: must be a DNS label/);
+    expect(() => bound(ScalingMetric.gpuUtilization({ target: 80 }))).toThrow(/target: must be a ratio above 0 and at most 1 \(got 80\)/);
+    expect(() => bound(ScalingMetric.queueDepth({ targetPerReplica: 0 }))).toThrow(/targetPerReplica: must be > 0/);
+    expect(() => bound(ScalingMetric.prometheus({ name: 'Gateway', query: 'x', threshold: 1 }))).toThrow(/name: must be a DNS label/);
   });
 
   test.each([

@@ -6,6 +6,7 @@ import {
 import { expectConformant } from '../conformance';
 import { serverPods } from './flows';
 import { admitted, Cluster, Pod, Source } from './netpol-evaluator';
+import { bound } from '../inputs/bind';
 import { hfSource } from '../serving/helpers';
 
 const NS = 'llm';
@@ -154,17 +155,17 @@ test('named clients: a namespace, pods of a namespace, labelled namespaces; ever
 
 describe('bad input is refused at synth', () => {
   test.each([
-    ['a namespace that is no DNS label', () => NetworkPeer.namespace('Team_A'), /NetworkPeer.namespace: must be a namespace name/],
-    ['a pod peer\'s namespace', () => NetworkPeer.pods({ namespace: 'a.b' }), /NetworkPeer.pods.namespace: must be a namespace name/],
-    ['an invalid label key', () => NetworkPeer.pods({ labels: { 'bad key': 'x' } }), /NetworkPeer.pods.labels: is not a valid label/],
-    ['an invalid label value', () => NetworkPeer.pods({ labels: { app: 'has space' } }), /is not a valid label/],
-    ['namespaces selected by no label (every namespace)', () => NetworkPeer.namespacesLabelled({}), /NetworkPeer.namespacesLabelled: is empty, so it would select every namespace/],
-    ['an address without a prefix length', () => NetworkPeer.ipBlock('10.0.0.1'), /NetworkPeer.ipBlock: must be a CIDR block/],
-    ['an IPv4 octet out of range', () => NetworkPeer.ipBlock('300.0.0.0/8'), /must be a CIDR block/],
-    ['a bad except', () => NetworkPeer.ipBlock('10.0.0.0/8', ['10.1.0.0']), /NetworkPeer.ipBlock.except: must be a CIDR block/],
-    ['an Istio ingress gateway without a gateway', () => TrafficRouter.istio({ ingressGateway: NetworkPeer.namespace('istio-ingress') }),
+    ['a namespace that is no DNS label', () => bound(NetworkPeer.namespace('Team_A')), /NetworkPeer.namespace: must be a namespace name/],
+    ['a pod peer\'s namespace', () => bound(NetworkPeer.pods({ namespace: 'a.b' })), /NetworkPeer.pods.namespace: must be a namespace name/],
+    ['an invalid label key', () => bound(NetworkPeer.pods({ labels: { 'bad key': 'x' } })), /NetworkPeer.pods.labels: is not a valid label/],
+    ['an invalid label value', () => bound(NetworkPeer.pods({ labels: { app: 'has space' } })), /is not a valid label/],
+    ['namespaces selected by no label (every namespace)', () => bound(NetworkPeer.namespacesLabelled({})), /NetworkPeer.namespacesLabelled: is empty, so it would select every namespace/],
+    ['an address without a prefix length', () => bound(NetworkPeer.ipBlock('10.0.0.1')), /NetworkPeer.ipBlock: must be a CIDR block/],
+    ['an IPv4 octet out of range', () => bound(NetworkPeer.ipBlock('300.0.0.0/8')), /must be a CIDR block/],
+    ['a bad except', () => bound(NetworkPeer.ipBlock('10.0.0.0/8', ['10.1.0.0'])), /NetworkPeer.ipBlock.except: must be a CIDR block/],
+    ['an Istio ingress gateway without a gateway', () => bound(TrafficRouter.istio({ ingressGateway: NetworkPeer.namespace('istio-ingress') })),
       /ingressGateway: is set, but the VirtualService binds to no gateway.*Fix: add the Gateway to gateways/],
-    ['an Istio ingress gateway with the mesh only', () => TrafficRouter.istio({ gateways: ['mesh'], ingressGateway: NetworkPeer.namespace('istio-ingress') }),
+    ['an Istio ingress gateway with the mesh only', () => bound(TrafficRouter.istio({ gateways: ['mesh'], ingressGateway: NetworkPeer.namespace('istio-ingress') })),
       /binds to no gateway/],
     ['no metrics scraper', () => model(chart(), { networkPolicy: { metricsScrapers: [] } }),
       /\[c\/Svc\] networkPolicy.metricsScrapers: is empty, so nothing could scrape the metrics.*Fix: name where Prometheus runs/],

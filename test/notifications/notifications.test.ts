@@ -90,10 +90,12 @@ describe('subscriptions', () => {
   });
 
   test('every subscription of the examples names an upstream trigger of its object and a service the engine has or a configured webhook', async () => {
+    // Two apps: both examples deploy llama-70b into namespace llm, which one app refuses as duplicate objects.
     const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/notify-examples' });
     llama70bPipeline(app);
-    new Llama70bCanaryChart(app, 'llama-70b-canary');
-    const docs = app.charts.flatMap(c => Testing.synth(c));
+    const canary = new App();
+    new Llama70bCanaryChart(canary, 'llama-70b-canary');
+    const docs = [...app.charts, ...canary.charts].flatMap(c => Testing.synth(c));
     const webhooks = new Set(docs.filter(d => d.kind === 'ConfigMap' && d.metadata.name === 'argo-rollouts-notification-configmap')
       .flatMap(d => Object.keys(d.data).filter(k => k.startsWith('service.webhook.')).map(k => k.slice('service.webhook.'.length))));
     const subscribed = docs.filter(d => d.kind === 'Rollout' || d.kind === 'Application').flatMap(d => subscriptionsOf(d).map(s => ({ ...s, kind: d.kind })));

@@ -224,10 +224,11 @@ test('an unknown rule name in disabledRules is refused', () => {
 });
 
 test('every example chart of the library passes every rule', async () => {
-  const app = new App();
+  // One app per example: several deploy llama-70b into namespace llm, which one app refuses as duplicate objects.
   const charts: Chart[] = [
-    new Llama70bChart(app, 'vllm'), new Llama70bCanaryChart(app, 'canary'), new Llama70bShadowChart(app, 'shadow'), new Llama70bAbChart(app, 'ab'),
-    new ClassifierChart(app, 'classifier'), new ClassifierBlueGreenChart(app, 'blue-green'), new MigEmbeddingsChart(app, 'mig'),
+    new Llama70bChart(new App(), 'vllm'), new Llama70bCanaryChart(new App(), 'canary'), new Llama70bShadowChart(new App(), 'shadow'),
+    new Llama70bAbChart(new App(), 'ab'), new ClassifierChart(new App(), 'classifier'), new ClassifierBlueGreenChart(new App(), 'blue-green'),
+    new MigEmbeddingsChart(new App(), 'mig'),
   ];
   // The A/B example routes through a Gateway in namespace `gateway`: its NetworkPolicy admits that gateway's pods.
   for (const chart of charts) {

@@ -2,6 +2,7 @@ import { Duration, Size, Testing } from 'cdk8s';
 import { Accelerator, CudaVersion, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { byKind, hfSource, podSpec, server, service, SHA } from './helpers';
+import { bound } from '../inputs/bind';
 
 describe('defaults', () => {
   test('a single-GPU vLLM service: snapshot, conformant', async () => {
@@ -235,7 +236,7 @@ describe('GPU catalog and MIG', () => {
   });
 
   test('a custom accelerator needs a label-safe product name', () => {
-    expect(() => Accelerator.custom({ name: 'X', gfdProduct: 'NVIDIA X', memory: Size.gibibytes(16), nvlink: false })).toThrow(/gfdProduct must be the GFD label value/);
+    expect(() => bound(Accelerator.custom({ name: 'X', gfdProduct: 'NVIDIA X', memory: Size.gibibytes(16), nvlink: false }))).toThrow(/gfdProduct: must be the GFD label value/);
   });
 
   test('MIG: the profile resource, one instance, the mixed strategy', async () => {
@@ -247,7 +248,7 @@ describe('GPU catalog and MIG', () => {
   });
 
   test('MIG profile names are validated', () => {
-    expect(() => MigProfile.of('1g10gb')).toThrow(/not a MIG profile name/);
+    expect(() => bound(MigProfile.of('1g10gb'))).toThrow(/not a MIG profile name/);
     expect(MigProfile.of('3g.40gb').resourceName).toBe('nvidia.com/mig-3g.40gb');
   });
 });
@@ -314,12 +315,12 @@ describe('bad input', () => {
   });
 
   test('mutable model references', () => {
-    expect(() => ModelSource.huggingFace({ repoId: 'org/m', revision: 'main' })).toThrow(/revision: must be a 40-character commit SHA.*got "main".*allowMutableRevision/);
-    expect(() => ModelSource.mlflow({ trackingUri: 'https://m', modelName: 'fraud', alias: 'champion' })).toThrow(/alias: an alias moves.*allowAlias: true/);
-    expect(() => ModelSource.mlflow({ trackingUri: 'https://m', modelName: 'fraud', version: 'latest' })).toThrow(/version: must be a registered version number \(got "latest"\)/);
-    expect(() => ModelSource.oci({ image: 'registry/models/llama:v1' })).toThrow(/image: must be pinned by digest/);
-    expect(() => ModelSource.s3({ uri: 's3://b/llama/', modelName: 'llama', version: 'v3' })).toThrow(/version: must be a path segment of uri/);
-    expect(() => ModelSource.gcs({ uri: 's3://b/llama/v3/', modelName: 'llama', version: 'v3' })).toThrow(/uri: must start with gs:\/\//);
+    expect(() => bound(ModelSource.huggingFace({ repoId: 'org/m', revision: 'main' }))).toThrow(/revision: must be a 40-character commit SHA.*got "main".*allowMutableRevision/);
+    expect(() => bound(ModelSource.mlflow({ trackingUri: 'https://m', modelName: 'fraud', alias: 'champion' }))).toThrow(/alias: an alias moves.*allowAlias: true/);
+    expect(() => bound(ModelSource.mlflow({ trackingUri: 'https://m', modelName: 'fraud', version: 'latest' }))).toThrow(/version: must be a registered version number \(got "latest"\)/);
+    expect(() => bound(ModelSource.oci({ image: 'registry/models/llama:v1' }))).toThrow(/image: must be pinned by digest/);
+    expect(() => bound(ModelSource.s3({ uri: 's3://b/llama/', modelName: 'llama', version: 'v3' }))).toThrow(/version: must be a path segment of uri/);
+    expect(() => bound(ModelSource.gcs({ uri: 's3://b/llama/v3/', modelName: 'llama', version: 'v3' }))).toThrow(/uri: must start with gs:\/\//);
   });
 
   test('secret values passed inline', () => {
@@ -347,8 +348,7 @@ describe('bad input', () => {
   });
 
   test('fractions of GPU memory', () => {
-    const runtime = ModelRuntime.vllm({ gpuMemoryUtilization: 1.2 });
-    expect(() => runtime.bind({ modelPath: '/m', servedModelName: 'x', tensorParallelSize: 1, pipelineParallelSize: 1 })).toThrow(/gpuMemoryUtilization: must be a fraction/);
+    expect(() => bound(ModelRuntime.vllm({ gpuMemoryUtilization: 1.2 }))).toThrow(/gpuMemoryUtilization: must be a fraction/);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   ValidationTarget,
 } from '../../src';
 import { expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 import { service } from '../serving/helpers';
 
 const IMAGE = 'ghcr.io/acme/evaluator@sha256:' + 'a'.repeat(64);
@@ -200,7 +201,7 @@ describe('bad input', () => {
     ['negative threshold', () => ValidationCheck.quality({ metric: 'f1', threshold: -0.1 }), /threshold: must be a ratio from 0 to 1 \(got -0.1\)/],
     ['baseline outside range', () => ValidationCheck.quality({ metric: 'f1', threshold: 0.5, baseline: 1.5 }), /baseline: must be a ratio from 0 to 1 \(got 1.5\)/],
     ['slice gap outside range', () => ValidationCheck.slices({ metric: 'f1', sliceBy: 'lang', maxGap: 2 }), /maxGap: must be a ratio from 0 to 1 \(got 2\)/],
-    ['NaN threshold', () => ValidationCheck.quality({ metric: 'f1', threshold: NaN }), /threshold: must be a ratio from 0 to 1 \(got null\)/],
+    ['NaN threshold', () => ValidationCheck.quality({ metric: 'f1', threshold: NaN }), /threshold: must be a ratio from 0 to 1 \(got NaN\)/],
     ['tolerance without a baseline', () => ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8, baselineTolerance: 0.01 }),
       /baselineTolerance: is a tolerance below a production baseline, but no baseline is given \(got 0.01\)\. Fix: set baseline/],
     ['latency without a percentile', () => ValidationCheck.latency({ requestsPerSecond: 1 }), /latency: checks no percentile/],
@@ -208,7 +209,8 @@ describe('bad input', () => {
     ['no load', () => ValidationCheck.latency({ p95: Duration.seconds(3), requestsPerSecond: 0 }), /requestsPerSecond: must be a positive number \(got 0\)/],
     ['schema without schemas', () => ValidationCheck.schema({}), /schema: checks no schema/],
   ])('%s', (_name, build, message) => {
-    expect(build).toThrow(message);
+    // A factory's problem is reported by the construct that binds the value.
+    expect(() => bound(build())).toThrow(message);
   });
 
   test('a job with no evaluator image', () => {
@@ -227,6 +229,6 @@ describe('bad input', () => {
   });
 
   test('a URL target that is not a URL', () => {
-    expect(() => ValidationTarget.url('llm.staging:8000')).toThrow(/ValidationTarget.url: must be an http\(s\) URL/);
+    expect(() => bound(ValidationTarget.url('llm.staging:8000'))).toThrow(/ValidationTarget.url: must be an http\(s\) URL/);
   });
 });

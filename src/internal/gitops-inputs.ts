@@ -1,0 +1,21 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { check } from './errors';
+import { annotationKey, dns1123Label, dns1123Subdomain, duration, int, INT32_MAX, labelMap, url } from './validate';
+import type { ArgoCdApplicationProps } from '../gitops/argo-cd-application';
+
+/** The plain props of an Argo CD Application; the Git URL and path checks stay with the construct. */
+export function checkApplicationProps(scope: IConstruct, props: ArgoCdApplicationProps): void {
+  dns1123Label(scope, 'destinationNamespace', props.destinationNamespace, "'llm-prod'");
+  if (props.namespace !== undefined) dns1123Label(scope, 'namespace', props.namespace, "'argocd'");
+  if (props.project !== undefined) dns1123Subdomain(scope, 'project', props.project, "'ml-serving'");
+  if (props.destinationServer !== undefined) url(scope, 'destinationServer', props.destinationServer, ['https'], "'https://kubernetes.default.svc'");
+  if (props.targetRevision !== undefined) {
+    check(typeof props.targetRevision === 'string' && /^\S+$/.test(props.targetRevision), scope, 'targetRevision', props.targetRevision,
+      'must be a branch, tag or commit without spaces', "e.g. targetRevision: 'main'");
+  }
+  if (props.retryLimit !== undefined) int(scope, 'retryLimit', props.retryLimit, 0, INT32_MAX, 'e.g. retryLimit: 2');
+  if (props.retryBackoff !== undefined) duration(scope, 'retryBackoff', props.retryBackoff, { max: Duration.days(1) });
+  labelMap(scope, 'labels', props.labels);
+  Object.keys(props.annotations ?? {}).forEach(k => annotationKey(scope, 'annotations key', k));
+}

@@ -1,0 +1,106 @@
+import { Duration, Size } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { check } from './errors';
+import {
+  annotationKey, dns1123Label, dns1123Subdomain, duration, envVarName, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
+  secretKeyRef, size,
+} from './validate';
+import type { GpuModelServiceProps } from '../serving/gpu-model-service';
+import { RuntimeKind } from '../serving/model-runtime';
+import type { ValidationProps } from '../validation/validation-options';
+
+/**
+ * The input checks of the plain props (strings, numbers, Durations, Sizes, maps) of the constructs that run pods
+ * (GpuModelService, the validation evaluator), kept in one file; each construct's own checks (parallelism, fit,
+ * probe overlap, targets) stay with it.
+ */
+export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps): void {
+  if (props.namespace !== undefined) dns1123Label(scope, 'namespace', props.namespace, "'ml-prod'");
+  if (props.servedModelName !== undefined) {
+    check(typeof props.servedModelName === 'string' && /^\S+$/.test(props.servedModelName), scope, 'servedModelName', props.servedModelName,
+      'must be a model name without spaces (clients send it in every request)', "e.g. servedModelName: 'llama-3.1-8b'");
+  }
+  for (const prop of ['replicas', 'gpuCount', 'tensorParallelSize', 'pipelineParallelSize'] as const) {
+    const v = props[prop];
+    if (v !== undefined && Number.isInteger(v) && v >= 1) int(scope, prop, v, 1, prop === 'replicas' ? INT32_MAX : 64, `e.g. ${prop}: 2`);
+  }
+  // TGI shards with --num-shard only; a pipeline split would be dropped silently.
+  check(props.runtime.kind !== RuntimeKind.TGI || (props.pipelineParallelSize ?? 1) === 1, scope, 'pipelineParallelSize', props.pipelineParallelSize,
+    'TGI has no pipeline parallelism', 'use tensor parallelism only, or ModelRuntime.vllm()');
+  for (const prop of ['maxSurge', 'maxUnavailable'] as const) {
+    const v = props[prop];
+    if (v !== undefined) int(scope, prop, v, 0, INT32_MAX, `e.g. ${prop}: 1`);
+  }
+  checkContainerProps(scope, props);
+  if (props.sharedMemorySize !== undefined) size(scope, 'sharedMemorySize', props.sharedMemorySize, { min: Size.mebibytes(64), max: Size.tebibytes(4) });
+  if (props.priorityClassName !== undefined) dns1123Subdomain(scope, 'priorityClassName', props.priorityClassName, "'gpu-inference'");
+  labelMap(scope, 'nodeSelector', props.nodeSelector);
+  (props.tolerations ?? []).forEach((t, i) => {
+    const p = `tolerations[${i}]`;
+    if (t.key !== undefined) labelKey(scope, `${p}.key`, t.key);
+    if (t.operator !== undefined) oneOf(scope, `${p}.operator`, t.operator, ['Equal', 'Exists']);
+    if (t.effect !== undefined) oneOf(scope, `${p}.effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+    if (t.value !== undefined) labelValue(scope, `${p}.value`, t.value);
+    check(t.operator !== 'Exists' || !t.value, scope, `${p}.value`, t.value, 'must be empty with operator Exists', 'drop the value, or use operator Equal');
+    check(t.key !== undefined || t.operator === 'Exists', scope, `${p}.key`, t.key, 'is required unless operator is Exists', "e.g. key: 'nvidia.com/gpu'");
+    if (t.tolerationSeconds !== undefined) {
+      check(t.effect === 'NoExecute', scope, `${p}.tolerationSeconds`, t.tolerationSeconds, 'only applies with effect NoExecute', 'set effect: NoExecute or drop it');
+      int(scope, `${p}.tolerationSeconds`, t.tolerationSeconds, 0, INT32_MAX, 'e.g. tolerationSeconds: 300');
+    }
+  });
+  Object.keys(props.serviceAccountAnnotations ?? {}).forEach(k => annotationKey(scope, 'serviceAccountAnnotations key', k));
+  const drain = props.drain ?? {};
+  if (drain.preStopDelay !== undefined) duration(scope, 'drain.preStopDelay', drain.preStopDelay, { max: Duration.minutes(10) });
+  if (drain.shutdownTimeout !== undefined) duration(scope, 'drain.shutdownTimeout', drain.shutdownTimeout, { max: Duration.hours(2) });
+  const probes = props.probes ?? {};
+  if (probes.startupTimeout !== undefined) duration(scope, 'probes.startupTimeout', probes.startupTimeout, { max: Duration.hours(6) });
+  for (const prop of ['readinessPeriod', 'livenessPeriod', 'timeout'] as const) {
+    const d = probes[prop];
+    if (d !== undefined) duration(scope, `probes.${prop}`, d, { max: Duration.hours(1) });
+  }
+  if (probes.livenessFailureThreshold !== undefined) int(scope, 'probes.livenessFailureThreshold', probes.livenessFailureThreshold, 1, 100, 'e.g. livenessFailureThreshold: 4');
+  const fp = props.footprint;
+  if (fp) {
+    finite(scope, 'footprint.parametersBillions', fp.parametersBillions, 'e.g. parametersBillions: 70.6 for Llama-3.1-70B');
+    check(fp.parametersBillions > 0 && fp.parametersBillions <= 100_000, scope, 'footprint.parametersBillions', fp.parametersBillions,
+      'must be a positive parameter count in billions', 'e.g. parametersBillions: 70.6 for Llama-3.1-70B');
+    if (fp.kvCacheBudget !== undefined) size(scope, 'footprint.kvCacheBudget', fp.kvCacheBudget, { min: Size.mebibytes(1) });
+  }
+  const prov = props.provenance ?? {};
+  for (const prop of ['trainingDataHash', 'trainingRunId', 'gitRevision'] as const) {
+    const v = prov[prop];
+    if (v !== undefined) check(typeof v === 'string' && /^\S+$/.test(v), scope, `provenance.${prop}`, v, 'must be a non-empty value without spaces', `set ${prop} to the exact id`);
+  }
+}
+
+/** What every container prop of a construct takes: environment names, Secret references, CPU and memory. */
+interface ContainerProps {
+  readonly env?: { [name: string]: string };
+  readonly secretEnv?: { [name: string]: { readonly secretName: string; readonly key: string } };
+  readonly cpu?: number;
+  readonly memory?: Size;
+}
+
+function checkContainerProps(scope: IConstruct, props: ContainerProps): void {
+  Object.keys(props.env ?? {}).forEach(name => envVarName(scope, 'env', name));
+  Object.entries(props.secretEnv ?? {}).forEach(([name, ref]) => {
+    envVarName(scope, 'secretEnv', name);
+    secretKeyRef(scope, `secretEnv.${name}`, ref);
+  });
+  if (props.cpu !== undefined) {
+    finite(scope, 'cpu', props.cpu, 'set cpu to the cores one replica needs, e.g. 8');
+    // Kubernetes keeps CPU in millicores: below 1m is 0, and no node has a million cores.
+    check(props.cpu >= 0.001 && props.cpu <= 1024, scope, 'cpu', props.cpu, 'must be from 0.001 (1 millicore) to 1024 cores', 'e.g. cpu: 8');
+  }
+  // A 0 or tiny limit renders as no limit or as a pod that cannot start; above a few TiB no node has it.
+  if (props.memory !== undefined) size(scope, 'memory', props.memory, { min: Size.mebibytes(64), max: Size.tebibytes(16) });
+}
+
+/** The plain props of a ValidationJob or ValidationHook (the evaluator's Job). */
+export function checkValidationProps(scope: IConstruct, props: ValidationProps): void {
+  checkContainerProps(scope, props);
+  if (props.name !== undefined) dns1123Label(scope, 'name', props.name, "'llama-validation'");
+  if (props.serviceAccountName !== undefined) dns1123Subdomain(scope, 'serviceAccountName', props.serviceAccountName, "'evaluator'");
+  if (props.backoffLimit !== undefined) int(scope, 'backoffLimit', props.backoffLimit, 0, INT32_MAX, 'e.g. backoffLimit: 1');
+  if (props.timeout !== undefined) duration(scope, 'timeout', props.timeout, { max: Duration.days(1) });
+}
