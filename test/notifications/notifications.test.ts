@@ -93,9 +93,9 @@ describe('subscriptions', () => {
     // Two apps: both examples deploy llama-70b into namespace llm, which one app refuses as duplicate objects.
     const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/notify-examples' });
     llama70bPipeline(app);
-    const canary = new App();
-    new Llama70bCanaryChart(canary, 'llama-70b-canary');
-    const docs = [...app.charts, ...canary.charts].flatMap(c => Testing.synth(c));
+    const canaryApp = new App();
+    new Llama70bCanaryChart(canaryApp, 'llama-70b-canary');
+    const docs = [...app.charts, ...canaryApp.charts].flatMap(c => Testing.synth(c));
     const webhooks = new Set(docs.filter(d => d.kind === 'ConfigMap' && d.metadata.name === 'argo-rollouts-notification-configmap')
       .flatMap(d => Object.keys(d.data).filter(k => k.startsWith('service.webhook.')).map(k => k.slice('service.webhook.'.length))));
     const subscribed = docs.filter(d => d.kind === 'Rollout' || d.kind === 'Application').flatMap(d => subscriptionsOf(d).map(s => ({ ...s, kind: d.kind })));
