@@ -2,7 +2,7 @@
 import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource, Precision } from '../src';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 /** The 70B service every Llama example builds on. */
 export function llama70bProps(overrides: Partial<GpuModelServiceProps> = {}): GpuModelServiceProps {
@@ -41,4 +41,4 @@ export class Llama70bChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('llama-70b-vllm', app => new Llama70bChart(app, 'llama-70b'));
+export const synth = cdk8sExample(module, app => new Llama70bChart(app, 'llama-70b'));
