@@ -124,9 +124,9 @@ const synthExamples = project.addTask('synth:examples', {
 synthExamples.exec('tsc -p examples/tsconfig.json --noEmit false --declaration false --incremental --tsBuildInfoFile .tmp/examples/tsbuildinfo --outDir .tmp/examples');
 synthExamples.exec('node .tmp/examples/examples/synth.js');
 
-// The fleet benchmark (issue 7): compiled once, then every measurement runs in a fresh node process.
+// The fleet benchmark (issues 7, 22): compiled once, then every measurement runs in a fresh node process.
 const bench = project.addTask('bench', {
-  description: 'Benchmark synth of fleets of model services against raw ApiObjects and plain yaml (flags: see bench/run.ts)',
+  description: 'Benchmark synth of fleets of model services against helm template and JSON.stringify (flags: see bench/run.ts)',
 });
 bench.exec('tsc -p bench/tsconfig.json --noEmit false --declaration false --outDir .tmp/bench');
 bench.exec('node .tmp/bench/bench/run.js', { receiveArgs: true });
