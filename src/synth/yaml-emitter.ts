@@ -16,6 +16,16 @@ const PLAIN = /^[A-Za-z0-9_/(][\x20-\x7e]*$/;
 const NOT_PLAIN = /: | #|[ :]$/;
 /** The first characters of every YAML 1.1 null, boolean, number and timestamp this check lets through. */
 const MAY_BE_TYPED = /^[0-9nNyYoOtTfF]/;
+/** What keeps a one-line string from being plain, in the package's own words (stringifyString.js `plainString`). */
+const NOT_PLAIN_ANYWHERE = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+/** Characters the package writes only double-quoted, escaped (stringifyString.js `stringifyString`). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/**
+ * A multi-line string the package writes as a literal block with no indentation indicator: not starting with a
+ * space or a line break, ending in a character that is not whitespace (`|-`) or in one line break after one (`|`).
+ */
+const SIMPLE_BLOCK = /^[^ \n][\s\S]*[^ \t\n]\n?$/;
 /** The package quotes a key that looks like a document marker at the root only (stringifyString.js). */
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 /** The `yaml` package writes a key longer than this as an explicit `? ` key (stringifyPair.js). */
@@ -117,6 +127,20 @@ export class YamlEmitter {
   /** A string value in a collection at `indent`. */
   private string(s: string, indent: string): string {
     if (this.isPlain(s)) return s;
+    if (!s.includes('\n')) {
+      // One line of printable ASCII: plain, or quoted as the package quotes it (stringifyString.js `quotedString`:
+      // single quotes when there are double quotes only, else JSON's double quotes, which escape nothing else here).
+      if (PRINTABLE_ASCII.test(s)) {
+        if (!NOT_PLAIN_ANYWHERE.test(s) && !this.isTyped(s)) return s;
+        return s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s);
+      }
+    } else if (SIMPLE_BLOCK.test(s) && !CONTROL.test(s)) {
+      // The package's literal block (stringifyString.js `blockString`): strip or clip chomping, every line that
+      // follows line breaks indented one step deeper than the collection.
+      const inner = indent + STEP;
+      const clip = s.endsWith('\n');
+      return `${clip ? '|' : '|-'}\n${inner}${(clip ? s.slice(0, -1) : s).replace(/\n+/g, `$&${inner}`)}`;
+    }
     let rendered = this.values.get(s);
     if (rendered === undefined) {
       // `k: <rendering>\n`: the package's choice of style, quoting and escapes for a value.
@@ -144,7 +168,11 @@ export class YamlEmitter {
 
   private isPlain(s: string): boolean {
     if (!PLAIN.test(s) || NOT_PLAIN.test(s)) return false;
-    return !MAY_BE_TYPED.test(s) || !this.typed.some(test => test.test(s));
+    return !MAY_BE_TYPED.test(s) || !this.isTyped(s);
+  }
+
+  private isTyped(s: string): boolean {
+    return this.typed.some(test => test.test(s));
   }
 
   /** The package writes a repeated object as an alias: not for the fast path. */

@@ -20,7 +20,8 @@ const TRICKY = [
   // multi-line
   'a\nb', 'a\n', 'a\n\n', 'a\n\n\n', '\na', '\n\na', '\n', '\n\n', 'a\n b', 'a\n  b\n', ' a\nb', '  a\n b', 'a \nb', 'a\n ',
   'a\n\t', 'a\n\nb\n\n\nc', 'x: y\nz: w', '- a\n- b', '#!/bin/sh\nset -e\necho "$1"\n', 'a\r\nb', 'a\rb', '--- \nx', 'x\n---\ny',
-  'x\n...\ny', 'line one is long enough to be multi line\n and second', 'a'.repeat(50) + '\n\n' + ' b'.repeat(30),
+  'x\n...\ny', 'a\tb\nc', 'x\n\ty', 'é\nü', 'a\nb\n\n', 'a b\nc ', 'a\n#b', '{"a": 1,\n "b": 2}', 'a\nb\n', "it's\n\"x\"",
+  'line one is long enough to be multi line\n and second', 'a'.repeat(50) + '\n\n' + ' b'.repeat(30),
   // control characters and unicode
   '\x00', 'a\x07b', '\x1b[0m', '\x7f', '\x85', '\u00a0', '\u2028', '\ufeffx', 'héllo', '日本語', 'emoji 🚀', '\ud800', 'x\udfff',
   // long lines
@@ -28,7 +29,7 @@ const TRICKY = [
 ];
 
 /** A deterministic generator of strings over the characters that matter to YAML scalars. */
-function* randomStrings(count: number, seed: number): Generator<string> {
+function* randomStrings(count: number, seed: number, maxLength: number): Generator<string> {
   const alphabet = ['a', 'b', 'y', 'n', 'o', '0', '1', '9', 'e', 'x', '.', '_', '-', '+', ':', ' ', '#', '\n', '\t', '"', "'",
     '\\', '~', '?', '*', '&', '!', '|', '>', '%', '@', '`', ',', '[', ']', '{', '}', '/', 'é', '\u0001', '\u00a0'];
   let state = seed;
@@ -37,7 +38,7 @@ function* randomStrings(count: number, seed: number): Generator<string> {
     return state;
   };
   for (let i = 0; i < count; i++) {
-    const length = next() % 12;
+    const length = next() % (maxLength + 1);
     let s = '';
     for (let j = 0; j < length; j++) s += alphabet[next() % alphabet.length];
     yield s;
@@ -67,8 +68,8 @@ describe('YamlEmitter writes what cdk8s Yaml.stringify writes', () => {
     for (const [got, want] of compare(placements(s))) expect(got).toBe(want);
   });
 
-  test('a corpus of random strings in every placement', () => {
-    const docs = [...randomStrings(3000, 7)].flatMap(placements);
+  test.each([[3000, 11], [1500, 60]])('a corpus of %d random strings of up to %d characters in every placement', (count, maxLength) => {
+    const docs = [...randomStrings(count, 7 + maxLength, maxLength)].flatMap(placements);
     const mismatches = compare(docs).filter(([got, want]) => got !== want);
     expect(mismatches).toEqual([]);
   });
