@@ -5,8 +5,9 @@ import { createHash } from 'crypto';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, GpuModelService, MigProfile, ModelAlerts, ModelAutoscaler, ModelDashboard,
-  ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob,
+  Accelerator, AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, GpuModelService, MigProfile, ModelAlerts, ModelAutoscaler,
+  ModelDashboard, ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck,
+  ValidationJob,
 } from '../src';
 
 /** The namespace every fleet object lands in, in every chart layout, so the layouts emit the same documents. */

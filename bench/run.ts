@@ -209,10 +209,8 @@ function helmReference(options: Options, refs: Reference[], fleet: Fleet, n: num
   const models = Array.from({ length: n }, (_, i) => byChart.get(serviceChartName(i))!);
   const chart = writeHelmChart(models, path.join(tmp, `chart-${fleet}-${n}`));
   const outdir = path.join(tmp, `helm-${fleet}-${n}`);
-  const job: Job = {
-    mode: Mode.HELM, app: AppKind.FLEET, fleet, layout: Layout.PER_SERVICE, n, outdir,
-    helm: { binary, chart: chart.dir, values: chart.values, home: path.join(tmp, 'helm-home') },
-  };
+  const helm = { binary, chart: chart.dir, values: chart.values, home: path.join(tmp, 'helm-home') };
+  const job: Job = { mode: Mode.HELM, app: AppKind.FLEET, fleet, layout: Layout.PER_SERVICE, n, outdir, helm };
   measure(job);
   const rendered = parseDocuments(fs.readFileSync(path.join(outdir, 'helm.yaml'), 'utf8'));
   for (const r of [perService, ...same.filter(s => s !== perService)]) {
@@ -260,9 +258,8 @@ function measureAll(options: Options, tmp: string): Row[] {
   const refs = options.fleets.flatMap(fleet => options.layouts.flatMap(layout => options.ns.map(n => reference(options, fleet, layout, n, tmp))));
   const withHelm = options.modes.includes(Mode.HELM);
   const binary = withHelm ? helmBinary(CACHE) : '';
-  const helmRefs = withHelm
-    ? options.fleets.flatMap(fleet => options.ns.filter(n => n <= options.referenceMaxN).map(n => helmReference(options, refs, fleet, n, binary, tmp)))
-    : [];
+  const helmNs = options.ns.filter(n => n <= options.referenceMaxN);
+  const helmRefs = withHelm ? options.fleets.flatMap(fleet => helmNs.map(n => helmReference(options, refs, fleet, n, binary, tmp))) : [];
   // The parsed documents are on disk for the runs that need them: not kept in this process's heap.
   for (const ref of refs) delete (ref.output as { charts?: ChartDocs[] }).charts;
   const units = new Map<string, Unit>();

@@ -2,6 +2,7 @@
 // JSON in argv[2]; the result is printed as one JSON line. Run by bench/run.ts, never by hand.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import type { Fleet, Layout } from './fleet';
 
@@ -109,9 +110,10 @@ function run(job: Job): Measurement {
     for (const c of input) fs.writeFileSync(path.join(job.outdir, c.file), c.docs.map(d => JSON.stringify(d)).join('\n'));
   } else {
     // The library's modules load inside the clock, as they do in every `cdk8s synth`.
-    const { ApiObject, App, Chart } = require('cdk8s') as typeof import('cdk8s');
-    const { FleetApp } = require('../src') as typeof import('../src');
-    const fleet = require('./fleet') as typeof import('./fleet');
+    const load = createRequire(__filename);
+    const { ApiObject, App, Chart } = load('cdk8s') as typeof import('cdk8s');
+    const { FleetApp } = load('../src') as typeof import('../src');
+    const fleet = load('./fleet') as typeof import('./fleet');
     const app = new (job.app === AppKind.FLEET ? FleetApp : App)({ outdir: job.outdir });
     if (job.mode === Mode.LIBRARY) {
       fleet.buildFleet(app, job.n, job.layout, job.fleet);

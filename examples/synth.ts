@@ -2,6 +2,7 @@
 // into outdir (default dist/examples/<name>). Run alone, compiled (`npx projen synth:examples`), this file
 // synthesizes every example in one process, each into dist/examples/<name>, with the same output.
 import * as fs from 'fs';
+import { createRequire } from 'module';
 import * as path from 'path';
 import { App, AppProps } from 'cdk8s';
 
@@ -36,7 +37,7 @@ function synthAll(): void {
   const ext = path.extname(__filename);
   const names = fs.readdirSync('examples').filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')).map(exampleName);
   for (const name of names.sort().filter(n => n !== exampleName(__filename))) {
-    const synth: ExampleSynth | undefined = require(path.join(__dirname, name + ext)).synth;
+    const synth: ExampleSynth | undefined = createRequire(__filename)(path.join(__dirname, name + ext)).synth;
     if (typeof synth !== 'function') throw new Error(`examples/${name}.ts exports no synth(outdir) function`);
     const start = process.hrtime.bigint();
     synth(path.join('dist', 'examples', name));

@@ -1,4 +1,11 @@
-import * as YAML from 'yaml';
+import { createRequire } from 'module';
+import type * as YamlPackage from 'yaml';
+
+/**
+ * The `yaml` package cdk8s bundles, which its `Yaml.stringify()` uses: the same rules whatever cdk8s version the
+ * app has (and no dependency of this library's own).
+ */
+const YAML = createRequire(require.resolve('cdk8s'))('yaml') as typeof YamlPackage;
 
 /** The options of cdk8s `Yaml.stringify()` (cdk8s/lib/yaml.js): YAML 1.1 quoting, no line folding. */
 const CDK8S_YAML = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;

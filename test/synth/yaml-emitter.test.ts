@@ -13,14 +13,14 @@ const TRICKY = [
   // indicators and their positions
   '-', '--', '---', '--- x', '...', '... x', '-x', '- x', '?', '?x', '? x', ':', ':x', 'x:', 'x: y', 'x:y', 'a :b', '::1',
   '#', '#x', 'x#y', 'x #y', 'x# y', '*', '*x', '&', '&x', '!', '!x', '!!str', '|', '|x', '>', '>x', '%', '%x', '@x', '`x',
-  'x`', '"x"', "'x'", "it's", 'say "hi"', `both ' and "`, '[x]', '{x}', 'x[0]', 'x{a}', ',x', 'x,y', '(x)', '$x', '=x',
+  'x`', '"x"', "'x'", "it's", 'say "hi"', 'both \' and "', '[x]', '{x}', 'x[0]', 'x{a}', ',x', 'x,y', '(x)', '$x', '=x',
   'sum(rate(vllm:request_success_total{model="llm-1"}[5m]))', 'a\\b', '\\', 'C:\\x', '/path/to', 'https://x.io/a#frag',
   // whitespace
   ' x', 'x ', '  x  ', '\tx', 'x\t', 'x \ty', 'a  b',
   // multi-line
   'a\nb', 'a\n', 'a\n\n', 'a\n\n\n', '\na', '\n\na', '\n', '\n\n', 'a\n b', 'a\n  b\n', ' a\nb', '  a\n b', 'a \nb', 'a\n ',
   'a\n\t', 'a\n\nb\n\n\nc', 'x: y\nz: w', '- a\n- b', '#!/bin/sh\nset -e\necho "$1"\n', 'a\r\nb', 'a\rb', '--- \nx', 'x\n---\ny',
-  'x\n...\ny', 'a\tb\nc', 'x\n\ty', 'é\nü', 'a\nb\n\n', 'a b\nc ', 'a\n#b', '{"a": 1,\n "b": 2}', 'a\nb\n', "it's\n\"x\"",
+  'x\n...\ny', 'a\tb\nc', 'x\n\ty', 'é\nü', 'a\nb\n\n', 'a b\nc ', 'a\n#b', '{"a": 1,\n "b": 2}', 'a\nb\n', 'it\'s\n"x"',
   'line one is long enough to be multi line\n and second', 'a'.repeat(50) + '\n\n' + ' b'.repeat(30),
   // control characters and unicode
   '\x00', 'a\x07b', '\x1b[0m', '\x7f', '\x85', '\u00a0', '\u2028', '\ufeffx', 'héllo', '日本語', 'emoji 🚀', '\ud800', 'x\udfff',
