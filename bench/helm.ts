@@ -50,27 +50,38 @@ function zipEntry(zip: Buffer, name: string): Buffer {
   throw new Error(`layer.zip: no ${name}`);
 }
 
-/** Where a scalar sits in a model's documents. */
-type LeafPath = Array<string | number>;
-
-/** The shape of a model's documents (keys and lengths, not scalars): models of one shape share a template. */
+/**
+ * The shape of a model's documents: collections and their sizes, not scalars nor keys (a ConfigMap key may be
+ * named after the model). Models of one shape share a template.
+ */
 function shape(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(shape);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]));
+  if (v !== null && typeof v === 'object') return { o: Object.values(v).map(shape) };
   return 0;
 }
 
-function leaves(v: unknown, at: LeafPath = [], out: Array<[LeafPath, unknown]> = []): Array<[LeafPath, unknown]> {
-  if (Array.isArray(v)) v.forEach((x, i) => leaves(x, [...at, i], out));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(x, [...at, k], out);
-  else out.push([at, v]);
+/** Every key and scalar of a value, in order, with its position: `/3` an item, `/k3` and `/v3` an entry's key and value. */
+function leaves(v: unknown, at = '', out: Array<[string, unknown]> = []): Array<[string, unknown]> {
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => leaves(x, `${at}/${i}`, out));
+  } else if (v !== null && typeof v === 'object') {
+    Object.entries(v).forEach(([k, x], i) => {
+      out.push([`${at}/k${i}`, k]);
+      leaves(x, `${at}/v${i}`, out);
+    });
+  } else {
+    out.push([at, v]);
+  }
   return out;
 }
 
-function setLeaf(root: any, at: LeafPath, value: unknown): void {
-  let node = root;
-  for (const step of at.slice(0, -1)) node = node[step];
-  node[at[at.length - 1]] = value;
+/** A copy of `v` with the keys and scalars at the positions of `replace` replaced. */
+function substitute(v: unknown, replace: Map<string, string>, at = ''): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => substitute(x, replace, `${at}/${i}`));
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x], i) => [replace.get(`${at}/k${i}`) ?? k, substitute(x, replace, `${at}/v${i}`)]));
+  }
+  return replace.get(at) ?? v;
 }
 
 /** A placeholder for a value read from the chart's values, replaced by a template action in the YAML text. */
@@ -105,21 +116,23 @@ export function writeHelmChart(models: any[][], dir: string): HelmChart {
   [...groups.values()].forEach((members, t) => {
     const perModel = members.map(i => leaves(models[i]));
     const first = perModel[0];
-    // The scalars that vary, grouped by their values across the models: one value per group.
+    // The keys and scalars that vary, grouped by their values across the models: one value per group.
     const groupOf = new Map<string, number>();
-    const varying: Array<{ at: LeafPath; j: number; k: number }> = [];
+    const replace = new Map<string, string>();
+    const firstOfGroup: number[] = [];
     first.forEach(([at], j) => {
       const across = perModel.map(ls => ls[j][1]);
       if (across.every(x => x === across[0])) return;
       const key = JSON.stringify(across);
-      if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
-      varying.push({ at, j, k: groupOf.get(key)! });
+      if (!groupOf.has(key)) {
+        groupOf.set(key, groupOf.size);
+        firstOfGroup.push(j);
+      }
+      replace.set(at, placeholder(groupOf.get(key)!));
     });
-    const representative = structuredClone(models[members[0]]);
-    for (const { at, k } of varying) setLeaf(representative, at, placeholder(k));
-    const firstOfGroup = [...groupOf.values()].map(k => varying.find(v => v.k === k)!);
+    const representative = substitute(models[members[0]], replace) as unknown[];
     const name = `models${t}`;
-    values[name] = perModel.map(ls => firstOfGroup.map(({ j }) => ls[j][1]));
+    values[name] = perModel.map(ls => firstOfGroup.map(j => ls[j][1]));
     valuesPerModel = Math.max(valuesPerModel, groupOf.size);
     const text = representative.map(d => YAML.stringify(d, { lineWidth: 0, version: '1.1' })).join('---\n')
       .replace(/\{\{/g, '{{ "{{" }}')
