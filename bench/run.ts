@@ -186,6 +186,7 @@ function reference(options: Options, fleet: Fleet, layout: Layout, n: number, tm
   if (output.charts) fs.writeFileSync(docsFile, JSON.stringify(output.charts));
   const ref = { fleet, layout, n, docsFile, digest: digest(outdir), output };
   fs.rmSync(outdir, { recursive: true });
+  log(`  reference ${fleet} ${layout} N=${n}: ${output.docs} documents${output.charts ? ', each file what Yaml.stringify writes' : ''}`);
   return ref;
 }
 
