@@ -33,6 +33,11 @@ const ALERTS = [
   AlertPreset.qualityBelowBaseline({ metric: 'llm_judge_score', baseline: 0.82, tolerance: 0.03 }),
 ];
 
+/** A gated Hugging Face model at a pinned revision (a hash of `seed`). */
+function huggingFaceModel(repoId: string, seed: string): ModelSource {
+  return ModelSource.huggingFace({ repoId, revision: createHash('sha1').update(seed).digest('hex'), token: { secretName: 'hf-token', key: 'token' } });
+}
+
 /**
  * One production model `i`: a vLLM GpuModelService (H100, TP 8, pinned Hugging Face revision, scraped) taken over
  * by an Istio-routed canary that first validates one canary pod with a ValidationJob, then gates its traffic steps;
@@ -45,11 +50,7 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
   const id = (base: string) => (uniqueIds ? `${base}${i}` : base);
   const service = new GpuModelService(scope, id('Model'), {
     name,
-    model: ModelSource.huggingFace({
-      repoId: `fleet-org/model-${i}-70b-instruct`,
-      revision: createHash('sha1').update(`model-${i}`).digest('hex'),
-      token: { secretName: 'hf-token', key: 'token' },
-    }),
+    model: huggingFaceModel(`fleet-org/model-${i}-70b-instruct`, `model-${i}`),
     runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
     accelerator: Accelerator.H100_SXM,
     tensorParallelSize: 8,
@@ -128,11 +129,7 @@ export function variedService(scope: Construct, i: number, uniqueIds: boolean): 
     case 2: {
       const service = new GpuModelService(scope, id('Model'), {
         name,
-        model: ModelSource.huggingFace({
-          repoId: `fleet-org/model-${i}-8b-instruct`,
-          revision: createHash('sha1').update(`model-${i}`).digest('hex'),
-          token: { secretName: 'hf-token', key: 'token' },
-        }),
+        model: huggingFaceModel(`fleet-org/model-${i}-8b-instruct`, `model-${i}`),
         runtime: ModelRuntime.tgi({ maxTotalTokens: 8192 }),
         accelerator: Accelerator.A100_80GB,
         tensorParallelSize: 2,
@@ -150,7 +147,7 @@ export function variedService(scope: Construct, i: number, uniqueIds: boolean): 
     default: {
       const service = new GpuModelService(scope, id('Embeddings'), {
         name,
-        model: ModelSource.huggingFace({ repoId: `fleet-org/embed-${i}`, revision: createHash('sha1').update(`embed-${i}`).digest('hex') }),
+        model: huggingFaceModel(`fleet-org/embed-${i}`, `embed-${i}`),
         runtime: ModelRuntime.vllm({ gpuMemoryUtilization: 0.85, extraArgs: ['--task', 'embed'] }),
         accelerator: Accelerator.H100_SXM,
         migProfile: MigProfile.PROFILE_1G_10GB,
