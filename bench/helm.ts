@@ -139,7 +139,8 @@ export function writeHelmChart(models: any[][], dir: string): HelmChart {
       .replace(/cdk8smlopsvalue(\d+)x/g, (_m, k) => `{{ index $m ${k} | toJson }}`);
     fs.writeFileSync(path.join(dir, 'templates', `${name}.yaml`), `{{- range $m := .Values.${name} }}\n---\n${text}{{- end }}\n`);
   });
-  const valuesFile = path.join(dir, 'fleet-values.json');
+  // Beside the chart, not in it: helm refuses chart files over 5 MiB, and the values of a fleet are larger.
+  const valuesFile = `${dir}-values.json`;
   fs.writeFileSync(valuesFile, JSON.stringify(values));
   return { dir, values: valuesFile, templates: groups.size, valuesPerModel };
 }
