@@ -45,14 +45,15 @@ class Unsupported extends Error {}
  * Writes JSON documents as YAML byte-identical to cdk8s `Yaml.stringify()`, several times faster.
  *
  * The structure (block maps and sequences, two-space indentation, `[]`, `{}`), numbers, booleans, nulls and the
- * strings that are certainly plain are written here. Every other string is rendered once by the `yaml` package
- * itself in a one-entry map and cached; the rendering is the same at any depth except for the indentation of its
- * continuation lines, which is added here. Documents the fast path does not fully understand (objects that are
+ * strings whose form follows from the package's rules in a few tests (plain and quoted one-line ASCII, literal
+ * blocks without indentation indicator) are written here. Every other string is rendered once by the `yaml`
+ * package itself in a one-entry map and cached; the rendering is the same at any depth except for the indentation
+ * of its continuation lines, which is added here. Documents the fast path does not fully understand (objects that are
  * not plain, the same object twice, which the package writes as an alias, keys it writes explicitly) go through
  * the package whole. The caches belong to the emitter: use one emitter per synthesis.
  */
 export class YamlEmitter {
-  /** Strings outside `PLAIN`, as map values or sequence items, rendered for a map at the root. */
+  /** The other strings, as map values or sequence items, rendered by the package for a map at the root. */
   private readonly values = new Map<string, string>();
   /** Keys outside `PLAIN`, rendered by the package; `undefined` when it writes them as explicit keys. */
   private readonly keys = new Map<string, string | undefined>();
