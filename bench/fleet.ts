@@ -5,8 +5,9 @@ import { createHash } from 'crypto';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, AlertPreset, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, ModelRuntime, ModelSource,
-  Percentile, Precision, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob,
+  Accelerator, AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, Gate, GpuModelService, MigProfile, ModelAlerts, ModelAutoscaler,
+  ModelDashboard, ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck,
+  ValidationJob,
 } from '../src';
 
 /** The namespace every fleet object lands in, in every chart layout, so the layouts emit the same documents. */
@@ -32,6 +33,11 @@ const ALERTS = [
   AlertPreset.qualityBelowBaseline({ metric: 'llm_judge_score', baseline: 0.82, tolerance: 0.03 }),
 ];
 
+/** A gated Hugging Face model at a pinned revision (a hash of `seed`). */
+function huggingFaceModel(repoId: string, seed: string): ModelSource {
+  return ModelSource.huggingFace({ repoId, revision: createHash('sha1').update(seed).digest('hex'), token: { secretName: 'hf-token', key: 'token' } });
+}
+
 /**
  * One production model `i`: a vLLM GpuModelService (H100, TP 8, pinned Hugging Face revision, scraped) taken over
  * by an Istio-routed canary that first validates one canary pod with a ValidationJob, then gates its traffic steps;
@@ -44,11 +50,7 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
   const id = (base: string) => (uniqueIds ? `${base}${i}` : base);
   const service = new GpuModelService(scope, id('Model'), {
     name,
-    model: ModelSource.huggingFace({
-      repoId: `fleet-org/model-${i}-70b-instruct`,
-      revision: createHash('sha1').update(`model-${i}`).digest('hex'),
-      token: { secretName: 'hf-token', key: 'token' },
-    }),
+    model: huggingFaceModel(`fleet-org/model-${i}-70b-instruct`, `model-${i}`),
     runtime: ModelRuntime.vllm({ maxModelLen: 32768, enablePrefixCaching: true }),
     accelerator: Accelerator.H100_SXM,
     tensorParallelSize: 8,
@@ -91,6 +93,80 @@ export function fleetService(scope: Construct, i: number, uniqueIds: boolean): C
   });
 }
 
+/** The alerts of the varied fleet's smaller models: those every runtime has the metrics for. */
+const BASIC_ALERTS = [AlertPreset.availabilitySlo({ objective: 0.995 }), AlertPreset.errorRate({ maxRatio: 0.02 }), AlertPreset.gpuXidErrors()];
+
+/**
+ * Model `i` of the varied fleet, one of four kinds in turn: the production 70B canary of fleetService(), a Triton
+ * classifier on one L4 in blue-green, an 8B TGI service on two A100s in a short canary, a vLLM embedding model on a
+ * MIG slice with autoscaling and no rollout.
+ */
+export function variedService(scope: Construct, i: number, uniqueIds: boolean): void {
+  const id = (base: string) => (uniqueIds ? `${base}${i}` : base);
+  const name = `model-${i}`;
+  switch (i % 4) {
+    case 0:
+      fleetService(scope, i, uniqueIds);
+      return;
+    case 1: {
+      const service = new GpuModelService(scope, id('Classifier'), {
+        name,
+        model: ModelSource.s3({ uri: `s3://ml-models/classifier-${i}/2026-11-03/triton-repo/`, modelName: `classifier-${i}`, version: '2026-11-03' }),
+        runtime: ModelRuntime.triton(),
+        accelerator: Accelerator.L4,
+        replicas: 2 + (i % 3),
+        cpu: 4,
+      });
+      new ModelAlerts(scope, id('Alerts'), { service, alerts: BASIC_ALERTS });
+      new BlueGreenRollout(scope, id('BlueGreen'), {
+        service,
+        prePromotionAnalysis: { gates: [Gate.errorRate({ maxRatio: 0.001 })] },
+        autoPromotionEnabled: true,
+        scaleDownDelay: Duration.minutes(5),
+      });
+      return;
+    }
+    case 2: {
+      const service = new GpuModelService(scope, id('Model'), {
+        name,
+        model: huggingFaceModel(`fleet-org/model-${i}-8b-instruct`, `model-${i}`),
+        runtime: ModelRuntime.tgi({ maxTotalTokens: 8192 }),
+        accelerator: Accelerator.A100_80GB,
+        tensorParallelSize: 2,
+        replicas: 2,
+        footprint: { parametersBillions: 8, precision: Precision.BF16 },
+      });
+      new ModelAlerts(scope, id('Alerts'), { service, alerts: BASIC_ALERTS });
+      new CanaryRollout(scope, id('Canary'), {
+        service,
+        trafficRouter: TrafficRouter.istio(),
+        steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates: [Gate.errorRate({ maxRatio: 0.01 })] }), CanaryStep.weight(100)],
+      });
+      return;
+    }
+    default: {
+      const service = new GpuModelService(scope, id('Embeddings'), {
+        name,
+        model: huggingFaceModel(`fleet-org/embed-${i}`, `embed-${i}`),
+        runtime: ModelRuntime.vllm({ gpuMemoryUtilization: 0.85, extraArgs: ['--task', 'embed'] }),
+        accelerator: Accelerator.H100_SXM,
+        migProfile: MigProfile.PROFILE_1G_10GB,
+        footprint: { parametersBillions: 0.335, precision: Precision.FP16 },
+        replicas: 4,
+      });
+      new ModelAutoscaler(scope, id('Autoscaler'), { service, minReplicas: 2, maxReplicas: 8, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 16 })] });
+    }
+  }
+}
+
+/** Which models the fleet holds. */
+export enum Fleet {
+  /** Every model the production 70B canary of fleetService(). */
+  UNIFORM = 'uniform',
+  /** Four kinds of models in turn (variedService()): runtimes, GPUs, sizes and delivery strategies differ. */
+  VARIED = 'varied',
+}
+
 /** How the services are spread over charts. */
 export enum Layout {
   /** One chart holds every service. */
@@ -104,14 +180,19 @@ export enum Layout {
   PER_SERVICE_UNIQUE_IDS = 'per-service-unique-ids',
 }
 
-/** Builds `n` fleet services into `app` in the given chart layout. */
-export function buildFleet(app: App, n: number, layout: Layout): void {
+/** The name of model `i`'s chart in the one-chart-per-service layouts. */
+export function serviceChartName(i: number): string {
+  return `llm-${i}`;
+}
+
+/** Builds `n` services of `fleet` into `app` in the given chart layout. */
+export function buildFleet(app: App, n: number, layout: Layout, fleet: Fleet = Fleet.UNIFORM): void {
   let chart: Chart | undefined;
   for (let i = 0; i < n; i++) {
     if (!chart || layout !== Layout.SINGLE) {
-      chart = new Chart(app, layout === Layout.SINGLE ? 'fleet' : `llm-${i}`, { namespace: FLEET_NAMESPACE });
+      chart = new Chart(app, layout === Layout.SINGLE ? 'fleet' : serviceChartName(i), { namespace: FLEET_NAMESPACE });
       PrometheusSettings.configure(chart, { address: FLEET_PROMETHEUS });
     }
-    fleetService(chart, i, layout !== Layout.PER_SERVICE);
+    (fleet === Fleet.UNIFORM ? fleetService : variedService)(chart, i, layout !== Layout.PER_SERVICE);
   }
 }

@@ -4,7 +4,7 @@ import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BlueGreenRollout, Comparison, Gate } from '../src';
 import { classifier } from './classifier-l4-triton';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 export class ClassifierBlueGreenChart extends Chart {
   public readonly rollout: BlueGreenRollout;
@@ -31,4 +31,4 @@ export class ClassifierBlueGreenChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('classifier-blue-green', app => new ClassifierBlueGreenChart(app, 'classifier-blue-green'));
+export const synth = cdk8sExample(module, app => new ClassifierBlueGreenChart(app, 'classifier-blue-green'));

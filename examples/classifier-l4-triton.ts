@@ -2,7 +2,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, ModelRuntime, ModelSource } from '../src';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 /** The classifier service the blue-green example builds on. */
 export function classifier(scope: Construct): GpuModelService {
@@ -30,4 +30,4 @@ export class ClassifierChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('classifier-l4-triton', app => new ClassifierChart(app, 'classifier'));
+export const synth = cdk8sExample(module, app => new ClassifierChart(app, 'classifier'));

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { CanaryRollout, CanaryStep, HeaderMatch, TrafficRouter } from '../src';
 import { LLAMA_GATES } from './llama-70b-canary';
 import { llama70b } from './llama-70b-vllm';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 export class Llama70bAbChart extends Chart {
   public readonly rollout: CanaryRollout;
@@ -29,4 +29,4 @@ export class Llama70bAbChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('llama-70b-ab', app => new Llama70bAbChart(app, 'llama-70b-ab'));
+export const synth = cdk8sExample(module, app => new Llama70bAbChart(app, 'llama-70b-ab'));

@@ -12,7 +12,7 @@ import {
   PredictionDistribution, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
 import { llama70b, llamaSharedCache } from './llama-70b-vllm';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 export const LLAMA_GATES = [
   Gate.errorRate({ maxRatio: 0.01, stableTolerance: 1 }),
@@ -127,4 +127,4 @@ export class Llama70bCanaryChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('llama-70b-canary', app => new Llama70bCanaryChart(app, 'llama-70b-canary'));
+export const synth = cdk8sExample(module, app => new Llama70bCanaryChart(app, 'llama-70b-canary'));

@@ -6,7 +6,7 @@ import { App, Duration, YamlOutputType } from 'cdk8s';
 import { Gate, ModelDeliveryPipeline, Percentile, TrafficRouter, ValidationCheck } from '../src';
 import { llamaAuditTrail, LLAMA_NOTIFICATIONS, LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
 import { llama70bProps, llamaSharedCache } from './llama-70b-vllm';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 export function llama70bPipeline(app: App): ModelDeliveryPipeline {
   const pipeline = new ModelDeliveryPipeline(app, 'llama-70b', {
@@ -47,6 +47,4 @@ export function llama70bPipeline(app: App): ModelDeliveryPipeline {
   return pipeline;
 }
 
-if (require.main === module) {
-  synthExample('llama-70b-pipeline', llama70bPipeline, { yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE });
-}
+export const synth = cdk8sExample(module, llama70bPipeline, { yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE });

@@ -5,6 +5,7 @@ import * as cdk8s from 'cdk8s';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Llama70bCanaryChart } from './llama-70b-canary';
+import { example } from './synth';
 import { KubernetesManifests } from '../src/terraform';
 
 export class Llama70bTerraformStack extends TerraformStack {
@@ -21,9 +22,9 @@ export class Llama70bTerraformStack extends TerraformStack {
   }
 }
 
-if (require.main === module) {
+export const synth = example(module, outdir => {
   // cdktf synthesizes in-process: no terraform binary is needed.
-  const app = new App({ outdir: process.argv[2] ?? 'dist/examples/llama-70b-terraform' });
+  const app = new App({ outdir });
   new Llama70bTerraformStack(app, 'llama-70b');
   app.synth();
-}
+});

@@ -2,7 +2,7 @@
 import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, GpuModelServiceProps, ModelCache, ModelRuntime, ModelSource, Precision } from '../src';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 /** vLLM v0.11.0, by the digest of its multi-platform image index. */
 export const VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c';
@@ -54,4 +54,4 @@ export class Llama70bChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('llama-70b-vllm', app => new Llama70bChart(app, 'llama-70b'));
+export const synth = cdk8sExample(module, app => new Llama70bChart(app, 'llama-70b'));

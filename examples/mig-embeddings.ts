@@ -2,7 +2,7 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator, GpuModelService, MigProfile, ModelRuntime, ModelSource, Precision } from '../src';
-import { synthExample } from './synth';
+import { cdk8sExample } from './synth';
 
 export class MigEmbeddingsChart extends Chart {
   public readonly service: GpuModelService;
@@ -27,4 +27,4 @@ export class MigEmbeddingsChart extends Chart {
   }
 }
 
-if (require.main === module) synthExample('mig-embeddings', app => new MigEmbeddingsChart(app, 'embeddings'));
+export const synth = cdk8sExample(module, app => new MigEmbeddingsChart(app, 'embeddings'));

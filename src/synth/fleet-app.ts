@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { YamlEmitter } from './yaml-emitter';
 
 /**
  * Characters of YAML gathered before a write: few system calls, and short-lived enough that the pieces are
@@ -17,7 +18,8 @@ const WRITE_CHUNK = 2 ** 16;
  * runs the validations of the whole app again, so an app with one chart per service synthesizes in time
  * quadratic in the number of services. FleetApp validates and resolves dependencies once per synth, renders
  * each chart from that pass, and writes every document to its file as soon as it is rendered, so the JSON of
- * the whole app is never held at once.
+ * the whole app is never held at once. The YAML is byte-identical to cdk8s `Yaml.stringify()`'s, written by an
+ * emitter that leaves to the `yaml` package only the strings and documents that need its rules.
  *
  * A chart class that overrides `toJson()` is still rendered through its override, at cdk8s's cost for that chart.
  * `YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE`, which cdk8s already renders object by object, is left to `App`.
@@ -40,21 +42,22 @@ export class FleetApp extends App {
     }
     fs.mkdirSync(this.outdir, { recursive: true });
     const plan = this.prepare();
+    const emitter = new YamlEmitter();
     const file = (name: string) => path.join(this.outdir, name + this.outputFileExtension);
     switch (this.yamlOutputType) {
       case YamlOutputType.FILE_PER_APP:
-        if (plan.charts.length > 0) saveYaml(file('app'), documents(plan, plan.charts));
+        if (plan.charts.length > 0) saveYaml(emitter, file('app'), documents(plan, plan.charts));
         break;
       case YamlOutputType.FILE_PER_CHART:
         plan.charts.forEach((chart, i) => {
           // Like App: charts that depend on each other get files numbered in dependency order.
           const name = plan.numbered ? `${String(i).padStart(4, '0')}-${Names.toDnsLabel(chart)}` : Names.toDnsLabel(chart);
-          saveYaml(file(name), documents(plan, [chart]));
+          saveYaml(emitter, file(name), documents(plan, [chart]));
         });
         break;
       case YamlOutputType.FILE_PER_RESOURCE:
         for (const doc of documents(plan, plan.charts)) {
-          if (doc !== undefined) Yaml.save(file(`${doc.kind}.${doc.metadata.name}`.replace(/[^0-9a-zA-Z-_.]/g, '')), [doc]);
+          if (doc !== undefined) fs.writeFileSync(file(`${doc.kind}.${doc.metadata.name}`.replace(/[^0-9a-zA-Z-_.]/g, '')), emitter.stringify(doc));
         }
         break;
     }
@@ -68,7 +71,8 @@ export class FleetApp extends App {
   /** Synthesizes the app into one YAML string, as `App.synthYaml()` does. */
   public synthYaml(): string {
     const plan = this.prepare();
-    return Array.from(documents(plan, plan.charts), doc => Yaml.stringify(doc)).join('---\n');
+    const emitter = new YamlEmitter();
+    return Array.from(documents(plan, plan.charts), doc => emitter.stringify(doc)).join('---\n');
   }
 
   /**
@@ -148,13 +152,13 @@ function* documents(plan: SynthPlan, charts: Chart[]): Generator<any> {
 }
 
 /** Writes documents to a file in the format of cdk8s `Yaml.save()`, a chunk at a time. */
-function saveYaml(file: string, docs: Iterable<any>): void {
+function saveYaml(emitter: YamlEmitter, file: string, docs: Iterable<any>): void {
   const fd = fs.openSync(file, 'w');
   try {
     let chunk = '';
     let first = true;
     for (const doc of docs) {
-      chunk += (first ? '' : '---\n') + Yaml.stringify(doc);
+      chunk += (first ? '' : '---\n') + emitter.stringify(doc);
       first = false;
       if (chunk.length >= WRITE_CHUNK) {
         fs.writeSync(fd, chunk);
