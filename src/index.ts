@@ -9,6 +9,7 @@ export * from './serving/model-cache';
 export * from './serving/pre-stop-handler';
 export * from './serving/gpu-model-service';
 export * from './serving/network-policy';
+export * from './serving/multi-node';
 export * from './gates/prometheus-settings';
 export * from './gates/gate';
 export * from './gates/analysis-template';
