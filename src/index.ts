@@ -19,6 +19,7 @@ export * from './delivery/gpu-capacity-plan';
 export * from './delivery/progressive-rollout';
 export * from './delivery/canary-rollout';
 export * from './delivery/blue-green-rollout';
+export * from './delivery/staged-group-update';
 export * from './validation/validation-check';
 export * from './validation/validation-target';
 export * from './validation/validation-options';

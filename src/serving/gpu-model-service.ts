@@ -5,7 +5,7 @@ import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
-import { isMultiNode, LwsLabels, MultiNodeOptions, MultiNodePlan, multiNodePodTemplate, planMultiNode, renderLeaderWorkerSet } from './multi-node';
+import { groupUpdateOf, isMultiNode, LwsLabels, MultiNodeOptions, MultiNodePlan, multiNodePodTemplate, planMultiNode, renderLeaderWorkerSet } from './multi-node';
 import { NetworkPolicyOptions, renderNetworkPolicy } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
@@ -517,7 +517,7 @@ export class GpuModelService extends Construct implements IModelService {
   }
 
   public get workloadOwner(): IConstruct | undefined {
-    return this.owner;
+    return this.owner ?? (this.nodesPerReplica > 1 ? groupUpdateOf(this) : undefined);
   }
 
   public handOverWorkload(by: IConstruct, workload: WorkloadReference): void {

@@ -255,6 +255,8 @@ export function renderLeaderWorkerSet(service: IModelService & Construct, input:
   };
   const template = (c: k8s.Container): k8s.PodTemplateSpec => ({ ...base, spec: { ...base.spec!, containers: [c, ...sidecars] } });
   const owner = () => groupUpdateOf(service);
+  check(input.maxSurge <= service.replicas, service, 'maxSurge', input.maxSurge, `is more groups than the ${service.replicas} replicas an update replaces`,
+    `set maxSurge to at most ${service.replicas}`);
   const lws = new ApiObject(service, 'LeaderWorkerSet', {
     ...LeaderWorkerSet.GVK,
     metadata: service.metadata(service.name, plan.exclusiveTopologyKey ? { [EXCLUSIVE_TOPOLOGY]: plan.exclusiveTopologyKey } : undefined),
@@ -289,7 +291,8 @@ export function renderLeaderWorkerSet(service: IModelService & Construct, input:
   return { apiVersion: LeaderWorkerSet.GVK.apiVersion, kind: LeaderWorkerSet.GVK.kind, name: lws.name };
 }
 
-function groupUpdateOf(service: IModelService): IGroupUpdate | undefined {
+/** The staged update of a multi-node service's groups, if any (a search of the chart: multi-node services are few). */
+export function groupUpdateOf(service: IModelService): IGroupUpdate | undefined {
   return updatesOf(service)[0];
 }
 
