@@ -1,10 +1,11 @@
-import { ApiObject, ApiObjectMetadata, Chart } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
 import { Gate } from '../gates/gate';
 import { PrometheusSettings } from '../gates/prometheus-settings';
+import { shortDuration } from '../internal/duration';
 import { check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
@@ -156,11 +157,17 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     check(namespace !== undefined, this, 'service.namespace', namespace, 'is unset, and the gates select series by namespace',
       'set the chart\'s or the service\'s namespace');
     const args = { 'namespace': namespace!, 'canary-hash': release, 'stable-hash': stage.stableRelease, [CANDIDATE_SERVICE_ARG]: this.canaryServiceName };
-    const metrics = analysisMetricsJson(props.gates.flatMap(g => g.bind(this, svc)), PrometheusSettings.of(this).address);
+    // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
+    // it): every measurement waits out the groups' startup timeout first, so loading groups are never measured.
+    const startup = svc.startupTimeout.toSeconds();
+    const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
+      ...m, initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
+    }));
+    const metrics = analysisMetricsJson(gateMetrics, PrometheusSettings.of(this).address);
     const validationMetrics = validation ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics : [];
     const metadata: ApiObjectMetadata = svc.metadata(childName(svc.name, `stage-${release}`), {
-      // After every Sync-phase object is healthy (the canary groups' leaders ready); Argo CD reads the run's health:
-      // Successful → Healthy, Failed/Error → Degraded (the sync fails), Running → Progressing.
+      // After the Sync phase; Argo CD reads the run's health: Successful → Healthy, Failed/Error → Degraded (the
+      // sync fails), Running → Progressing, Inconclusive → Unknown.
       'argocd.argoproj.io/hook': 'PostSync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
       [`${DOMAIN}/gpu-plan`]: this.gpuPlan.description,
@@ -180,6 +187,12 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
 /**
  * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node.
  */
+/** Seconds of a short duration (`90s`, `5m`, `2h`). */
+function seconds(short: string): number {
+  const [, n, unit] = /^(\d+)([smh])$/.exec(short)!;
+  return Number(n) * { s: 1, m: 60, h: 3600 }[unit as 's' | 'm' | 'h'];
+}
+
 function groupPlan(svc: GpuModelService): GpuCapacityPlan {
   const lws = ApiObject.of(svc.node.findChild('LeaderWorkerSet')).toJson();
   const surge = Number(lws.spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge);
