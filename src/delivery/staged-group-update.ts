@@ -126,12 +126,12 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     const least = stage.stableRelease === undefined ? 0 : 1;
     check(Number.isInteger(stage.canaryGroups) && stage.canaryGroups >= least && stage.canaryGroups < svc.replicas, this, 'stage.groups', stage.canaryGroups,
       `must leave at least one of the ${svc.replicas} groups on the stable version, or there is nothing to compare against`,
-      svc.replicas > 1 ? `use groups between 1 and ${svc.replicas - 1}, or UpdateStage.full()` : 'run 2 or more replicas to stage an update, or use UpdateStage.full()');
+      svc.replicas > 1 ? `use groups: ${svc.replicas > 2 ? `1 to ${svc.replicas - 1}` : 1}, or UpdateStage.full()` : 'run 2 or more replicas to stage an update, or use UpdateStage.full()');
     check(stage.stableRelease !== release, this, 'stage.stableRelease', stage.stableRelease,
       'is this commit\'s own release, so the canary groups would be compared with themselves',
       'give the release the groups run now, before this change; or, with no change of the pods, use UpdateStage.full()');
     check(props.gates.length > 0, this, 'gates', [], 'is empty, so the canary groups would be measured by nothing', 'give at least one Gate');
-    this.partition = svc.replicas - stage.canaryGroups;
+    this.partition = stage.stableRelease === undefined ? 0 : svc.replicas - stage.canaryGroups;
     this.gpuPlan = groupPlan(svc);
     if (props.gpuBudget !== undefined) {
       check(this.gpuPlan.peakGpus <= props.gpuBudget, this, 'gpuBudget', props.gpuBudget, `an update can hold ${this.gpuPlan.peakGpus} GPUs at once (${this.gpuPlan.description})`,
