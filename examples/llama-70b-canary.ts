@@ -6,7 +6,8 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  AlertPreset, CanaryRollout, CanaryStep, Gate, GpuModelService, IModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, Percentile,
+  AlertPreset, AlertReceiver, AlertRoute, AlertRoutingOptions, AlertSeverity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, GpuModelService,
+  IModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, NotificationSubscription, NotificationTrigger, NotifiedObject, Notify, Percentile,
   PredictionDistribution, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
 import { llama70b } from './llama-70b-vllm';
@@ -37,9 +38,40 @@ export const LLAMA_ALERTS = [
   AlertPreset.qualityBelowBaseline({ metric: 'llm_judge_score', baseline: 0.82, tolerance: 0.03, selector: 'job="online-eval",model="llama-70b"' }),
 ];
 
-/** Alerts, autoscaling and the dashboard of a 70B service. */
+/**
+ * Critical alerts page, warnings go to Slack, and drift or a quality drop starts a retraining through a webhook
+ * (here an Argo Events EventSource; the URL is in a Secret). Credentials are Secret references only.
+ */
+export const LLAMA_ALERT_ROUTING: AlertRoutingOptions = {
+  routes: [
+    AlertRoute.retraining({ receiver: AlertReceiver.webhook({ name: 'retraining', url: { secretName: 'alerting', key: 'retraining-webhook-url' }, sendResolved: false }) }),
+    AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: AlertReceiver.pagerDuty({ routingKey: { secretName: 'alerting', key: 'pagerduty-routing-key' } }) }),
+    AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: AlertReceiver.slack({ apiUrl: { secretName: 'alerting', key: 'slack-webhook-url' }, channel: '#ml-alerts' }) }),
+  ],
+};
+
+/**
+ * The team hears about failures (aborted, failed or erroring analysis, a failed or degraded sync) and completion;
+ * every delivery event also goes to the audit webhook (see DeliveryAuditTrail).
+ */
+export const LLAMA_NOTIFICATIONS: NotificationSubscription[] = [
+  {
+    on: [NotificationTrigger.ROLLOUT_ABORTED, NotificationTrigger.ANALYSIS_RUN_FAILED, NotificationTrigger.ANALYSIS_RUN_ERROR,
+      NotificationTrigger.SYNC_FAILED, NotificationTrigger.HEALTH_DEGRADED],
+    notify: [Notify.slack('#ml-oncall'), Notify.pagerDuty('llm-serving')],
+  },
+  { on: [NotificationTrigger.ROLLOUT_PAUSED, NotificationTrigger.ROLLOUT_COMPLETED, NotificationTrigger.DEPLOYED], notify: [Notify.slack('#ml-releases')] },
+  DeliveryAuditTrail.auditSubscription(),
+];
+
+/** The audit webhook's config in the model's namespace; its URL is key `audit-webhook-url` of argo-rollouts-notification-secret. */
+export function llamaAuditTrail(scope: Construct): DeliveryAuditTrail {
+  return new DeliveryAuditTrail(scope, 'AuditTrail', { urlSecretKey: 'audit-webhook-url' });
+}
+
+/** Alerts (routed), autoscaling and the dashboard of a 70B service. */
 export function llamaMonitoring(scope: Construct, service: IModelService): void {
-  new ModelAlerts(scope, 'Alerts', { service, runbookBaseUrl: 'https://runbooks.example.com/llm', alerts: LLAMA_ALERTS });
+  new ModelAlerts(scope, 'Alerts', { service, runbookBaseUrl: 'https://runbooks.example.com/llm', alerts: LLAMA_ALERTS, routing: LLAMA_ALERT_ROUTING });
   // Down to 2 replicas when quiet, up to the 4 the GPU budget was planned for.
   new ModelAutoscaler(scope, 'Autoscaler', { service, minReplicas: 2, maxReplicas: 4, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 8 })] });
   new ModelDashboard(scope, 'Dashboard', { service, folder: 'LLM serving' });
@@ -86,8 +118,11 @@ export class Llama70bCanaryChart extends Chart {
       gpuBudget: 48,
       steps: llamaCanarySteps(this.validation),
       backgroundAnalysis: [Gate.kvCacheUsage({ maxUsage: 0.95, count: 30 })],
+      // A bare rollout has no Application: only its Argo Rollouts events.
+      notifications: LLAMA_NOTIFICATIONS.map(s => ({ ...s, on: s.on.filter(t => t.object === NotifiedObject.ROLLOUT) })),
     });
     llamaMonitoring(this, this.service);
+    llamaAuditTrail(this);
   }
 }
 

@@ -4,7 +4,7 @@
 // before anything is applied. Argo CD Applications point at one output directory per environment.
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import { Gate, ModelDeliveryPipeline, Percentile, TrafficRouter, ValidationCheck } from '../src';
-import { LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
+import { llamaAuditTrail, LLAMA_NOTIFICATIONS, LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
 import { llama70bProps } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
@@ -34,10 +34,15 @@ export function llama70bPipeline(app: App): ModelDeliveryPipeline {
         Gate.latency({ percentile: Percentile.P99, threshold: Duration.seconds(20), count: 30 }),
       ],
     },
+    // Rollout triggers subscribe both Rollouts, Argo CD triggers both Applications.
+    notifications: LLAMA_NOTIFICATIONS,
     gitOps: { repoUrl: 'https://github.com/acme/ml-deployments.git', path: 'clusters/gpu-prod/llama-70b', targetRevision: 'main' },
   });
   // Production is monitored and autoscaled; its Application then leaves the Rollout's replicas to KEDA.
   llamaMonitoring(pipeline.production, pipeline.production.service);
+  // Each environment's namespace gets the audit webhook's notification config.
+  llamaAuditTrail(pipeline.staging);
+  llamaAuditTrail(pipeline.production);
   return pipeline;
 }
 

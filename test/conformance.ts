@@ -105,11 +105,13 @@ const MODEL_PACKAGES: Record<string, string | ((kind: string) => string)> = {
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
 };
 
-/** Kinds without a models package: the pinned upstream CRD is their schema. */
+/** Kinds without a (current) models package: the pinned upstream CRD is their schema. */
 const CRD_FILES: Record<string, string> = {
   'leaderworkerset.x-k8s.io/LeaderWorkerSet': 'lws-v0.10.0-leaderworkersets.yaml',
   // The pinned Argo CD version's schema rather than the models package's, whose version may differ.
   'argoproj.io/AppProject': 'argo-cd-v3.5.1-appproject.yaml',
+  // The models package lags prometheus-operator; the pinned CRD is the version the library renders for.
+  'monitoring.coreos.com/AlertmanagerConfig': 'prometheus-operator-v0.93.0-alertmanagerconfigs.yaml',
 };
 const CRD_DIR = path.resolve(__dirname, '../../shared/crds');
 

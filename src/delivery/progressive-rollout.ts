@@ -10,6 +10,8 @@ import { wholeSeconds } from '../internal/duration';
 import { check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
+import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
+import { NotificationTrigger, NotifiedObject } from '../notifications/notification-trigger';
 import { IModelService } from '../serving/gpu-model-service';
 import { IServiceClients, NetworkPeer } from '../serving/network-policy';
 
@@ -34,6 +36,13 @@ export interface ProgressiveRolloutProps {
    * @default true
    */
   readonly progressDeadlineAbort?: boolean;
+  /**
+   * Who is told about the rollout's events (Argo Rollouts triggers), rendered as
+   * `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations on the Rollout.
+   * @default - no subscriptions
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /** An analysis reference as Argo renders it in a step or a blue-green hook. */
@@ -104,9 +113,10 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
     }
     const svc = this.service;
     const deadline = wholeSeconds(this, 'progressDeadline', this.props.progressDeadline ?? defaultDeadline(svc), 60);
+    const notifications = subscriptionAnnotations(this, 'notifications', NotifiedObject.ROLLOUT, this.props.notifications ?? [], t => this.missingEvent(t, strategy));
     new ApiObject(this, 'Resource', {
       ...Rollout.GVK,
-      metadata: svc.metadata(this.name, { [`${DOMAIN}/gpu-plan`]: plan.description, [`${DOMAIN}/peak-gpus`]: String(plan.peakGpus) }),
+      metadata: svc.metadata(this.name, { [`${DOMAIN}/gpu-plan`]: plan.description, [`${DOMAIN}/peak-gpus`]: String(plan.peakGpus), ...notifications }),
       spec: {
         replicas: svc.replicas,
         revisionHistoryLimit: 3,
@@ -176,6 +186,13 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
    * @internal
    */
   protected abstract _budgetAdvice(budget: number): string;
+
+  /** Why the rollout can never have the event, when it cannot. */
+  private missingEvent(trigger: NotificationTrigger, strategy: RolloutSpecStrategy): string | undefined {
+    if (trigger.name.startsWith('on-analysis-run-') && this.references.length === 0) return 'it runs no analysis (no gates, templates or background analysis)';
+    if (trigger === NotificationTrigger.ROLLOUT_STEP_COMPLETED && !strategy.canary?.steps?.length) return 'it has no canary steps';
+    return undefined;
+  }
 
   private validateReferences(): string[] {
     const errors: string[] = [];

@@ -4,6 +4,8 @@ import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
+import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
+import { NotifiedObject } from '../notifications/notification-trigger';
 
 /** A field Argo CD must not report as drift (a controller owns it). */
 export interface IgnoreDifference {
@@ -115,6 +117,13 @@ export interface ArgoCdApplicationProps {
    * @default - none
    */
   readonly annotations?: { [key: string]: string };
+  /**
+   * Who is told about the Application's events (Argo CD triggers such as `on-sync-failed`), rendered as
+   * `notifications.argoproj.io/subscribe.<trigger>.<service>` annotations.
+   * @default - no subscriptions
+   * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/notifications/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /**
@@ -157,7 +166,7 @@ export class ArgoCdApplication extends Construct {
         name: props.name,
         namespace: props.namespace ?? 'argocd',
         labels: props.labels,
-        annotations: props.annotations,
+        annotations: { ...props.annotations, ...subscriptionAnnotations(this, 'notifications', NotifiedObject.APPLICATION, props.notifications ?? []) },
         finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
       },
       spec: {

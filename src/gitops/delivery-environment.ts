@@ -10,6 +10,7 @@ import { Gate } from '../gates/gate';
 import { PrometheusSettings, PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { DOMAIN } from '../internal/labels';
 import { checkImageDigest } from '../internal/security';
+import { NotificationSubscription } from '../notifications/notification-subscription';
 import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
 import { NetworkPeer, withClients } from '../serving/network-policy';
 import { ValidationHook } from '../validation/validation-hook';
@@ -99,6 +100,12 @@ export interface DeliveryEnvironmentProps {
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
    */
   readonly clients?: NetworkPeer[];
+  /**
+   * Who is told about the rollout's events (Argo Rollouts triggers only: this chart has no Application).
+   * @default - no subscriptions
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /**
@@ -167,6 +174,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
       gpuBudget: props.gpuBudget,
       steps: [...gate, ...props.steps],
       backgroundAnalysis: props.backgroundAnalysis,
+      notifications: props.notifications,
     });
     // Objects added after this constructor (monitoring) need waves too, so they are assigned once the tree is complete.
     this.node.addValidation({ validate: () => this.annotateObjects() });

@@ -10,6 +10,8 @@ import { PrometheusSettingsProps } from '../gates/prometheus-settings';
 import { check } from '../internal/errors';
 import { DOMAIN, lineageAnnotations, lineageLabels } from '../internal/labels';
 import { isDnsLabel } from '../internal/names';
+import { NotificationSubscription, subscriptionsFor } from '../notifications/notification-subscription';
+import { NotifiedObject } from '../notifications/notification-trigger';
 import { GpuModelServiceProps } from '../serving/gpu-model-service';
 import { NetworkPeer } from '../serving/network-policy';
 import { ValidationCheck } from '../validation/validation-check';
@@ -77,6 +79,13 @@ export interface PipelineEnvironmentOptions {
    * @default - no waiver
    */
   readonly imageDigestWaiver?: string;
+  /**
+   * Who is told about this environment's events, besides the pipeline's `notifications`: Argo Rollouts triggers
+   * subscribe its Rollout, Argo CD triggers its Application.
+   * @default - only the pipeline's notifications
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /** Where the synthesized app is committed, for Argo CD. */
@@ -133,6 +142,15 @@ export interface ModelDeliveryPipelineProps {
   readonly production: PipelineEnvironmentOptions;
   /** Where Argo CD finds the synthesized manifests. */
   readonly gitOps: GitOpsOptions;
+  /**
+   * Who is told about the events of both environments: Argo Rollouts triggers (`on-rollout-aborted`,
+   * `on-analysis-run-failed`, `on-rollout-completed`…) subscribe the Rollouts, Argo CD triggers (`on-sync-failed`,
+   * `on-health-degraded`, `on-deployed`…) the Applications.
+   * @default - no subscriptions
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/notifications/
+   * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/notifications/catalog/
+   */
+  readonly notifications?: NotificationSubscription[];
 }
 
 /**
@@ -177,12 +195,15 @@ export class ModelDeliveryPipeline extends Chart {
     const validationFor = (env: PipelineEnvironmentOptions): ValidationOptions | undefined =>
       props.validation && { ...props.validation, checks: env.validationChecks ?? props.validation.checks };
     const shared = { service: props.service, trafficRouter: props.trafficRouter, validationWaiver: waiver };
+    const notified = (env: PipelineEnvironmentOptions, object: NotifiedObject) =>
+      subscriptionsFor(object, [...props.notifications ?? [], ...env.notifications ?? []]);
 
     this.staging = new DeliveryEnvironment(scope, `${id}-staging`, {
       ...shared,
       ...props.staging,
       environment: 'staging',
       validation: validationFor(props.staging),
+      notifications: notified(props.staging, NotifiedObject.ROLLOUT),
       // Production's PreSync hook pods call staging's Service; the hook exists only once production is built.
       clients: sameCluster ? [NetworkPeer._deferred(() => this.production.preSyncValidation?.evaluatorPeer)] : undefined,
     });
@@ -192,6 +213,7 @@ export class ModelDeliveryPipeline extends Chart {
       ...props.production,
       environment: 'production',
       validation: validationFor(props.production),
+      notifications: notified(props.production, NotifiedObject.ROLLOUT),
       preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : ValidationTarget.inProcess(),
     });
 
@@ -235,6 +257,7 @@ export class ModelDeliveryPipeline extends Chart {
         ignoreDifferencesFrom: env,
         labels: { ...labels, [`${DOMAIN}/environment`]: env.environment },
         annotations: env.imageDigestWaiver ? { ...annotations, [`${DOMAIN}/image-digest-waiver`]: env.imageDigestWaiver } : annotations,
+        notifications: notified(options, NotifiedObject.APPLICATION),
       });
     this.stagingApplication = application('Staging', this.staging, props.staging, true);
     this.productionApplication = application('Production', this.production, props.production, false);

@@ -1,6 +1,8 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
+import { RoutedAlert } from './alert-route';
+import { ALERT_LINEAGE_LABELS, AlertRouting, AlertRoutingOptions, IModelAlerts } from './alert-routing';
 import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { check, propError } from '../internal/errors';
@@ -48,6 +50,14 @@ export interface ModelAlertsProps {
    * @default - the Prometheus global evaluation interval
    */
   readonly evaluationInterval?: Duration;
+  /**
+   * Route the alerts through a prometheus-operator AlertmanagerConfig in the service's namespace (child `Routing`):
+   * receivers, routes by severity, drift to retraining. Every alert is then labelled `namespace: <namespace>`, which
+   * prometheus-operator's route matcher requires even for alerts on series from other namespaces (an exporter's).
+   * @default - no routing: the cluster's Alertmanager routes the alerts
+   * @see https://prometheus-operator.dev/docs/developer/alerting/
+   */
+  readonly routing?: AlertRoutingOptions;
 }
 
 /**
@@ -57,14 +67,22 @@ export interface ModelAlertsProps {
  * `runbook_url`. Alert names must be unique; two presets that need the same recording rule share it.
  *
  * The queries select the series of the library's scrape (see ModelScrape): `job` is the service name.
+ * Every alert also carries the lineage of the version the manifests deploy as labels (`lineage_model`,
+ * `lineage_version`, and when known `lineage_training_run`, `lineage_dataset_hash`), so a receiver such as a
+ * retraining trigger knows what to retrain. The series' own `model_version` label, where present, stays.
  *
- * Child ids: `Resource` (the PrometheusRule).
+ * Child ids: `Resource` (the PrometheusRule), `Routing` (with `routing`).
  * @see https://prometheus-operator.dev/docs/developer/alerting/
  */
-export class ModelAlerts extends Construct {
+export class ModelAlerts extends Construct implements IModelAlerts {
   /** The PrometheusRule's name. */
   public readonly ruleName: string;
-  private readonly service: IModelService;
+  /** The service the alerts watch. */
+  public readonly service: IModelService;
+  /** The namespace the alerts are labelled with, when routed. */
+  public readonly alertNamespace?: string;
+  /** The routing, when asked for. */
+  public readonly routing?: AlertRouting;
   private readonly runbookBaseUrl?: string;
   private readonly alertLabels: { [key: string]: string };
   private readonly records = new Map<string, RecordingRule>();
@@ -78,7 +96,16 @@ export class ModelAlerts extends Construct {
       check(/^https?:\/\/\S+$/.test(props.runbookBaseUrl), this, 'runbookBaseUrl', props.runbookBaseUrl, 'must be an http(s) URL', "e.g. 'https://runbooks.example.com/llm'");
     }
     this.runbookBaseUrl = props.runbookBaseUrl?.replace(/\/+$/, '');
-    this.alertLabels = props.alertLabels ?? {};
+    const lineage = props.service.lineage;
+    this.alertNamespace = props.routing ? props.service.namespace ?? Chart.of(this).namespace : undefined;
+    this.alertLabels = {
+      ...props.alertLabels,
+      [ALERT_LINEAGE_LABELS.MODEL]: lineage.modelName,
+      [ALERT_LINEAGE_LABELS.VERSION]: lineage.modelVersion,
+      ...lineage.trainingRunId ? { [ALERT_LINEAGE_LABELS.TRAINING_RUN]: lineage.trainingRunId } : {},
+      ...lineage.trainingDataHash ? { [ALERT_LINEAGE_LABELS.DATASET_HASH]: lineage.trainingDataHash } : {},
+      ...this.alertNamespace ? { namespace: this.alertNamespace } : {},
+    };
     this.ruleName = childName(props.service.name, 'alerts');
     const meta = props.service.metadata(this.ruleName);
     // Plain JSON rather than the typed L1: its union-typed `expr` converts every rule again at synth, a fleet's cost.
@@ -95,12 +122,18 @@ export class ModelAlerts extends Construct {
       },
     });
     for (const preset of props.alerts ?? []) this.addAlert(preset);
+    if (props.routing) this.routing = new AlertRouting(this, 'Routing', { ...props.routing, alerts: this });
     this.node.addValidation({ validate: () => this.alerts.size ? [] : [`[${this.node.path}] alerts: none given, so the PrometheusRule would be empty. Fix: pass alerts or call addAlert().`] });
   }
 
   /** The names of the alerts, in order. */
   public get alertNames(): string[] {
     return [...this.alerts.keys()];
+  }
+
+  /** The alerts with their severities, in order. */
+  public get routedAlerts(): RoutedAlert[] {
+    return [...this.alerts.values()].map(a => ({ name: a.alert, severity: a.severity }));
   }
 
   /** Adds the rules of an alert preset. */
