@@ -371,9 +371,9 @@ function checkPss(doc: Doc): Violation[] {
       }
     }
   };
-  for (const path of POD_SPECS[doc.kind] ?? []) {
-    const exceptions = new Map(select(doc, `${path.replace(/spec$/, 'metadata')}.annotations`).map(([at, a]) => [at, a?.[POD_SECURITY_EXCEPTION]]));
-    for (const [at, pod] of select(doc, path)) {
+  for (const specPath of POD_SPECS[doc.kind] ?? []) {
+    const exceptions = new Map(select(doc, `${specPath.replace(/spec$/, 'metadata')}.annotations`).map(([at, a]) => [at, a?.[POD_SECURITY_EXCEPTION]]));
+    for (const [at, pod] of select(doc, specPath)) {
       if (pod === undefined) continue;
       const exception = exceptions.get(at.replace(/spec$/, 'metadata.annotations'));
       if (exception !== undefined && exception !== 'IPC_LOCK') {

@@ -2,12 +2,12 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClassifierBlueGreenChart } from '../examples/classifier-blue-green';
 import { ClassifierChart } from '../examples/classifier-l4-triton';
+import { DeepSeekR1MultiNodeChart } from '../examples/deepseek-r1-multi-node';
+import { Llama405bMultiNodeChart } from '../examples/llama-405b-multi-node';
 import { Llama70bAbChart } from '../examples/llama-70b-ab';
 import { Llama70bCanaryChart } from '../examples/llama-70b-canary';
 import { Llama70bShadowChart } from '../examples/llama-70b-shadow';
 import { Llama70bChart } from '../examples/llama-70b-vllm';
-import { DeepSeekR1MultiNodeChart } from '../examples/deepseek-r1-multi-node';
-import { Llama405bMultiNodeChart } from '../examples/llama-405b-multi-node';
 import { MigEmbeddingsChart } from '../examples/mig-embeddings';
 
 /** Every single-chart example, built as `npx projen synth:examples` builds it (the pipeline is an app of its own). */

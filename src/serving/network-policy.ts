@@ -215,7 +215,12 @@ export function renderNetworkPolicy(service: IModelService & Construct, options:
       policyTypes: ['Ingress'],
       ingress: Lazy.any({
         produce: () => networkPolicyIngress({
-          options, port: service.port, metricsPort: service.metricsPort, containerPorts, inferencePeers: clientsOf(service.workloadOwner), groupLabels,
+          options,
+          port: service.port,
+          metricsPort: service.metricsPort,
+          containerPorts,
+          inferencePeers: clientsOf(service.workloadOwner),
+          groupLabels,
         }).map(k8s.toJson_NetworkPolicyIngressRule),
       }),
     },

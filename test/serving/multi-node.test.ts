@@ -102,7 +102,8 @@ describe('a replica larger than a node is a LeaderWorkerSet group', () => {
   });
 
   test('the release changes exactly when the pods would', () => {
-    const release = (o: Partial<GpuModelServiceProps>) => lwsOf(service(props(o)).chart).spec.leaderWorkerTemplate.leaderTemplate.metadata.labels[RELEASE];
+    const release = (o: Partial<GpuModelServiceProps>) =>
+      lwsOf(service(props(o)).chart).spec.leaderWorkerTemplate.leaderTemplate.metadata.labels[RELEASE];
     expect(release({})).toBe(leaderTemplate.metadata.labels[RELEASE]);
     expect(release({ replicas: 3 })).toBe(leaderTemplate.metadata.labels[RELEASE]);
     expect(release({ runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.1' }) })).not.toBe(leaderTemplate.metadata.labels[RELEASE]);
@@ -121,7 +122,11 @@ describe('a replica larger than a node is a LeaderWorkerSet group', () => {
 
 test('nodesPerReplica, exclusive topology, group topology and maxSurge in groups', () => {
   const { chart } = service(props({
-    accelerator: Accelerator.H200, tensorParallelSize: 8, pipelineParallelSize: 3, maxSurge: 2, replicas: 3,
+    accelerator: Accelerator.H200,
+    tensorParallelSize: 8,
+    pipelineParallelSize: 3,
+    maxSurge: 2,
+    replicas: 3,
     multiNode: { nodesPerReplica: 3, groupTopologyKey: 'cloud.google.com/gke-nodepool', exclusiveTopologyKey: 'nvidia.com/gpu.clique' },
   }));
   const lws = lwsOf(chart);
@@ -254,7 +259,9 @@ describe('staged, gated update', () => {
   test('a validation of the canary groups runs in the same AnalysisRun, and the NetworkPolicy admits its evaluator', async () => {
     const { chart, svc } = service(props({ replicas: 3, namespace: 'llm' }));
     const validation = new ValidationJob(chart, 'V', {
-      service: svc, image: 'ghcr.io/acme/eval:1.0.0', dataset: { uri: 's3://x/y/', sha256: 'a'.repeat(64) },
+      service: svc,
+      image: 'ghcr.io/acme/eval:1.0.0',
+      dataset: { uri: 's3://x/y/', sha256: 'a'.repeat(64) },
       checks: [ValidationCheck.schema({ outputSchema: { type: 'object' } })],
     });
     const update = new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.canary({ groups: 2, stableRelease: '0123456789' }), gates: [Gate.errorRate({ maxRatio: 0.01 })], validation });
