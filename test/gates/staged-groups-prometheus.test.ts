@@ -1,44 +1,21 @@
-import { Duration, Testing } from 'cdk8s';
-import {
-  Accelerator, Gate, GpuModelService, ModelRuntime, ModelSource, Percentile, Precision, PrometheusSettings, StagedGroupUpdate, UpdateStage,
-} from '../../src';
+import { App } from 'cdk8s';
+import { Llama405bMultiNodeChart } from '../../examples/llama-405b-multi-node';
 import { expectConformant } from '../conformance';
 import { analysisRun, ScheduledMetric, startEndingAt } from '../prometheus/analysis-run';
-import { CANARY_HASH, END_TIME, STABLE_HASH, STEP_SECONDS } from '../prometheus/openmetrics';
+import { CANARY_HASH, END_TIME, STABLE_HASH } from '../prometheus/openmetrics';
 import { useScenarioServer } from '../prometheus/server';
 
-// A staged update of a multi-node service, measured by the real Prometheus of test/prometheus with the AnalysisRun
+// The staged update of the 405B example, measured by the real Prometheus of test/prometheus with the AnalysisRun
 // the library renders (scenarios: test/prometheus/openmetrics.ts). The scenario data labels the canary and stable
 // series `rollouts_pod_template_hash="canary-hash"` / `"stable-hash"`; the first test proves that the PodMonitor's
 // relabelling gives the new and the old groups' leaders exactly the run's canary-hash and stable-hash values, so
 // the data stands for them.
-const STABLE_RELEASE = '0123456789';
+const STABLE_RELEASE = '3f9c2d7a1b';
 
+/** The 405B example: 2 groups of 2 x 8 H100, its canary stage on one group, gated on error rate, p95 latency and TTFT. */
 async function staged() {
-  const chart = Testing.chart();
-  PrometheusSettings.configure(chart, { scrapeInterval: Duration.seconds(STEP_SECONDS) });
-  const service = new GpuModelService(chart, 'Svc', {
-    name: 'llama-405b',
-    namespace: 'llm',
-    model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-405B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b' }),
-    runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0' }),
-    accelerator: Accelerator.H100_SXM,
-    tensorParallelSize: 8,
-    pipelineParallelSize: 2,
-    replicas: 2,
-    maxSurge: 0,
-    maxUnavailable: 1,
-    footprint: { parametersBillions: 405, precision: Precision.BF16 },
-  });
-  new StagedGroupUpdate(chart, 'Update', {
-    service,
-    stage: UpdateStage.canary({ groups: 1, stableRelease: STABLE_RELEASE }),
-    gates: [
-      Gate.errorRate({ maxRatio: 0.01, stableTolerance: 1 }),
-      Gate.latency({ percentile: Percentile.P95, threshold: Duration.seconds(5), stableTolerance: 0.5 }),
-      Gate.timeToFirstToken({ threshold: Duration.millis(800), stableTolerance: 0.5 }),
-    ],
-  });
+  const chart = new Llama405bMultiNodeChart(new App(), 'llama-405b');
+  expect(chart.update.partition).toBe(1);
   return expectConformant(chart) as Promise<any[]>;
 }
 
