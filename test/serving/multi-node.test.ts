@@ -101,6 +101,13 @@ describe('a replica larger than a node is a LeaderWorkerSet group', () => {
     ]);
   });
 
+  test('the DCGM scrape keeps the GPUs of the group\'s StatefulSet pods (leaders <name>-<group>, workers <name>-<group>-<index>)', () => {
+    const keep = docs.find((d: any) => d.kind === 'ServiceMonitor').spec.endpoints[0].metricRelabelings[0];
+    const regex = new RegExp(`^(?:${keep.regex})$`);
+    expect(['big-0', 'big-1', 'big-0-1', 'big-12-3'].filter(pod => !regex.test(pod))).toEqual([]);
+    expect(['big-canary-5d8f7-x7k2p', 'bigger-0', 'big-0-1-2', 'big-x'].filter(pod => regex.test(pod))).toEqual([]);
+  });
+
   test('the release changes exactly when the pods would', () => {
     const release = (o: Partial<GpuModelServiceProps>) =>
       lwsOf(service(props(o)).chart).spec.leaderWorkerTemplate.leaderTemplate.metadata.labels[RELEASE];
