@@ -19,9 +19,9 @@ export interface CanaryStageOptions {
   /** Groups (replicas) that run the new version while the rest keep the old one. */
   readonly groups: number;
   /**
-   * The release the groups run now: the `mlops.cdk8s.io/release` label of their pods, which the last synth printed
-   * as the service's `release` (`kubectl get pods -l leaderworkerset.sigs.k8s.io/worker-index=0 -L mlops.cdk8s.io/release`).
-   * The gates compare the canary groups against the series of this release.
+   * The release the groups run now, before this commit: the `mlops.cdk8s.io/release` label of the applied
+   * LeaderWorkerSet's templates (`kubectl get lws <name> -o jsonpath='{.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels.mlops\.cdk8s\.io/release}'`,
+   * or `StagedGroupUpdate.release` of the last synth). The gates compare the canary groups against this release's series.
    */
   readonly stableRelease: string;
 }
@@ -122,6 +122,9 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
         'use CanaryRollout for a single-node service, or give the service multiNode options');
     }
     this.release = release;
+    check(svc.metricsScrape !== undefined, this, 'service.scrape', false,
+      'is off, and only the service\'s PodMonitor gives the series the release label the gates tell canary from stable by',
+      'drop scrape: false from the service');
     const stage = props.stage;
     const least = stage.stableRelease === undefined ? 0 : 1;
     check(Number.isInteger(stage.canaryGroups) && stage.canaryGroups >= least && stage.canaryGroups < svc.replicas, this, 'stage.groups', stage.canaryGroups,
