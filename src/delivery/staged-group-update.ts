@@ -9,7 +9,7 @@ import { shortDuration } from '../internal/duration';
 import { check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
-import { GpuModelService } from '../serving/gpu-model-service';
+import { GpuModelService, IModelService } from '../serving/gpu-model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
 import { ValidationJob } from '../validation/validation-job';
@@ -100,7 +100,7 @@ export interface StagedGroupUpdateProps {
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */
 export class StagedGroupUpdate extends Construct implements IGroupUpdate {
-  public readonly service: GpuModelService;
+  public readonly service: IModelService;
   /** Groups with an index below this keep the old pod template. */
   public readonly partition: number;
   /** The release (pod template hash) this commit's groups run. */
