@@ -1,14 +1,14 @@
 // Llama-3.1-405B-Instruct in BF16 (~810 GB of weights) on 2 nodes x 8 H100 SXM per replica: one LeaderWorkerSet
 // group per replica, tensor parallel 8 inside each node over NVLink, pipeline parallel 2 across the nodes. An
 // update is staged and gated: this commit runs the new version on one of the two groups and measures it against
-// the other with the same gates as the 70B canary; the next commit (`UpdateStage.full()`) moves the rest.
+// the other with the same gates and evaluator as the 70B canary; the next commit (`UpdateStage.full()`) moves the rest.
 import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   Accelerator, AlertPreset, GpuModelService, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, Precision, PrometheusSettings,
-  StagedGroupUpdate, UpdateStage,
+  StagedGroupUpdate, UpdateStage, ValidationJob,
 } from '../src';
-import { LLAMA_GATES } from './llama-70b-canary';
+import { LLAMA_GATES, LLAMA_VALIDATION } from './llama-70b-canary';
 import { VLLM_IMAGE } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
@@ -43,6 +43,8 @@ export class Llama405bMultiNodeChart extends Chart {
       // The release the groups ran before this commit (the previous synth's `release`).
       stage: UpdateStage.canary({ groups: 1, stableRelease: '3f9c2d7a1b' }),
       gates: LLAMA_GATES,
+      // The 70B's evaluator, run in the same AnalysisRun against the canary group's leader (llama-405b-canary).
+      validation: new ValidationJob(this, 'Validation', { ...LLAMA_VALIDATION, service: this.service }),
       gpuBudget: 32,
     });
     new ModelAlerts(this, 'Alerts', {

@@ -161,13 +161,15 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       'set the chart\'s or the service\'s namespace');
     const args = { 'namespace': namespace!, 'canary-hash': release, 'stable-hash': stage.stableRelease, [CANDIDATE_SERVICE_ARG]: this.canaryServiceName };
     // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
-    // it): every measurement waits out the groups' startup timeout first, so loading groups are never measured.
+    // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
     const startup = svc.startupTimeout.toSeconds();
     const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
       ...m, initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
     }));
     const metrics = analysisMetricsJson(gateMetrics, PrometheusSettings.of(this).address);
-    const validationMetrics = validation ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics : [];
+    const validationMetrics = validation
+      ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics.map((m: object) => ({ ...m, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }))
+      : [];
     const metadata: ApiObjectMetadata = svc.metadata(childName(svc.name, `stage-${release}`), {
       // After the Sync phase; Argo CD reads the run's health: Successful → Healthy, Failed/Error → Degraded (the
       // sync fails), Running → Progressing, Inconclusive → Unknown.

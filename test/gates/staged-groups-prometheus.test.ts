@@ -44,7 +44,10 @@ describe('a staged multi-node update gated against a real Prometheus', () => {
   beforeAll(async () => {
     docs = await staged();
     const run = docs.find(d => d.kind === 'AnalysisRun');
-    metrics = run.spec.metrics;
+    // The evaluator's job metric runs a Job, not a query: the gates are the Prometheus metrics.
+    expect(run.spec.metrics.filter((m: any) => m.provider.job).map((m: any) => m.name)).toEqual(['validation']);
+    metrics = run.spec.metrics.filter((m: any) => m.provider.prometheus);
+    expect(metrics.length).toBe(5);
     args = Object.fromEntries(run.spec.args.map((a: any) => [a.name, a.value]));
   });
 

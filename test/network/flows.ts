@@ -46,6 +46,24 @@ function groupPods(lws: any): Pod[] {
   return [pod(lwt.leaderTemplate, '0'), pod(lwt.workerTemplate, '1')];
 }
 
+/** Job metrics of standalone AnalysisRuns (a staged group update): the evaluator calls the run's candidate Service. */
+function analysisRunFlows(docs: any[], pod: Pod): Flow[] {
+  const flows: Flow[] = [];
+  for (const run of docs.filter(d => d.kind === 'AnalysisRun' && d.metadata.namespace === pod.namespace)) {
+    const args = Object.fromEntries(run.spec.args.map((a: any) => [a.name, a.value]));
+    for (const m of run.spec.metrics.filter((x: any) => x.provider.job)) {
+      const job = m.provider.job.spec.template;
+      const endpoint = job.spec.containers[0].env.find((e: any) => e.name === 'MLOPS_ENDPOINT')?.value as string;
+      const url = new URL(endpoint.replace(/\{\{args\.([a-z-]+)\}\}/g, (_: string, name: string) => args[name]));
+      const port = throughService(docs, pod.namespace, url.hostname.split('.')[0], Number(url.port), pod);
+      if (port === undefined) continue;
+      const evaluator: Pod = { namespace: run.metadata.namespace, labels: { ...job.metadata.labels, 'batch.kubernetes.io/job-name': `${run.metadata.name}-run` } };
+      flows.push({ name: `evaluator of ${run.metadata.name} to ${url.hostname}`, source: { pod: evaluator }, target: pod, port, expected: true });
+    }
+  }
+  return flows;
+}
+
 /** Ray and NCCL between the pods of a group (any port), refused to everyone else. */
 function groupFlows(pod: Pod): Flow[] {
   const self = pod.labels[WORKER_INDEX];
@@ -78,7 +96,7 @@ function rolloutServices(rollout: any): string[] {
 
 /** Every flow the manifests imply towards `pod`, plus flows that must be refused. */
 export function flowsTo(docs: any[], pod: Pod): Flow[] {
-  const flows: Flow[] = pod.labels[LWS_NAME] ? groupFlows(pod) : [];
+  const flows: Flow[] = pod.labels[LWS_NAME] ? [...groupFlows(pod), ...analysisRunFlows(docs, pod)] : [];
   // A group's workers run Ray only: no server port.
   if (pod.ports!.length === 0) return flows;
   const http = pod.ports!.find(p => p.name === 'http')!.containerPort;

@@ -246,9 +246,13 @@ describe('staged, gated update', () => {
       { name: 'namespace', value: 'llm' }, { name: 'canary-hash', value: release }, { name: 'stable-hash', value: '3f9c2d7a1b' },
       { name: 'candidate-service', value: 'llama-405b-canary' },
     ]);
-    expect(run.spec.metrics.map((m: any) => m.name)).toEqual(['error-rate', 'error-rate-vs-stable', 'latency-p95', 'latency-p95-vs-stable', 'ttft-p95']);
+    expect(run.spec.metrics.map((m: any) => m.name)).toEqual(['error-rate', 'error-rate-vs-stable', 'latency-p95', 'latency-p95-vs-stable', 'ttft-p95', 'validation']);
     // The groups' startup timeout (30m) before the gate's own delay: Argo CD may run the hook while they load.
-    expect(run.spec.metrics.map((m: any) => m.initialDelay)).toEqual(Array(5).fill('31m'));
+    expect(run.spec.metrics.slice(0, 5).map((m: any) => m.initialDelay)).toEqual(Array(5).fill('31m'));
+    // The evaluator calls the canary group's leader through the run's candidate-service argument.
+    expect(run.spec.metrics[5].initialDelay).toBe('30m');
+    const evaluatorEnv = run.spec.metrics[5].provider.job.spec.template.spec.containers[0].env;
+    expect(evaluatorEnv).toContainEqual({ name: 'MLOPS_ENDPOINT', value: 'http://{{args.candidate-service}}.{{args.namespace}}.svc:8000' });
     const canary = docs.find((d: any) => d.kind === 'Service' && d.metadata.name === 'llama-405b-canary') as any;
     expect(canary.spec.selector).toEqual({ ...chart.service.selectorLabels, [WORKER_INDEX]: '0', [RELEASE]: release });
     expect(chart.update.gpuPlan.peakGpus).toBe(32);
