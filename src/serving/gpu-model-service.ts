@@ -357,7 +357,7 @@ export interface GpuModelServiceProps {
  *
  * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
  * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), and `Deployment` unless a
- * progressive-delivery construct takes the workload over.
+ * progressive-delivery construct takes the workload over, or `LeaderWorkerSet` for a replica spanning nodes.
  */
 export class GpuModelService extends Construct implements IModelService {
   public readonly name: string;
