@@ -3,8 +3,8 @@ import { hfSource, service } from './helpers';
 import { DeepSeekR1MultiNodeChart } from '../../examples/deepseek-r1-multi-node';
 import { Llama405bMultiNodeChart } from '../../examples/llama-405b-multi-node';
 import {
-  Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, GpuModelServiceProps, Interconnect, MigProfile, ModelRuntime, Precision,
-  StagedGroupUpdate, UpdateStage, ValidationCheck, ValidationJob, ValidationTarget,
+  Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, GpuModelServiceProps, Interconnect, MigProfile, ModelAutoscaler, ModelRuntime,
+  Precision, ScalingMetric, StagedGroupUpdate, UpdateStage, ValidationCheck, ValidationJob, ValidationTarget,
 } from '../../src';
 import { checkConformance, expectConformant } from '../conformance';
 
@@ -125,6 +125,14 @@ describe('a replica larger than a node is a LeaderWorkerSet group', () => {
     expect(() => service(props({ footprint: { parametersBillions: 405, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(600) } })))
       .toThrow(/footprint: needs 1354\.4 GiB .* but 16 x H100 SXM \(2 nodes x 8\) x 0\.9 utilization = 1146\.9 GiB/);
   });
+});
+
+test('KEDA scales whole groups: the ScaledObject targets the LeaderWorkerSet (its scale subresource counts groups)', async () => {
+  const { chart, svc } = service(props());
+  new ModelAutoscaler(chart, 'Scale', { service: svc, minReplicas: 1, maxReplicas: 3, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 8 })] });
+  const docs = await expectConformant(chart);
+  expect((docs.find((d: any) => d.kind === 'ScaledObject') as any).spec.scaleTargetRef)
+    .toEqual({ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'big' });
 });
 
 test('nodesPerReplica, exclusive topology, group topology and maxSurge in groups', () => {
