@@ -190,7 +190,8 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
 }
 
 /**
- * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node.
+ * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node. With a partition
+ * set, LWS keeps the surge groups until the update completes, so they are held for the whole canary stage.
  */
 /** Seconds of a short duration (`90s`, `5m`, `2h`). */
 function seconds(short: string): number {
@@ -202,5 +203,5 @@ function groupPlan(svc: GpuModelService): GpuCapacityPlan {
   const lws = ApiObject.of(svc.node.findChild('LeaderWorkerSet')).toJson();
   const surge = Number(lws.spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge);
   return capacityPlan(svc.gpusPerReplica, svc.replicas, svc.replicas + surge,
-    `${surge} surge group(s) of ${svc.nodesPerReplica} nodes x ${svc.gpusPerReplica / svc.nodesPerReplica} GPUs beside ${svc.replicas} group(s)`);
+    `${surge} surge group(s) of ${svc.nodesPerReplica} nodes x ${svc.gpusPerReplica / svc.nodesPerReplica} GPUs beside ${svc.replicas} group(s), kept while a partition is set`);
 }

@@ -206,7 +206,7 @@ describe('bad input', () => {
     ['a canary of every group', () => staged({}, stage(2)), /stage\.groups: must leave at least one of the 2 groups on the stable version.* \(got 2\)\. Fix: use groups: 1, or UpdateStage\.full\(\)/],
     ['a canary of no group', () => staged({}, stage(0)), /stage\.groups: must leave at least one .*\(got 0\)/],
     ['a budget smaller than one extra group', () => staged({}, stage(), 40),
-      /gpuBudget: an update can hold 48 GPUs at once \(peak 48 GPUs \(3 replicas x 16\): 1 surge group\(s\) of 2 nodes x 8 GPUs beside 2 group\(s\)\) \(got 40\)/],
+      /gpuBudget: an update can hold 48 GPUs at once \(peak 48 GPUs \(3 replicas x 16\): 1 surge group\(s\) of 2 nodes x 8 GPUs beside 2 group\(s\), kept while a partition is set\) \(got 40\)/],
     ['the canary compared with itself', () => {
       const { svc } = service(props());
       return staged({}, UpdateStage.canary({ groups: 1, stableRelease: releaseOf(svc) }));
