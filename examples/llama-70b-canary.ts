@@ -2,7 +2,8 @@
 // (quality vs the production baseline, latency SLA, response schema) runs against it; only then
 // 25% -> 50% -> 100%, each step gated on error rate, p95 latency and time to first token, with the
 // stable version shrinking as the canary grows. Monitored from the first request: scraping (on by
-// default), alerts, KEDA autoscaling, a dashboard.
+// default), alerts, KEDA autoscaling, a dashboard. Pods run only on nodes whose driver runs vLLM's CUDA 12.8 and
+// load the version from a shared cache filled, once, before the rollout.
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -10,7 +11,7 @@ import {
   IModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, NotificationSubscription, NotificationTrigger, NotifiedObject, Notify, Percentile,
   PredictionDistribution, PrometheusSettings, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob, ValidationOptions,
 } from '../src';
-import { llama70b } from './llama-70b-vllm';
+import { llama70b, llamaSharedCache } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
 export const LLAMA_GATES = [
@@ -109,7 +110,7 @@ export class Llama70bCanaryChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'llm', ...props });
     PrometheusSettings.configure(this, { address: 'http://prometheus-operated.monitoring.svc:9090' });
-    this.service = llama70b(this, { replicas: 4 });
+    this.service = llama70b(this, { replicas: 4, modelCache: llamaSharedCache() });
     this.validation = new ValidationJob(this, 'Validation', { ...LLAMA_VALIDATION, service: this.service });
     this.rollout = new CanaryRollout(this, 'Canary', {
       service: this.service,

@@ -5,12 +5,13 @@
 import { App, Duration, YamlOutputType } from 'cdk8s';
 import { Gate, ModelDeliveryPipeline, Percentile, TrafficRouter, ValidationCheck } from '../src';
 import { llamaAuditTrail, LLAMA_NOTIFICATIONS, LLAMA_VALIDATION, llamaCanarySteps, llamaMonitoring } from './llama-70b-canary';
-import { llama70bProps } from './llama-70b-vllm';
+import { llama70bProps, llamaSharedCache } from './llama-70b-vllm';
 import { synthExample } from './synth';
 
 export function llama70bPipeline(app: App): ModelDeliveryPipeline {
   const pipeline = new ModelDeliveryPipeline(app, 'llama-70b', {
-    service: llama70bProps(),
+    // Each environment fills its own cache (one claim per namespace) in the MODEL_CACHE wave, before its Rollout.
+    service: llama70bProps({ modelCache: llamaSharedCache() }),
     trafficRouter: TrafficRouter.istio(),
     validation: LLAMA_VALIDATION,
     staging: {

@@ -1,11 +1,20 @@
 // Llama-3.1-70B-Instruct on one 8x H100 SXM node per replica, served by vLLM with TP=8.
 import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource, Precision } from '../src';
+import { Accelerator, GpuModelService, GpuModelServiceProps, ModelCache, ModelRuntime, ModelSource, Precision } from '../src';
 import { synthExample } from './synth';
 
 /** vLLM v0.11.0, by the digest of its multi-platform image index. */
 export const VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c';
+
+/**
+ * The shared cache of the canary and pipeline examples: each version is downloaded once, by a Job checked against
+ * the commit's hashes, before the workload; every pod loads it from the volume. The repository also holds the
+ * original checkpoint (`original/*.pth`), so a version takes about twice the weights.
+ */
+export function llamaSharedCache(): ModelCache {
+  return ModelCache.shared({ storageClassName: 'efs-models', size: Size.gibibytes(600), keepVersions: 2, sizePerVersion: Size.gibibytes(290) });
+}
 
 /** The 70B service every Llama example builds on. */
 export function llama70bProps(overrides: Partial<GpuModelServiceProps> = {}): GpuModelServiceProps {

@@ -24,6 +24,8 @@ const WAVE = 'argocd.argoproj.io/sync-wave';
 const DASHBOARD_LABEL = 'grafana_dashboard';
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Rollout', 'LeaderWorkerSet']);
+/** A shared model cache's claim and fill Job (the only plain Jobs and claims of an environment). */
+const MODEL_CACHE_KINDS = new Set(['PersistentVolumeClaim', 'Job']);
 const MONITORING_KINDS = new Set(['PodMonitor', 'ServiceMonitor', 'PrometheusRule', 'ScaledObject', 'HorizontalPodAutoscaler']);
 
 /**
@@ -228,6 +230,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
 
 function waveOf(obj: ApiObject): SyncWave {
   if (WORKLOAD_KINDS.has(obj.kind)) return SyncWave.WORKLOAD;
+  if (MODEL_CACHE_KINDS.has(obj.kind)) return SyncWave.MODEL_CACHE;
   if (MONITORING_KINDS.has(obj.kind)) return SyncWave.MONITORING;
   if (obj.kind === 'ConfigMap' && obj.metadata.getLabel(DASHBOARD_LABEL) !== undefined) return SyncWave.MONITORING;
   return SyncWave.CONFIG;

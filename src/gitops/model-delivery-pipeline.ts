@@ -214,7 +214,10 @@ export class ModelDeliveryPipeline extends Chart {
       environment: 'production',
       validation: validationFor(props.production),
       notifications: notified(props.production, NotifiedObject.ROLLOUT),
-      preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : ValidationTarget.inProcess(),
+      // In process, a PreSync hook would load the model before the Sync phase fills a shared cache: then production is
+      // validated by its canary's ValidationJob only.
+      preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl)
+        : this.staging.service.modelCacheClaimName === undefined ? ValidationTarget.inProcess() : undefined,
     });
 
     // Both environments serve the same model version: one lineage for the pipeline's objects.

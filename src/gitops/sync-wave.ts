@@ -6,6 +6,12 @@
 export enum SyncWave {
   /** ServiceAccounts, ConfigMaps, Services, policies, AnalysisTemplates, routes: what the workload references. */
   CONFIG = -10,
+  /**
+   * A shared model cache: its claim and the Job that fills the model version, completed before the workload. The claim
+   * is in the Job's wave, not the config wave: with a `WaitForFirstConsumer` StorageClass it stays Pending (Argo CD:
+   * Progressing) until the Job's pod uses it, and a wave waits for its resources to be healthy.
+   */
+  MODEL_CACHE = -7,
   /** The validation hook, after its ConfigMap. */
   VALIDATION = -5,
   /** The Deployment or Rollout. */

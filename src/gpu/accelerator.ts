@@ -32,6 +32,12 @@ export interface AcceleratorProps {
    * @see https://docs.nvidia.com/datacenter/tesla/mig-user-guide/
    */
   readonly migProfiles?: string[];
+  /**
+   * Whether it is an NVIDIA data-center GPU, the only kind CUDA forward compatibility (`cuda-compat`) supports.
+   * @default false
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html
+   */
+  readonly dataCenter?: boolean;
 }
 
 /**
@@ -41,17 +47,18 @@ export interface AcceleratorProps {
  */
 export class Accelerator {
   /** NVIDIA A10G 24 GB (AWS g5), PCIe only. */
-  public static readonly A10G = new Accelerator({ name: 'A10G', gfdProduct: 'NVIDIA-A10G', memory: Size.mebibytes(23028), nvlink: false });
+  public static readonly A10G = new Accelerator({ name: 'A10G', gfdProduct: 'NVIDIA-A10G', memory: Size.mebibytes(23028), nvlink: false, dataCenter: true });
   /** NVIDIA L4 24 GB, PCIe only. */
-  public static readonly L4 = new Accelerator({ name: 'L4', gfdProduct: 'NVIDIA-L4', memory: Size.mebibytes(23034), nvlink: false });
+  public static readonly L4 = new Accelerator({ name: 'L4', gfdProduct: 'NVIDIA-L4', memory: Size.mebibytes(23034), nvlink: false, dataCenter: true });
   /** NVIDIA L40S 48 GB, PCIe only. */
-  public static readonly L40S = new Accelerator({ name: 'L40S', gfdProduct: 'NVIDIA-L40S', memory: Size.mebibytes(46068), nvlink: false });
+  public static readonly L40S = new Accelerator({ name: 'L40S', gfdProduct: 'NVIDIA-L40S', memory: Size.mebibytes(46068), nvlink: false, dataCenter: true });
   /** NVIDIA A100 SXM4 40 GB, NVLink. */
   public static readonly A100_40GB = new Accelerator({
     name: 'A100 40GB',
     gfdProduct: 'NVIDIA-A100-SXM4-40GB',
     memory: Size.mebibytes(40960),
     nvlink: true,
+    dataCenter: true,
     migProfiles: ['1g.5gb', '1g.10gb', '2g.10gb', '3g.20gb', '4g.20gb', '7g.40gb'],
   });
   /** NVIDIA A100 SXM4 80 GB, NVLink. */
@@ -60,6 +67,7 @@ export class Accelerator {
     gfdProduct: 'NVIDIA-A100-SXM4-80GB',
     memory: Size.mebibytes(81920),
     nvlink: true,
+    dataCenter: true,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H100 SXM5 80 GB HBM3, NVLink/NVSwitch. */
@@ -68,6 +76,7 @@ export class Accelerator {
     gfdProduct: 'NVIDIA-H100-80GB-HBM3',
     memory: Size.mebibytes(81559),
     nvlink: true,
+    dataCenter: true,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H100 PCIe 80 GB: NVLink bridges pair at most two GPUs, so it counts as PCIe for tensor parallelism. */
@@ -76,6 +85,7 @@ export class Accelerator {
     gfdProduct: 'NVIDIA-H100-PCIe',
     memory: Size.mebibytes(81559),
     nvlink: false,
+    dataCenter: true,
     migProfiles: ['1g.10gb', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'],
   });
   /** NVIDIA H200 SXM 141 GB HBM3e, NVLink/NVSwitch. */
@@ -84,6 +94,7 @@ export class Accelerator {
     gfdProduct: 'NVIDIA-H200',
     memory: Size.mebibytes(143771),
     nvlink: true,
+    dataCenter: true,
     migProfiles: ['1g.18gb', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb'],
   });
   /** NVIDIA B200 180 GB HBM3e, NVLink 5/NVSwitch. */
@@ -92,6 +103,7 @@ export class Accelerator {
     gfdProduct: 'NVIDIA-B200',
     memory: Size.mebibytes(183359),
     nvlink: true,
+    dataCenter: true,
     migProfiles: ['1g.23gb', '1g.45gb', '2g.45gb', '3g.90gb', '4g.90gb', '7g.180gb'],
   });
 
@@ -118,6 +130,8 @@ export class Accelerator {
   public readonly maxGpusPerNode: number;
   /** Supported MIG profiles. */
   public readonly migProfiles: string[];
+  /** Whether it is a data-center GPU (CUDA forward compatibility works only there). */
+  public readonly dataCenter: boolean;
 
   private constructor(props: AcceleratorProps) {
     if (!props.gfdProduct || /\s/.test(props.gfdProduct)) {
@@ -133,5 +147,6 @@ export class Accelerator {
     this.nvlink = props.nvlink;
     this.maxGpusPerNode = max;
     this.migProfiles = props.migProfiles ?? [];
+    this.dataCenter = props.dataCenter ?? false;
   }
 }

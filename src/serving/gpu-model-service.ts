@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import { ModelLineage, Provenance } from './lineage';
 import { ModelCache } from './model-cache';
+import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
 import { groupUpdateOf, isMultiNode, LwsLabels, MultiNodeOptions, MultiNodePlan, multiNodePodTemplate, planMultiNode, renderLeaderWorkerSet } from './multi-node';
@@ -10,6 +11,7 @@ import { NetworkPolicyOptions, renderNetworkPolicy } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
 import { Accelerator } from '../gpu/accelerator';
+import { driverSelectorTerms } from '../gpu/cuda-compatibility';
 import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
@@ -231,10 +233,25 @@ export interface GpuModelServiceProps {
    */
   readonly footprint?: ModelFootprint;
   /**
-   * Where a downloaded model is stored.
+   * Where a downloaded model is stored: a fresh emptyDir per pod, an existing claim, or a shared versioned cache
+   * filled before the workload.
    * @default ModelCache.emptyDir()
    */
   readonly modelCache?: ModelCache;
+  /**
+   * Require nodes whose NVIDIA driver runs the runtime image's CUDA version (GPU Feature Discovery's driver labels,
+   * CUDA minor-version compatibility). A custom image must then state its `cudaVersion`.
+   * @default true
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly driverAwareScheduling?: boolean;
+  /**
+   * The image carries NVIDIA's forward-compatibility package (`cuda-compat`), so older drivers of data-center GPUs run
+   * it too. Only on a data-center accelerator.
+   * @default false
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/forward-compatibility.html
+   */
+  readonly cudaForwardCompatibility?: boolean;
   /**
    * Size of the memory-backed `/dev/shm`, used by NCCL and the runtime's worker processes. It counts
    * against the pod's memory.
@@ -356,8 +373,9 @@ export interface GpuModelServiceProps {
  * parallelism, probes, graceful drain and Pod Security Standards "restricted".
  *
  * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
- * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), and `Deployment` unless a
- * progressive-delivery construct takes the workload over, or `LeaderWorkerSet` for a replica spanning nodes.
+ * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), `ModelCacheClaim` and `ModelCacheFill` with a
+ * shared model cache, and `Deployment` unless a progressive-delivery construct takes the workload over, or
+ * `LeaderWorkerSet` for a replica spanning nodes.
  */
 export class GpuModelService extends Construct implements IModelService {
   public readonly name: string;
@@ -396,6 +414,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly metricsScrape?: ModelScrape;
   /** Nodes one replica spans (1 unless it is a LeaderWorkerSet group). */
   public readonly nodesPerReplica: number;
+  /** The claim of the shared model cache the pods load from, when `modelCache` is `ModelCache.shared()`. */
+  public readonly modelCacheClaimName?: string;
   private workloadRef: WorkloadReference;
   private owner?: IConstruct;
 
@@ -461,6 +481,9 @@ export class GpuModelService extends Construct implements IModelService {
 
     const podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp / this.nodesPerReplica);
     this.podTemplate = multiNode ? multiNodePodTemplate(podTemplate, multiNode, this.selectorLabels) : podTemplate;
+    if (this.podTemplate.metadata?.annotations?.[FILL_JOB_ANNOTATION]) {
+      this.modelCacheClaimName = this.podTemplate.spec!.volumes!.find(v => v.name === 'model')!.persistentVolumeClaim!.claimName;
+    }
 
     const ports = containerPorts(runtime);
     this.servicePorts = ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' }));
@@ -632,8 +655,34 @@ export class GpuModelService extends Construct implements IModelService {
       [this.gpuResourceName]: gpuQuantity,
     };
 
+    // Hugging Face sources download with the runtime's own huggingface_hub unless told otherwise.
+    const downloaderImage = source.downloader && (source.downloader.image ?? (runtime.bundlesHuggingFaceHub ? runtime.image : undefined));
+    if (source.downloader) {
+      check(downloaderImage !== undefined, this, 'model.downloaderImage', downloaderImage, `the ${this.runtimeKind} image has no huggingface_hub to download the model with`,
+        'set downloaderImage on the source to a pinned image with huggingface_hub installed');
+      checkImagePinned(this, 'model.downloaderImage', downloaderImage);
+    }
+    const downloader: k8s.Container | undefined = source.downloader && {
+      ...source.downloader,
+      image: downloaderImage,
+      imagePullPolicy: downloaderImage && pullPolicy(downloaderImage),
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi') },
+        limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi') },
+      },
+    };
+    const cache = props.modelCache ?? ModelCache.emptyDir();
+    const shared = downloader && !source.volume ? cache._share(this, {
+      serviceName: this.name,
+      metadata: (n, a) => this.metadata(n, a),
+      lineage: this.lineage,
+      serviceAccountName,
+      downloader,
+      mountPath: MODEL_MOUNT,
+      weightBytes: props.footprint && weightBytes(props.footprint),
+    }) : undefined;
     const expectedSize = props.footprint ? Size.gibibytes(Math.ceil(weightBytes(props.footprint) * 1.2 / 2 ** 30)) : undefined;
-    const modelVolume = source.volume ?? (props.modelCache ?? ModelCache.emptyDir()).volume(expectedSize);
+    const modelVolume = source.volume ?? shared?.volume ?? cache.volume(expectedSize);
     const writable = runtime.writablePaths.map((path, i) => ({ name: `writable-${i}`, path }));
     const disk = this.ephemeralStorage(props, modelVolume);
 
@@ -660,7 +709,7 @@ export class GpuModelService extends Construct implements IModelService {
       ports: containerPorts(runtime),
       resources: { requests: { ...serverResources, ...disk.requests }, limits: { ...serverResources, ...disk.limits } },
       volumeMounts: [
-        { name: modelVolume.name, mountPath: MODEL_MOUNT, readOnly: true },
+        { name: modelVolume.name, mountPath: MODEL_MOUNT, subPath: shared?.subPath, readOnly: true },
         { name: 'dshm', mountPath: '/dev/shm' },
         ...writable.map(w => ({ name: w.name, mountPath: w.path })),
       ],
@@ -673,20 +722,16 @@ export class GpuModelService extends Construct implements IModelService {
     };
 
     const initContainers: k8s.Container[] = [];
-    if (source.downloader) {
-      // Hugging Face sources download with the runtime's own huggingface_hub unless told otherwise.
-      const image = source.downloader.image ?? (runtime.bundlesHuggingFaceHub ? runtime.image : undefined);
-      check(image !== undefined, this, 'model.downloaderImage', image, `the ${this.runtimeKind} image has no huggingface_hub to download the model with`,
-        'set downloaderImage on the source to a pinned image with huggingface_hub installed');
-      checkImagePinned(this, 'model.downloaderImage', image);
+    if (shared) {
+      // The fill Job downloads: the pod only waits until its version is complete.
+      initContainers.push(shared.waitContainer);
+    } else if (downloader) {
       initContainers.push({
-        ...source.downloader,
-        image,
-        imagePullPolicy: pullPolicy(image!),
+        ...downloader,
         // The download fills the cache the server's ephemeral storage accounts for: the same request and limit.
         resources: {
-          requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('2Gi'), ...disk.requests },
-          limits: { cpu: k8s.Quantity.fromString('2'), memory: k8s.Quantity.fromString('4Gi'), ...disk.limits },
+          requests: { ...downloader.resources!.requests, ...disk.requests },
+          limits: { ...downloader.resources!.limits, ...disk.limits },
         },
         volumeMounts: [{ name: modelVolume.name, mountPath: MODEL_MOUNT }, { name: 'fetch-tmp', mountPath: '/tmp' }],
         securityContext: restrictedContainer(),
@@ -701,10 +746,24 @@ export class GpuModelService extends Construct implements IModelService {
       ...(onMig ? [{ key: 'nvidia.com/mig.strategy', operator: 'In', values: ['mixed'] }] : []),
       ...Object.entries(props.nodeSelector ?? {}).map(([key, value]) => ({ key, operator: 'In', values: [value] })),
     ];
+    const nodeSelectorTerms = props.driverAwareScheduling === false
+      ? [{ matchExpressions: nodeTerms }]
+      : driverSelectorTerms(this, nodeTerms, {
+        cudaVersion: props.runtime.cudaVersion,
+        imageProp: 'runtime.image',
+        image: runtime.image,
+        accelerator: props.accelerator,
+        forwardCompatibility: props.cudaForwardCompatibility ?? false,
+      });
+    check(props.driverAwareScheduling !== false || !props.cudaForwardCompatibility, this, 'cudaForwardCompatibility', true,
+      'only changes driver-aware scheduling, which is off', 'drop cudaForwardCompatibility, or driverAwareScheduling: false');
     const spreadTerm = { labelSelector: { matchLabels: this.selectorLabels }, topologyKey: 'kubernetes.io/hostname' };
 
     return {
-      metadata: { labels: this.labels, annotations: { ...this.annotations, 'kubectl.kubernetes.io/default-container': SERVER } },
+      metadata: {
+        labels: this.labels,
+        annotations: { ...this.annotations, 'kubectl.kubernetes.io/default-container': SERVER, ...shared ? { [FILL_JOB_ANNOTATION]: shared.fillJobName } : {} },
+      },
       spec: {
         serviceAccountName,
         automountServiceAccountToken: false,
@@ -714,7 +773,7 @@ export class GpuModelService extends Construct implements IModelService {
         terminationGracePeriodSeconds: this.terminationGracePeriod.toSeconds(),
         securityContext: restrictedPod(),
         affinity: {
-          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: nodeTerms }] } },
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms } },
           podAntiAffinity: props.requireNodeSpread
             ? { requiredDuringSchedulingIgnoredDuringExecution: [spreadTerm] }
             : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: spreadTerm }] },
@@ -732,7 +791,7 @@ export class GpuModelService extends Construct implements IModelService {
           modelVolume,
           { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: sizeQuantity(shm) } },
           ...writable.map(w => ({ name: w.name, emptyDir: {} })),
-          ...(initContainers.length ? [{ name: 'fetch-tmp', emptyDir: {} }] : []),
+          ...(initContainers.length && !shared ? [{ name: 'fetch-tmp', emptyDir: {} }] : []),
         ],
       },
     };

@@ -1,5 +1,8 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { renderSharedCache, SharedCacheMount, SharedCacheRequest } from './model-cache-fill';
+import { SharedModelCacheOptions } from './shared-model-cache';
 import { sizeQuantity } from '../internal/quantity';
 
 /** Options of an emptyDir model cache. */
@@ -28,8 +31,27 @@ export abstract class ModelCache {
     return new VolumeCache(() => ({ name: 'model', persistentVolumeClaim: { claimName } }));
   }
 
+  /**
+   * A shared, versioned cache: one ReadWriteMany PersistentVolumeClaim per service, one directory per model version,
+   * filled once per version by a Job that verifies it against the pinned version; the pods mount their version
+   * read-only and load it, nothing downloads at pod start. Old versions are pruned to `keepVersions`.
+   * In a `DeliveryEnvironment` the claim and the Job sync in the `MODEL_CACHE` wave, before the workload.
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#access-modes
+   */
+  public static shared(options: SharedModelCacheOptions): ModelCache {
+    return new SharedCache(options);
+  }
+
   /** The volume named `model`, given the size the service expects the model to take. */
   public abstract volume(expectedSize?: Size): k8s.Volume;
+
+  /**
+   * Renders a shared cache's claim and fill Job under `scope`; a per-pod cache has none.
+   * @internal
+   */
+  public _share(_scope: Construct, _request: SharedCacheRequest): SharedCacheMount | undefined {
+    return undefined;
+  }
 }
 
 class VolumeCache extends ModelCache {
@@ -39,6 +61,20 @@ class VolumeCache extends ModelCache {
 
   public volume(expectedSize?: Size): k8s.Volume {
     return this.render(expectedSize);
+  }
+}
+
+class SharedCache extends ModelCache {
+  constructor(private readonly options: SharedModelCacheOptions) {
+    super();
+  }
+
+  public volume(): k8s.Volume {
+    throw new Error('ModelCache.shared: volume: a shared cache is rendered by the service it is given to (got a direct call). Fix: pass it as modelCache of a GpuModelService.');
+  }
+
+  public _share(scope: Construct, request: SharedCacheRequest): SharedCacheMount {
+    return renderSharedCache(scope, this.options, request);
   }
 }
 

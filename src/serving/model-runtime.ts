@@ -1,3 +1,4 @@
+import { CudaVersion } from '../gpu/cuda-version';
 import { atLeast, MetricCatalog, RuntimeVersion, runtimeVersion } from '../internal/runtime-metrics';
 
 /**
@@ -84,6 +85,12 @@ export interface RuntimeOptions {
    * @default - none
    */
   readonly env?: { [name: string]: string };
+  /**
+   * The CUDA version `image` was built with; the pods then run only on nodes whose driver supports it.
+   * @default - the catalog's version for the default image; unknown for another image
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly cudaVersion?: CudaVersion;
 }
 
 /** vLLM engine options. */
@@ -173,6 +180,12 @@ export interface CustomRuntimeOptions {
   readonly writablePaths?: string[];
   /** @default 1 */
   readonly gpuMemoryUtilization?: number;
+  /**
+   * The CUDA version the image was built with; required while the service schedules by driver version.
+   * @default - unknown
+   * @see https://docs.nvidia.com/deploy/cuda-compatibility/
+   */
+  readonly cudaVersion?: CudaVersion;
 }
 
 /** The cache root every built-in runtime's caches are redirected to (an emptyDir). */
@@ -184,15 +197,16 @@ export const CACHE_ROOT = '/var/cache/model-server';
 export abstract class ModelRuntime {
   /**
    * vLLM's OpenAI-compatible server (`vllm serve`).
-   * @default image 'vllm/vllm-openai:v0.11.0'
+   * @default image 'vllm/vllm-openai:v0.11.0' (CUDA 12.8)
    * @see https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
    */
   public static vllm(options: VllmOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.VLLM, options, vllmMetrics, b => {
+    // docker/Dockerfile: ARG CUDA_VERSION=12.8.1, the images require cuda>=12.8 since v0.9.0 (a 12.9 build would have the
+    // same driver floor, 525).
+    return new BuiltInRuntime(RuntimeKind.VLLM, options, vllmMetrics, { image: 'vllm/vllm-openai:v0.11.0', cuda: CudaVersion.CUDA_12_8 }, b => {
       const util = options.gpuMemoryUtilization ?? 0.9;
       checkFraction('vllm', 'gpuMemoryUtilization', util);
       return {
-        image: 'vllm/vllm-openai:v0.11.0',
         command: ['vllm', 'serve'],
         args: [
           b.modelPath,
@@ -233,55 +247,56 @@ export abstract class ModelRuntime {
   /**
    * Hugging Face Text Generation Inference (`text-generation-launcher`). Tensor parallelism is
    * `--num-shard`; TGI has no pipeline parallelism.
-   * @default image 'ghcr.io/huggingface/text-generation-inference:3.3.4'
+   * @default image 'ghcr.io/huggingface/text-generation-inference:3.3.4' (CUDA 12.8)
    * @see https://huggingface.co/docs/text-generation-inference/reference/launcher
    */
   public static tgi(options: TgiOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TGI, options, () => TGI_METRICS, b => {
-      if (b.pipelineParallelSize > 1) {
-        throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
-      }
-      const fraction = options.cudaMemoryFraction ?? 1;
-      checkFraction('tgi', 'cudaMemoryFraction', fraction);
-      return {
-        image: 'ghcr.io/huggingface/text-generation-inference:3.3.4',
-        command: ['text-generation-launcher'],
-        args: [
-          '--model-id', b.modelPath,
-          '--hostname', '0.0.0.0',
-          '--port', '8080',
-          '--num-shard', String(b.tensorParallelSize),
-          '--cuda-memory-fraction', String(fraction),
-          ...flag('--max-input-tokens', options.maxInputTokens),
-          ...flag('--max-total-tokens', options.maxTotalTokens),
-        ],
-        env: {
-          HOME: `${CACHE_ROOT}/home`,
-          HF_HOME: `${CACHE_ROOT}/huggingface`,
-          HF_HUB_OFFLINE: '1',
-          HF_HUB_DISABLE_TELEMETRY: '1',
-        },
-        port: 8080,
-        livenessPath: '/health',
-        readinessPath: '/health',
-        metricsPath: '/metrics',
-        metricsPort: 8080,
-        writablePaths: ['/tmp', CACHE_ROOT],
-        gpuMemoryUtilization: fraction,
-        bundlesHuggingFaceHub: true,
-      };
-    });
+    // v3.3.4 Dockerfile: base nvidia/cuda:12.4.0, server on PyTorch 2.7 from the cu128 index (server/pyproject.toml).
+    return new BuiltInRuntime(RuntimeKind.TGI, options, () => TGI_METRICS,
+      { image: 'ghcr.io/huggingface/text-generation-inference:3.3.4', cuda: CudaVersion.CUDA_12_8 }, b => {
+        if (b.pipelineParallelSize > 1) {
+          throw new Error(`ModelRuntime.tgi: pipelineParallelSize: TGI has no pipeline parallelism (got ${b.pipelineParallelSize}). Fix: use tensor parallelism only, or ModelRuntime.vllm().`);
+        }
+        const fraction = options.cudaMemoryFraction ?? 1;
+        checkFraction('tgi', 'cudaMemoryFraction', fraction);
+        return {
+          command: ['text-generation-launcher'],
+          args: [
+            '--model-id', b.modelPath,
+            '--hostname', '0.0.0.0',
+            '--port', '8080',
+            '--num-shard', String(b.tensorParallelSize),
+            '--cuda-memory-fraction', String(fraction),
+            ...flag('--max-input-tokens', options.maxInputTokens),
+            ...flag('--max-total-tokens', options.maxTotalTokens),
+          ],
+          env: {
+            HOME: `${CACHE_ROOT}/home`,
+            HF_HOME: `${CACHE_ROOT}/huggingface`,
+            HF_HUB_OFFLINE: '1',
+            HF_HUB_DISABLE_TELEMETRY: '1',
+          },
+          port: 8080,
+          livenessPath: '/health',
+          readinessPath: '/health',
+          metricsPath: '/metrics',
+          metricsPort: 8080,
+          writablePaths: ['/tmp', CACHE_ROOT],
+          gpuMemoryUtilization: fraction,
+          bundlesHuggingFaceHub: true,
+        };
+      });
   }
 
   /**
    * NVIDIA Triton Inference Server serving a model repository. Parallelism is part of the model
    * repository (e.g. a TensorRT-LLM engine built for N GPUs), so no flags are passed.
-   * @default image 'nvcr.io/nvidia/tritonserver:25.08-py3'
+   * @default image 'nvcr.io/nvidia/tritonserver:25.08-py3' (CUDA 13.0)
    * @see https://docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/
    */
   public static triton(options: TritonOptions = {}): ModelRuntime {
-    return new BuiltInRuntime(RuntimeKind.TRITON, options, () => TRITON_METRICS, b => ({
-      image: 'nvcr.io/nvidia/tritonserver:25.08-py3',
+    // Release notes 25.08: based on CUDA 13.0.0.
+    return new BuiltInRuntime(RuntimeKind.TRITON, options, () => TRITON_METRICS, { image: 'nvcr.io/nvidia/tritonserver:25.08-py3', cuda: CudaVersion.CUDA_13_0 }, b => ({
       command: ['tritonserver'],
       args: [
         `--model-repository=${b.modelPath}`,
@@ -308,7 +323,8 @@ export abstract class ModelRuntime {
     const util = options.gpuMemoryUtilization ?? 1;
     checkFraction('custom', 'gpuMemoryUtilization', util);
     // What a custom server exports is unknown: gates and alerts need the user's metric names.
-    return new BuiltInRuntime(RuntimeKind.CUSTOM, { image: options.image, env: options.env }, () => ({}), b => ({
+    const custom = { image: options.image, env: options.env, cudaVersion: options.cudaVersion };
+    return new BuiltInRuntime(RuntimeKind.CUSTOM, custom, () => ({}), undefined, b => ({
       image: options.image,
       command: options.command,
       args: (options.args ?? []).map(a => a.split('{{modelPath}}').join(b.modelPath)),
@@ -331,6 +347,9 @@ export abstract class ModelRuntime {
 
   /** The user's extra plain environment, checked for credentials by the service. */
   public abstract readonly extraEnv: { [name: string]: string };
+
+  /** The CUDA version of the image, when known (the catalog's for a default image, else what the user stated). */
+  public abstract readonly cudaVersion?: CudaVersion;
 
   /** Renders the container settings for a service. */
   public abstract bind(options: RuntimeBindOptions): RuntimeConfig;
@@ -398,17 +417,29 @@ const TRITON_METRICS: RuntimeSeries = {
   },
 };
 
+/** A runtime's default image and the CUDA version it was built on. */
+interface DefaultImage {
+  readonly image: string;
+  readonly cuda: CudaVersion;
+}
+
 class BuiltInRuntime extends ModelRuntime {
   public readonly extraEnv: { [name: string]: string };
+  public readonly cudaVersion?: CudaVersion;
 
   constructor(
     public readonly kind: RuntimeKind,
     private readonly options: RuntimeOptions,
     private readonly series: (version?: RuntimeVersion) => RuntimeSeries,
-    private readonly render: (b: RuntimeBindOptions) => RuntimeConfig,
+    private readonly defaultImage: DefaultImage | undefined,
+    private readonly render: (b: RuntimeBindOptions) => Omit<RuntimeConfig, 'image'> & { image?: string },
   ) {
     super();
     this.extraEnv = options.env ?? {};
+    // The catalog's version describes the default image only (also pinned by digest): another image must state its own.
+    const release = (image: string) => image.split('@')[0];
+    this.cudaVersion = options.cudaVersion
+      ?? (options.image === undefined || (defaultImage && release(options.image) === defaultImage.image) ? defaultImage?.cuda : undefined);
     if (options.imageVersion !== undefined && runtimeVersion('', options.imageVersion) === undefined) {
       throw new Error(`ModelRuntime.${kind}: imageVersion: must be a release number (got ${JSON.stringify(options.imageVersion)}). Fix: e.g. imageVersion: '0.11.0'.`);
     }
@@ -424,7 +455,7 @@ class BuiltInRuntime extends ModelRuntime {
     const config = this.render(options);
     return {
       ...config,
-      image: this.options.image ?? config.image,
+      image: this.options.image ?? this.defaultImage?.image ?? config.image!,
       args: [...config.args, ...(this.options.extraArgs ?? [])],
     };
   }

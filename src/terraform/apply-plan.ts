@@ -18,7 +18,10 @@ export interface ApplyStep {
   readonly dependsOn: string[];
   /** The provider's defaults (`metadata.annotations`, `metadata.labels`) plus the fields a controller rewrites. */
   readonly computedFields: string[];
-  /** An Argo CD PreSync hook Job: the apply waits until it has completed, as the sync would. */
+  /**
+   * An Argo CD PreSync hook Job, or a Job a workload's pods wait for (a model cache fill): the apply waits until it
+   * has completed, as an Argo CD sync would before the next phase or wave.
+   */
   readonly awaitCompletion: boolean;
 }
 
@@ -28,6 +31,8 @@ const GATEWAY_API = 'gateway.networking.k8s.io';
 const KEDA = 'keda.sh';
 const HOOK = 'argocd.argoproj.io/hook';
 const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+/** Pod template annotation naming the Job that fills the model version the pods read (a shared model cache). */
+const FILL_JOB = 'mlops.cdk8s.io/model-cache-fill-job';
 
 /** Setting `computed_fields` replaces the provider's default list, so the defaults come first. */
 const PROVIDER_COMPUTED_FIELDS = ['metadata.annotations', 'metadata.labels'];
@@ -57,6 +62,8 @@ interface Reference {
   readonly namespace?: string;
   /** Fields of the target that the referring object's controller writes. */
   readonly controllerFields?: string[];
+  /** The referring object's pods need the target (a Job) to have completed. */
+  readonly awaitCompletion?: boolean;
 }
 
 /**
@@ -82,10 +89,12 @@ export function planApply(scope: IConstruct, documents: KubeDocument[]): ApplySt
 
   const deps = documents.map((_, i) => new Set(documents.flatMap((__, j) => group[j] === group[i] - 1 ? [j] : [])));
   const computed = documents.map(() => new Set(PROVIDER_COMPUTED_FIELDS));
+  const awaited = new Set<number>();
   documents.forEach((doc, i) => {
     for (const ref of referencesOf(doc)) {
       const target = byIdentity.get(identity(ref.group, ref.kind, ref.namespace, ref.name));
       if (target === undefined || target === i) continue;
+      if (ref.awaitCompletion) awaited.add(target);
       for (const field of ref.controllerFields ?? []) {
         if (hasPath(documents[target], field)) computed[target].add(field);
       }
@@ -98,7 +107,7 @@ export function planApply(scope: IConstruct, documents: KubeDocument[]): ApplySt
     document: documents[i],
     dependsOn: [...deps[i]].map(j => ids[j]).sort(),
     computedFields: [...computed[i]],
-    awaitCompletion: documents[i].kind === 'Job' && phases[i] === HOOK_PHASES.PreSync,
+    awaitCompletion: documents[i].kind === 'Job' && (phases[i] === HOOK_PHASES.PreSync || awaited.has(i)),
   }));
 }
 
@@ -161,11 +170,14 @@ function syncWave(scope: IConstruct, doc: KubeDocument): number {
 /** The objects a document names, with the fields of each that the document's controller writes. */
 function referencesOf(doc: KubeDocument): Reference[] {
   const ns = doc.metadata.namespace;
+  // A workload whose pods read a model version waits for the Job that fills it.
+  const fillJob = doc.spec?.template?.metadata?.annotations?.[FILL_JOB];
+  const fill: Reference[] = typeof fillJob === 'string' ? [{ group: 'batch', kind: 'Job', name: fillJob, namespace: ns, awaitCompletion: true }] : [];
   switch (`${groupOf(doc.apiVersion)}/${doc.kind}`) {
-    case `${ARGO}/Rollout`: return rolloutReferences(doc.spec ?? {}, ns);
+    case `${ARGO}/Rollout`: return [...fill, ...rolloutReferences(doc.spec ?? {}, ns)];
     case `${KEDA}/ScaledObject`: return [...scaleTarget(doc.spec?.scaleTargetRef, ns), ...triggerAuthentications(doc.spec?.triggers, ns)];
     case 'autoscaling/HorizontalPodAutoscaler': return scaleTarget(doc.spec?.scaleTargetRef, ns);
-    default: return [];
+    default: return fill;
   }
 }
 

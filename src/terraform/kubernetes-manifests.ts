@@ -79,6 +79,9 @@ export class KubernetesManifests extends Construct {
         fieldManager: { name: props.fieldManager ?? MANAGED_BY, forceConflicts: props.forceConflicts ?? false },
         dependsOn: step.dependsOn.length > 0 ? step.dependsOn.map(dep => created.get(dep)!) : undefined,
         wait: step.awaitCompletion ? { condition: [{ type: 'Complete', status: 'True' }] } : undefined,
+        // The provider waits 10 minutes by default; a Job may run until its deadline (a model download, an evaluation).
+        timeouts: step.awaitCompletion && step.document.spec?.activeDeadlineSeconds
+          ? { create: `${step.document.spec.activeDeadlineSeconds + 300}s`, update: `${step.document.spec.activeDeadlineSeconds + 300}s` } : undefined,
         provider: props.provider,
       });
       resource.overrideLogicalId(step.id);

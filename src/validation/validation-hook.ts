@@ -8,6 +8,7 @@ import { SyncWave } from '../gitops/sync-wave';
 import { check } from '../internal/errors';
 import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
+import { WAIT_CONTAINER } from '../serving/model-cache-fill';
 import { NetworkPeer } from '../serving/network-policy';
 
 /** When Argo CD deletes a hook. */
@@ -57,6 +58,11 @@ export class ValidationHook extends Construct {
     check(target.kind !== ValidationTargetKind.ROLLOUT_CANDIDATE, this, 'target', target.kind,
       'a PreSync hook runs before the new version is applied, so there is no rollout candidate to call yet',
       'use ValidationTarget.inProcess() (the hook loads the model on the service\'s GPUs) or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
+    // A shared cache's claim and fill Job are Sync-phase objects: a PreSync pod would find no claim (first sync) or
+    // not its version (every new version).
+    check(target.kind !== ValidationTargetKind.IN_PROCESS || !svc.podTemplate.spec?.initContainers?.some(c => c.name === WAIT_CONTAINER),
+      this, 'target', target.kind, 'the service loads its model from a shared cache, which is filled in the Sync phase, after every PreSync hook',
+      'validate a running endpoint of this version with ValidationTarget.url(...) (e.g. staging), or use a ValidationJob in the rollout');
     const rendered = renderValidation(this, { ...props, name: props.name ?? childName(svc.name, 'presync-validation') }, target);
     this.jobName = rendered.name;
     this.evaluatorPeer = NetworkPeer.pods({ namespace: svc.namespace ?? Chart.of(this).namespace, labels: selectorLabels(rendered.name) });

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { AlertPreset, Comparison, Gate, GateAnalysisTemplate, GateOptions, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler, PrometheusSettings } from '../../src';
+import { AlertPreset, Comparison, Gate, GateAnalysisTemplate, GateOptions, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler, PrometheusSettings, CudaVersion } from '../../src';
 import { expectConformant } from '../conformance';
 import { service } from '../serving/helpers';
 
@@ -43,7 +43,7 @@ describe('error ratios count inference requests only', () => {
   });
 
   test('a custom runtime needs the user to say which counter and which requests are inference', async () => {
-    const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz' });
+    const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_8 });
     expect(refuses(Gate.errorRate({ maxRatio: 0.01 }), custom)).toThrow(/Gate.errorRate.requestsMetric: the custom runtime \(image ghcr.io\/acme\/server:1.2.3\) has no known inference request counters/);
     const [m] = await metricsOf([Gate.errorRate({ maxRatio: 0.01, requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', inferenceMatcher: 'handler="/predict"' })], custom);
     expect(m.provider.prometheus.query).toBe('(sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{args.canary-hash}}",handler="/predict",code=~"5.."}[5m])) or vector(0))'
@@ -148,7 +148,7 @@ describe('metric names by runtime image version', () => {
     ['v0.9.2', 'vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds'],
     ['v0.6.3.post1', 'vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds'],
   ])('vLLM %s exports %s and %s', async (tag, kv, itl) => {
-    const runtime = ModelRuntime.vllm({ image: `vllm/vllm-openai:${tag}` });
+    const runtime = ModelRuntime.vllm({ image: `vllm/vllm-openai:${tag}`, cudaVersion: CudaVersion.CUDA_12_8 });
     const gates = [Gate.kvCacheUsage({ maxUsage: 0.9 }), Gate.interTokenLatency({ threshold: Duration.millis(100) })];
     const [kvGate, itlGate] = await metricsOf(gates, runtime);
     expect(kvGate.provider.prometheus.query).toMatch(new RegExp(`^max\\(${kv}\\{`));
@@ -157,14 +157,14 @@ describe('metric names by runtime image version', () => {
 
   test('the version is read from a tag before a digest, or given', async () => {
     const digest = 'sha256:' + 'a'.repeat(64);
-    const tagged = ModelRuntime.vllm({ image: `registry.example:5000/vllm/vllm-openai:v0.10.2@${digest}` });
+    const tagged = ModelRuntime.vllm({ image: `registry.example:5000/vllm/vllm-openai:v0.10.2@${digest}`, cudaVersion: CudaVersion.CUDA_12_8 });
     expect((await metricsOf([Gate.kvCacheUsage({ maxUsage: 0.9 })], tagged))[0].provider.prometheus.query).toMatch(/^max\(vllm:gpu_cache_usage_perc\{/);
-    const given = ModelRuntime.vllm({ image: `vllm/vllm-openai@${digest}`, imageVersion: '0.11.0' });
+    const given = ModelRuntime.vllm({ image: `vllm/vllm-openai@${digest}`, imageVersion: '0.11.0', cudaVersion: CudaVersion.CUDA_12_8 });
     expect((await metricsOf([Gate.kvCacheUsage({ maxUsage: 0.9 })], given))[0].provider.prometheus.query).toMatch(/^max\(vllm:kv_cache_usage_perc\{/);
   });
 
   test('a digest alone: version-dependent gates are refused, the others work', async () => {
-    const runtime = ModelRuntime.vllm({ image: `vllm/vllm-openai@sha256:${'b'.repeat(64)}` });
+    const runtime = ModelRuntime.vllm({ image: `vllm/vllm-openai@sha256:${'b'.repeat(64)}`, cudaVersion: CudaVersion.CUDA_12_8 });
     expect(refuses(Gate.kvCacheUsage({ maxUsage: 0.9 }), runtime)).toThrow(
       /Gate.kvCacheUsage: reads a KV-cache usage gauge, which this runtime does not export \(the image reference carries no version, and vLLM's metric names depend on it\).*Fix: give the image with its version tag .* or set the runtime's imageVersion/);
     expect(refuses(Gate.interTokenLatency({ threshold: Duration.millis(100) }), runtime)).toThrow(/Gate.interTokenLatency: reads an inter-token latency histogram/);

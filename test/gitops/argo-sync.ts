@@ -13,7 +13,11 @@
  *   a namespaced object's namespace and the Application's server must be a project destination.
  * - Pods: a Job's, Deployment's or Rollout's pods are created once it is applied; an AnalysisTemplate's job-provider
  *   pods when a Rollout runs the analysis, so after the Rollout is applied. A pod needs its ServiceAccount, and the
- *   ConfigMaps and Secrets its volumes and environment name (else it is never created, and the Job hangs).
+ *   ConfigMaps, Secrets and PersistentVolumeClaims its volumes and environment name (else it is never created, and
+ *   the Job hangs).
+ * - Data: a pod that mounts a directory (`subPath`) of a claim read-only reads what a Job wrote there; the Job has
+ *   completed only once its wave is over (gitops-engine's Job health: Healthy when complete), so the reader must be
+ *   created in a later wave or phase.
  */
 const KIND_ORDER = ['Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy', 'PodDisruptionBudget',
   'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim',
@@ -74,10 +78,16 @@ export function simulateFirstSync(docs: any[], options: SyncOptions = {}): SyncR
 
   const order: string[] = [];
   const templates = new Map<string, any>();
+  // `namespace/claim/subPath` written by Jobs that have completed, and by Jobs of the current wave.
+  const filled = new Set<string>();
+  let filling: string[] = [];
   const check = (pods: PodSpec[], ns: string, when: string) => {
     for (const pod of pods) {
       for (const need of needs(pod.spec)) {
         if (!live.has(key(need.kind, ns, need.name))) problems.push(`${pod.owner} (${when}): ${need.kind} ${need.name} does not exist when its pod is created`);
+      }
+      for (const dir of claimDirectories(pod.spec, true)) {
+        if (!filled.has(`${ns}/${dir}`)) problems.push(`${pod.owner} (${when}): reads ${dir}, which no completed Job has written when its pod is created`);
       }
     }
   };
@@ -92,11 +102,14 @@ export function simulateFirstSync(docs: any[], options: SyncOptions = {}): SyncR
     live.add(key(doc.kind, ns, doc.metadata.name));
     if (doc.kind === 'AnalysisTemplate') templates.set(doc.metadata.name, doc);
     if (['Job', 'Deployment', 'StatefulSet', 'Rollout'].includes(doc.kind)) check([{ owner: `${doc.kind}/${doc.metadata.name}`, spec: doc.spec.template.spec }], ns, when);
+    if (doc.kind === 'Job') filling.push(...claimDirectories(doc.spec.template.spec, false).map(dir => `${ns}/${dir}`));
     if (doc.kind === 'Rollout') analyses.push(() => check(analysisPods(doc, templates), ns, when));
     const next = tasks[i + 1];
     if (!next || next.phase !== phase || next.wave !== wave) {
       analyses.forEach(run => run());
       analyses = [];
+      filling.forEach(dir => filled.add(dir));
+      filling = [];
     }
   });
   return { order, problems };
@@ -119,6 +132,15 @@ function analysisPods(rollout: any, templates: Map<string, any>): PodSpec[] {
   });
 }
 
+/** `claim/subPath` directories a pod's containers mount read-only (`readOnly`) or read-write (`!readOnly`). */
+function claimDirectories(spec: any, readOnly: boolean): string[] {
+  const claims = new Map<string, string>((spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim)
+    .map((v: any) => [v.name, v.persistentVolumeClaim.claimName]));
+  return [...new Set([...spec.initContainers ?? [], ...spec.containers ?? []].flatMap((c: any) => (c.volumeMounts ?? [])
+    .filter((m: any) => claims.has(m.name) && m.subPath && (m.readOnly === true) === readOnly)
+    .map((m: any) => `${claims.get(m.name)}/${m.subPath}`)))];
+}
+
 /** The objects of its namespace a pod cannot start without. */
 function needs(spec: any): Array<{ kind: string; name: string }> {
   if (spec.missingTemplate) return [{ kind: 'AnalysisTemplate', name: spec.missingTemplate }];
@@ -128,6 +150,7 @@ function needs(spec: any): Array<{ kind: string; name: string }> {
   for (const v of spec.volumes ?? []) {
     if (v.configMap && !v.configMap.optional) out.push({ kind: 'ConfigMap', name: v.configMap.name });
     if (v.secret && !v.secret.optional) out.push({ kind: 'Secret', name: v.secret.secretName });
+    if (v.persistentVolumeClaim) out.push({ kind: 'PersistentVolumeClaim', name: v.persistentVolumeClaim.claimName });
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap && !s.configMap.optional) out.push({ kind: 'ConfigMap', name: s.configMap.name });
       if (s.secret && !s.secret.optional) out.push({ kind: 'Secret', name: s.secret.name });

@@ -1,9 +1,9 @@
-import { App, Chart, Duration, Testing, YamlOutputType } from 'cdk8s';
+import { App, Chart, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { simulateFirstSync, SyncOptions } from './argo-sync';
 import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
 import {
-  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter, ValidationCheck,
-  ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
+  Accelerator, CanaryRollout, CanaryStep, HookDeletePolicy, ModelCache, ModelDeliveryPipeline, ModelRuntime, ModelSource, TrafficRouter,
+  ValidationCheck, ValidationHook, ValidationHookProps, ValidationJob, ValidationTarget,
 } from '../../src';
 import { service } from '../serving/helpers';
 
@@ -99,16 +99,52 @@ describe('Argo CD first sync into a new namespace (independent model of phases a
       .toEqual(['Namespace/llm-staging: cluster-scoped /Namespace is not permitted in project llm']);
   });
 
+  test('staging on another cluster with a shared model cache: no in-process PreSync hook (it would run before the fill)', () => {
+    const app = new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' });
+    const pipeline = new ModelDeliveryPipeline(app, 'llm', {
+      service: {
+        name: 'llm',
+        model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b' }),
+        runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0@sha256:' + 'b'.repeat(64) }),
+        accelerator: Accelerator.H100_SXM,
+        footprint: { parametersBillions: 8 },
+        modelCache: ModelCache.shared({ storageClassName: 'efs', size: Size.gibibytes(40) }),
+      },
+      trafficRouter: TrafficRouter.istio(),
+      validation: { image: IMAGE, dataset: { uri: 's3://evals/chat/v3/' }, checks: CHECKS },
+      staging: { namespace: 'llm-staging', steps: [CanaryStep.weight(100)], destinationServer: 'https://staging.example.com' },
+      production: { namespace: 'llm', steps: [CanaryStep.weight(100)] },
+      gitOps: { repoUrl: 'https://github.com/acme/deploy.git', path: 'deploy/llm' },
+    });
+    expect(pipeline.production.preSyncValidation).toBeUndefined();
+    expect(pipeline.production.validation).toBeDefined();
+    expect(pipeline.production.service.modelCacheClaimName).toBe('llm-model-cache');
+    for (const { env, result } of syncEnvironments(pipeline)) expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
+  });
+
   test('staging on another cluster: the in-process hook finds its ServiceAccount and ConfigMap', () => {
     const pipeline = testPipeline({ stagingServer: 'https://staging.example.com' });
     for (const { env, result } of syncEnvironments(pipeline, userSecrets)) expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
   });
 
-  test('the pipeline example', () => {
+  test('the pipeline example: its shared model cache is claimed and filled, in the MODEL_CACHE wave, before the Rollout', () => {
     const pipeline = llama70bPipeline(new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' }));
     for (const { env, result } of syncEnvironments(pipeline, ns => [`Secret/${ns}/hf-token`])) {
       expect([env.node.id, result.problems]).toEqual([env.node.id, []]);
+      const at = (entry: RegExp) => result.order.findIndex(o => entry.test(o));
+      expect(at(/^Sync -7 PersistentVolumeClaim\/llama-70b-model-cache$/)).toBeGreaterThan(at(/^Sync -10 ServiceAccount\/llama-70b$/));
+      expect(at(/^Sync -7 Job\/llama-70b-cache-/)).toBeGreaterThan(at(/^Sync -7 PersistentVolumeClaim\//));
+      expect(at(/^Sync 0 Rollout\/llama-70b$/)).toBeGreaterThan(at(/^Sync -7 Job\//));
     }
+  });
+
+  test('the model catches a fill Job in the workload\'s wave: the pods would load an unfilled version', () => {
+    const pipeline = llama70bPipeline(new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, outdir: '.tmp/sync-order' }));
+    const [staging] = syncEnvironments(pipeline);
+    const docs = Testing.synth(staging.env).map((d: any) => d.kind === 'Job' && !d.metadata.annotations['argocd.argoproj.io/hook']
+      ? { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, 'argocd.argoproj.io/sync-wave': '0' } } } : d);
+    expect(simulateFirstSync(docs, { application: staging.application, existing: ['Secret/llm-staging/hf-token'] }).problems)
+      .toEqual([expect.stringMatching(/^Rollout\/llama-70b \(Sync wave 0\): reads llama-70b-model-cache\/1605565b47bb9346c5515c34102e054115b4f98b-[0-9a-f]{8}, which no completed Job has written/)]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ModelDashboard, ModelRuntime, ModelSource, PreStopHandler } from '../../src';
+import { CudaVersion, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { expectPromqlResults } from './promtool-rules';
 import { service } from '../serving/helpers';
@@ -80,12 +80,12 @@ describe('ModelDashboard', () => {
     expect(triton.dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'GPU utilization', 'GPU memory used']);
     expect(exprs(triton.json)[1]).toContain('nv_inference_request_failure{namespace="llm",job="llm"}');
     const custom = await dashboard(
-      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz' }), drain: { preStopHandler: PreStopHandler.execSleep() } },
+      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_4 }), drain: { preStopHandler: PreStopHandler.execSleep() } },
       { sidecarLabel: 'dashboards', sidecarLabelValue: 'llm', namespace: 'monitoring' });
     expect(custom.dash.panelTitles).toEqual(['GPU utilization', 'GPU memory used']);
     expect(custom.configMap.metadata).toMatchObject({ namespace: 'monitoring', labels: { dashboards: 'llm' } });
     const withCounters = await dashboard(
-      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz' }), drain: { preStopHandler: PreStopHandler.execSleep() } },
+      { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_4 }), drain: { preStopHandler: PreStopHandler.execSleep() } },
       { requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', latencyHistogram: 'http_request_duration_seconds' });
     expect(withCounters.dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'Request latency', 'GPU utilization', 'GPU memory used']);
   });

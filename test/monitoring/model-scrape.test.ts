@@ -1,5 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import { Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, ModelRuntime, ModelScrape, ModelSource, PreStopHandler, PrometheusSettings } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, CudaVersion, Gate, GpuModelService, ModelRuntime, ModelScrape, ModelSource, PreStopHandler, PrometheusSettings } from '../../src';
 import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
@@ -94,7 +94,7 @@ describe('ModelScrape, created by GpuModelService', () => {
     expect(of(await expectConformant(triton.chart), 'PodMonitor')[0].spec.podMetricsEndpoints[0].port).toBe('metrics');
     const custom = service({
       model: s3,
-      runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', metricsPort: 9090, metricsPath: '/prom' }),
+      runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', metricsPort: 9090, metricsPath: '/prom', cudaVersion: CudaVersion.CUDA_12_4 }),
       drain: { preStopHandler: PreStopHandler.execSleep() },
     });
     const docs = await expectConformant(custom.chart);

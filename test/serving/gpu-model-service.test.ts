@@ -1,5 +1,5 @@
 import { Duration, Size, Testing } from 'cdk8s';
-import { Accelerator, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
+import { Accelerator, CudaVersion, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { byKind, hfSource, podSpec, server, service, SHA } from './helpers';
 
@@ -15,10 +15,13 @@ describe('defaults', () => {
     const docs = await expectConformant(service({ tensorParallelSize: 4 }).chart);
     const spec = podSpec(docs);
     expect(spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
-      { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
-      { key: 'nvidia.com/gpu.count', operator: 'Gt', values: ['3'] },
-    ]);
+    // One term per GFD driver label generation, each repeating the product requirements (terms are ORed).
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.map((t: any) => t.matchExpressions)).toEqual(
+      ['nvidia.com/cuda.driver-version.major', 'nvidia.com/cuda.driver.major'].map(key => [
+        { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] },
+        { key: 'nvidia.com/gpu.count', operator: 'Gt', values: ['3'] },
+        { key, operator: 'Gt', values: ['524'] },
+      ]));
     expect(server(docs).resources.limits['nvidia.com/gpu']).toBe(4);
     // Guaranteed QoS: CPU and memory requests equal limits (ephemeral storage does not count towards the class).
     const { requests, limits } = server(docs).resources;
@@ -130,7 +133,7 @@ describe('runtimes', () => {
 
   test('custom runtime: the model path is substituted into args', async () => {
     const docs = await expectConformant(service({
-      runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 9000, args: ['--model={{modelPath}}'], livenessPath: '/healthz' }),
+      runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 9000, args: ['--model={{modelPath}}'], livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_4 }),
       model: ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' }),
       drain: { preStopHandler: PreStopHandler.execSleep() },
     }).chart);
@@ -307,7 +310,7 @@ describe('bad input', () => {
     expect(() => service({ runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:latest' }) })).toThrow(/runtime.image: 'latest' moves.*got "vllm\/vllm-openai:latest"/);
     expect(() => service({ runtime: ModelRuntime.vllm({ image: 'registry:5000/vllm' }) })).toThrow(/runtime.image: has no tag/);
     expect(() => service({ model: ModelSource.s3({ uri: 's3://b/m/1/', modelName: 'm', version: '1', downloaderImage: 'amazon/aws-cli' }) })).toThrow(/model.downloaderImage: has no tag/);
-    expect(() => service({ runtime: ModelRuntime.vllm({ image: `vllm/vllm-openai@sha256:${'b'.repeat(64)}` }) })).not.toThrow();
+    expect(() => service({ runtime: ModelRuntime.vllm({ image: `vllm/vllm-openai@sha256:${'b'.repeat(64)}`, cudaVersion: CudaVersion.CUDA_12_8 }) })).not.toThrow();
   });
 
   test('mutable model references', () => {

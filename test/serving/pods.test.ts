@@ -15,7 +15,7 @@ import { Llama70bShadowChart } from '../../examples/llama-70b-shadow';
 import { Llama70bChart } from '../../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../../examples/mig-embeddings';
 import {
-  Accelerator, CanaryStep, DeliveryEnvironment, DeliveryEnvironmentProps, Gate, GpuModelServiceProps, ModelCache, ModelDeliveryPipeline,
+  Accelerator, CanaryStep, CudaVersion, DeliveryEnvironment, DeliveryEnvironmentProps, Gate, GpuModelServiceProps, ModelCache, ModelDeliveryPipeline,
   ModelDeliveryPipelineProps, ModelRuntime, ModelSource, Precision, PreStopHandler, TrafficRouter, ValidationCheck, ValidationHook, ValidationJob,
   ValidationJobProps, ValidationTarget,
 } from '../../src';
@@ -328,7 +328,7 @@ describe('preStop', () => {
     expect(server(docs).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '15'] } } });
   });
 
-  const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/server' + DIGEST, port: 8080, livenessPath: '/healthz' });
+  const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/server' + DIGEST, port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_8 });
   const model = ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' });
   test('a custom runtime says how: exec sleep, or the native sleep action (1.30+)', async () => {
     const exec = await expectConformant(service({ runtime: custom, model, drain: { preStopHandler: PreStopHandler.execSleep() } }).chart);
@@ -374,7 +374,7 @@ function validationJob(props: Partial<ValidationJobProps>): void {
   new ValidationJob(chart, 'Validation', { service: svc, image: EVALUATOR, dataset: { uri: 's3://e/' }, checks: CHECKS, ...props });
 }
 
-const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/distroless-server' + DIGEST, port: 8080, livenessPath: '/healthz' });
+const custom = ModelRuntime.custom({ image: 'ghcr.io/acme/distroless-server' + DIGEST, port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_8 });
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe.each([

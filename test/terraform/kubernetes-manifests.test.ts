@@ -182,11 +182,23 @@ describe('the 70B canary through Terraform (examples/llama-70b-terraform.ts)', (
     expect(computed('Service', canary.canaryService)).toEqual(['metadata.annotations', 'metadata.labels', 'spec.selector']);
     expect(computed('Service', canary.stableService)).toEqual(['metadata.annotations', 'metadata.labels', 'spec.selector']);
     expect(computed('VirtualService', canary.trafficRouting.istio.virtualService.name)).toEqual(['metadata.annotations', 'metadata.labels', 'spec.http']);
-    for (const resource of Object.values(resourcesOf(tf))) {
+    for (const resource of Object.values(resourcesOf(tf)) as any[]) {
       expect(resource.computed_fields.slice(0, 2)).toEqual(['metadata.annotations', 'metadata.labels']);
       expect(resource.field_manager).toEqual({ name: 'cdk8s-mlops', force_conflicts: false });
-      expect(resource.wait).toBeUndefined();
+      // Only the shared model cache's fill Job is waited for: the Rollout's pods load what it wrote.
+      if (resource.manifest.kind !== 'Job') expect(resource.wait).toBeUndefined();
     }
+  });
+
+  test('the shared model cache: the claim, then the fill Job, completed, before the Rollout', () => {
+    const job = docs.find(d => d.kind === 'Job');
+    const [jobId, jobResource] = resourceFor(tf, 'Job', job.metadata.name);
+    expect(jobResource.wait).toEqual({ condition: [{ type: 'Complete', status: 'True' }] });
+    // The wait lasts as long as the Job may run (its deadline), not the provider's default.
+    expect(jobResource.timeouts).toEqual({ create: `${job.spec.activeDeadlineSeconds + 300}s`, update: `${job.spec.activeDeadlineSeconds + 300}s` });
+    expectAppliedBefore(tf, ['PersistentVolumeClaim', 'llama-70b-model-cache'], ['Job', job.metadata.name]);
+    expectAppliedBefore(tf, ['Job', job.metadata.name], ['Rollout', 'llama-70b']);
+    expect(applyAfter(tf, resourceFor(tf, 'Rollout', 'llama-70b')[0]).has(jobId)).toBe(true);
   });
 });
 
