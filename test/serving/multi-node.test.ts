@@ -113,7 +113,7 @@ describe('a replica larger than a node is a LeaderWorkerSet group', () => {
       lwsOf(service(props(o)).chart).spec.leaderWorkerTemplate.leaderTemplate.metadata.labels[RELEASE];
     expect(release({})).toBe(leaderTemplate.metadata.labels[RELEASE]);
     expect(release({ replicas: 3 })).toBe(leaderTemplate.metadata.labels[RELEASE]);
-    expect(release({ runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.1' }) })).not.toBe(leaderTemplate.metadata.labels[RELEASE]);
+    expect(release({ runtime: ModelRuntime.vllm({ image: IMAGE, maxModelLen: 4096 }) })).not.toBe(leaderTemplate.metadata.labels[RELEASE]);
   });
 
   test('the NetworkPolicy admits the pods of the same LeaderWorkerSet on any port (Ray, NCCL)', () => {
