@@ -70,12 +70,14 @@ export interface StagedGroupUpdateProps {
    * A validation run against the canary groups' leaders (the `<name>-canary` Service) in the same AnalysisRun,
    * in the canary stage (kept across commits, it is simply not run in the full stage).
    * @default - gates only
+   * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
    */
   readonly validation?: ValidationJob;
   /**
    * The most GPUs the service may hold at once during the update, old and new groups together. Synth fails
    * when `maxSurge` groups do not fit.
    * @default - no budget
+   * @see https://lws.sigs.k8s.io/docs/concepts/rollout-strategy/
    */
   readonly gpuBudget?: number;
 }

@@ -114,11 +114,13 @@ export interface MultiNodeOptions {
   /**
    * The most nodes one replica may take: a guard against a footprint or parallelism typo holding a rack.
    * @default 4
+   * @see https://lws.sigs.k8s.io/docs/overview/
    */
   readonly maxNodesPerReplica?: number;
   /**
    * How the nodes of a group talk to each other.
    * @default Interconnect.podNetwork()
+   * @see https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html
    */
   readonly interconnect?: Interconnect;
   /**
