@@ -77,7 +77,7 @@ export interface StagedGroupUpdateProps {
    * The most GPUs the service may hold at once during the update, old and new groups together. Synth fails
    * when `maxSurge` groups do not fit.
    * @default - no budget
-   * @see https://lws.sigs.k8s.io/docs/concepts/rollout-strategy/
+   * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
    */
   readonly gpuBudget?: number;
 }
@@ -97,7 +97,7 @@ export interface StagedGroupUpdateProps {
  *   the stable one again), the other groups were never touched.
  *
  * Child ids: `CanaryService` and `Analysis` (the AnalysisRun), in the canary stage.
- * @see https://lws.sigs.k8s.io/docs/concepts/rollout-strategy/
+ * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */

@@ -363,7 +363,7 @@ export interface GpuModelServiceProps {
    * Spread one replica over several nodes as a LeaderWorkerSet group (implied when a replica needs more GPUs than
    * a node has). `maxSurge` and `maxUnavailable` then count groups, `cpu` and `memory` are per pod (per node).
    * @default - one node per replica, a Deployment
-   * @see https://lws.sigs.k8s.io/docs/overview/
+   * @see https://github.com/kubernetes-sigs/lws
    */
   readonly multiNode?: MultiNodeOptions;
 }

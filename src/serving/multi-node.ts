@@ -114,7 +114,7 @@ export interface MultiNodeOptions {
   /**
    * The most nodes one replica may take: a guard against a footprint or parallelism typo holding a rack.
    * @default 4
-   * @see https://lws.sigs.k8s.io/docs/overview/
+   * @see https://github.com/kubernetes-sigs/lws
    */
   readonly maxNodesPerReplica?: number;
   /**
