@@ -35,7 +35,7 @@ export interface RdmaOptions {
   /**
    * The RDMA device plugin's extended resource each pod requests one of.
    * @default 'rdma/ib'
-   * @see https://docs.nvidia.com/networking/display/cokan10/network+operator
+   * @see https://github.com/Mellanox/k8s-rdma-shared-dev-plugin
    */
   readonly resourceName?: string;
   /**
