@@ -91,7 +91,7 @@ export interface StagedGroupUpdateProps {
  * What is automatic and what is a commit:
  * - commit `UpdateStage.canary(...)` with the new version: LWS recreates the top `groups` groups (up to `maxSurge`
  *   groups extra while they load); after they are healthy Argo CD creates the AnalysisRun; a failed gate marks
- *   the run Failed, Argo CD's sync Failed (`on-sync-failed` notifications) and the app Degraded. Nothing else moves.
+ *   the run Failed (the hook Degraded), Argo CD's sync operation Failed (`on-sync-failed` notifications). Nothing else moves.
  * - commit `UpdateStage.full()` (same version): LWS moves the remaining groups, `maxUnavailable` at a time.
  * - rollback: revert the canary commit; LWS recreates the canary groups with the old template (its release is
  *   the stable one again), the other groups were never touched.
