@@ -119,6 +119,7 @@ const crdImports: Record<string, string> = {
   application: 'argo-cd-v3.5.1-application.yaml',
   appproject: 'argo-cd-v3.5.1-appproject.yaml',
   alertmanagerconfig: 'prometheus-operator-v0.93.0-alertmanagerconfigs.yaml',
+  leaderworkerset: 'lws-v0.10.0-leaderworkersets.yaml',
 };
 const importTask = project.addTask('import:crds', {
   description: `Regenerate src/imports/ from the pinned CRDs in ${crdDir}`,

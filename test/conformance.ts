@@ -329,6 +329,8 @@ const POD_RULES = [
   pssRule('securityContext.sysctls[].name', v => SAFE_SYSCTLS.includes(v), 'must be a safe sysctl', 'Sysctls'),
 ];
 
+const onlyCapabilities = (allowed: string[]) => (v: unknown) => v === undefined || (Array.isArray(v) && v.every(c => allowed.includes(c)));
+const RESTRICTED_CAPABILITIES = pssRule('securityContext.capabilities.add', onlyCapabilities(['NET_BIND_SERVICE']), 'may only contain NET_BIND_SERVICE', 'Capabilities');
 const CONTAINER_RULES = [
   ...SECURITY_CONTEXT_RULES,
   pssRule('securityContext.allowPrivilegeEscalation', v => v === false, 'must be false', 'Privilege Escalation'),
@@ -337,10 +339,24 @@ const CONTAINER_RULES = [
   pssRule('securityContext.seccompProfile.type', v => PROFILES.includes(v),
     'must be RuntimeDefault or Localhost on the container or the pod securityContext', 'Seccomp', true),
   pssRule('securityContext.capabilities.drop', v => Array.isArray(v) && v.includes('ALL'), 'must include ALL', 'Capabilities'),
-  pssRule('securityContext.capabilities.add', v => v === undefined || (Array.isArray(v) && v.every(c => c === 'NET_BIND_SERVICE')),
-    'may only contain NET_BIND_SERVICE', 'Capabilities'),
+  RESTRICTED_CAPABILITIES,
   pssRule('securityContext.procMount', unsetOr('Default'), 'must be unset or Default', '/proc Mount Type'),
   pssRule('ports[].hostPort', unsetOr(0), 'must be unset', 'Host Ports'),
+];
+
+/**
+ * The one documented exception (the library's `Interconnect.rdma`): a pod template annotated
+ * `mlops.cdk8s.io/pod-security-exception: IPC_LOCK` is checked against "baseline" (the controls "restricted" adds
+ * are skipped) whose capability list is extended by IPC_LOCK alone.
+ */
+const POD_SECURITY_EXCEPTION = 'mlops.cdk8s.io/pod-security-exception';
+const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
+  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+const RESTRICTED_ONLY = new Set(['Running as Non-root user', 'Volume Types', 'Privilege Escalation', 'Running as Non-root', 'Capabilities']);
+const baselineWith = (rules: PssRule[], capability: string) => [
+  ...rules.filter(r => !RESTRICTED_ONLY.has(r.control) && !(r.control === 'Seccomp' && r.inherit)),
+  ...rules.includes(RESTRICTED_CAPABILITIES) ? [pssRule('securityContext.capabilities.add', onlyCapabilities([...BASELINE_CAPABILITIES, capability]),
+    `may only contain baseline's capabilities and ${capability}`, 'Capabilities')] : [],
 ];
 
 function checkPss(doc: Doc): Violation[] {
@@ -355,11 +371,20 @@ function checkPss(doc: Doc): Violation[] {
       }
     }
   };
-  for (const [at, pod] of (POD_SPECS[doc.kind] ?? []).flatMap(p => select(doc, p))) {
-    if (pod === undefined) continue;
-    apply(POD_RULES, pod, at, pod);
-    for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
-      for (const [cAt, container] of select(pod, `${list}[]`, at)) apply(CONTAINER_RULES, container, cAt, pod);
+  for (const specPath of POD_SPECS[doc.kind] ?? []) {
+    const exceptions = new Map(select(doc, `${specPath.replace(/spec$/, 'metadata')}.annotations`).map(([at, a]) => [at, a?.[POD_SECURITY_EXCEPTION]]));
+    for (const [at, pod] of select(doc, specPath)) {
+      if (pod === undefined) continue;
+      const exception = exceptions.get(at.replace(/spec$/, 'metadata.annotations'));
+      if (exception !== undefined && exception !== 'IPC_LOCK') {
+        violations.push({ check: 'pss', object: label(doc), field: at, message: `${POD_SECURITY_EXCEPTION} may only be IPC_LOCK; got ${JSON.stringify(exception)}` });
+      }
+      const [podRules, containerRules] = exception === 'IPC_LOCK'
+        ? [baselineWith(POD_RULES, exception), baselineWith(CONTAINER_RULES, exception)] : [POD_RULES, CONTAINER_RULES];
+      apply(podRules, pod, at, pod);
+      for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+        for (const [cAt, container] of select(pod, `${list}[]`, at)) apply(containerRules, container, cAt, pod);
+      }
     }
   }
   return violations;

@@ -81,19 +81,24 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
       metadata: props.service.metadata(props.name),
       spec: {
         args: GATE_ARGS.map(name => ({ name })),
-        metrics: this.metrics.map(m => ({
-          name: m.name,
-          interval: m.interval,
-          count: m.count,
-          initialDelay: m.initialDelay,
-          failureLimit: m.failureLimit,
-          inconclusiveLimit: m.inconclusiveLimit,
-          consecutiveErrorLimit: m.consecutiveErrorLimit,
-          successCondition: m.successCondition,
-          failureCondition: m.failureCondition,
-          provider: { prometheus: { address, query: m.query } },
-        })),
+        metrics: analysisMetricsJson(this.metrics, address),
       },
     });
   }
+}
+
+/** The `spec.metrics` of an AnalysisTemplate or AnalysisRun measuring gate metrics against a Prometheus. */
+export function analysisMetricsJson(metrics: AnalysisMetric[], address: string): object[] {
+  return metrics.map(m => ({
+    name: m.name,
+    interval: m.interval,
+    count: m.count,
+    initialDelay: m.initialDelay,
+    failureLimit: m.failureLimit,
+    inconclusiveLimit: m.inconclusiveLimit,
+    consecutiveErrorLimit: m.consecutiveErrorLimit,
+    successCondition: m.successCondition,
+    failureCondition: m.failureCondition,
+    provider: { prometheus: { address, query: m.query } },
+  }));
 }

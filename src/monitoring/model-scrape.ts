@@ -9,6 +9,7 @@ import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
 import { childName } from '../internal/names';
 import { IModelService } from '../serving/gpu-model-service';
+import { RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 
 /** Where the DCGM exporter runs (the NVIDIA GPU Operator's defaults). */
 export interface DcgmExporterOptions {
@@ -122,6 +123,9 @@ export class ModelScrape extends Construct {
           relabelings: [
             // The gates select canary and stable by this label; a Deployment's pods simply have none.
             fromPodLabel('rollouts-pod-template-hash', settings.podTemplateHashLabel),
+            // A LeaderWorkerSet's revision hash is the controller's, unknown at synth: its pods carry the release
+            // (the rendered template's hash) instead. `(.+)` leaves pods without it untouched.
+            ...releaseOf(svc.podTemplate) ? [{ ...fromPodLabel(RELEASE_LABEL, settings.podTemplateHashLabel), regex: '(.+)' }] : [],
             fromPodLabel(LabelKeys.VERSION, MODEL_VERSION_LABEL),
             // prometheus-operator always writes `namespace`; the gates may read another name.
             ...settings.namespaceLabel === 'namespace' ? [] : [{ sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: settings.namespaceLabel }],

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { PrometheusSettings } from '../gates/prometheus-settings';
 import { SeriesSelector } from '../internal/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
+import { releaseOf } from '../serving/multi-node';
 
 /** The series label the PodMonitor copies the pod's `app.kubernetes.io/version` (the model version) into. */
 export const MODEL_VERSION_LABEL = 'model_version';
@@ -45,7 +46,8 @@ export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries 
   // Kubernetes writes pod-template hashes and pod suffixes in this alphabet (no vowels, no 0, 1, 3):
   // a StatefulSet's `<name>-embed-0` or a Deployment `<name>-canary`'s pods never match.
   const safe = '[bcdfghjklmnpqrstvwxz2456789]';
-  const podPattern = `${svc.name}-${safe}{1,10}-${safe}{5}`;
+  // A LeaderWorkerSet's pods are StatefulSet pods: leaders `<name>-<group>`, workers `<name>-<group>-<index>`.
+  const podPattern = releaseOf(svc.podTemplate) === undefined ? `${svc.name}-${safe}{1,10}-${safe}{5}` : `${svc.name}-[0-9]+(-[0-9]+)?`;
   const selector = (base: string[]) => (...extra: string[]) => `{${[...base, ...extra].join(',')}}`;
   return {
     name: svc.name,

@@ -6,6 +6,7 @@ import { ModelCache } from './model-cache';
 import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
 import { ModelSource } from './model-source';
+import { groupUpdateOf, isMultiNode, LwsLabels, MultiNodeOptions, MultiNodePlan, multiNodePodTemplate, planMultiNode, renderLeaderWorkerSet } from './multi-node';
 import { NetworkPolicyOptions, renderNetworkPolicy } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
@@ -359,6 +360,13 @@ export interface GpuModelServiceProps {
    * @default - see ModelScrapeOptions
    */
   readonly scrapeOptions?: ModelScrapeOptions;
+  /**
+   * Spread one replica over several nodes as a LeaderWorkerSet group (implied when a replica needs more GPUs than
+   * a node has). `maxSurge` and `maxUnavailable` then count groups, `cpu` and `memory` are per pod (per node).
+   * @default - one node per replica, a Deployment
+   * @see https://github.com/kubernetes-sigs/lws
+   */
+  readonly multiNode?: MultiNodeOptions;
 }
 
 /**
@@ -367,7 +375,8 @@ export interface GpuModelServiceProps {
  *
  * It creates, under ids that are part of the API: `ServiceAccount`, `Service`, `PodDisruptionBudget`,
  * `NetworkPolicy`, `Scrape` (a ModelScrape, unless `scrape: false`), `ModelCacheClaim` and `ModelCacheFill` with a
- * shared model cache, and `Deployment` unless a progressive-delivery construct takes the workload over.
+ * shared model cache, and `Deployment` unless a progressive-delivery construct takes the workload over, or
+ * `LeaderWorkerSet` for a replica spanning nodes.
  */
 export class GpuModelService extends Construct implements IModelService {
   public readonly name: string;
@@ -404,6 +413,8 @@ export class GpuModelService extends Construct implements IModelService {
   public readonly service: k8s.KubeService;
   /** The Prometheus scrape of the server and its GPUs, unless switched off. */
   public readonly metricsScrape?: ModelScrape;
+  /** Nodes one replica spans (1 unless it is a LeaderWorkerSet group). */
+  public readonly nodesPerReplica: number;
   /** The claim of the shared model cache the pods load from, when `modelCache` is `ModelCache.shared()`. */
   public readonly modelCacheClaimName?: string;
   private workloadRef: WorkloadReference;
@@ -436,13 +447,17 @@ export class GpuModelService extends Construct implements IModelService {
     check(maxSurge + maxUnavailable > 0, this, 'maxSurge', maxSurge, 'maxSurge and maxUnavailable are both 0, so a rolling update can never progress', 'set maxSurge: 1 (needs spare GPUs) or maxUnavailable: 1');
 
     const { tp, pp } = this.parallelism(props);
+    const multiNode: MultiNodePlan | undefined = isMultiNode(props.multiNode, tp * pp, props.accelerator)
+      ? planMultiNode(this, props.multiNode ?? {}, tp, pp, props.accelerator, props.runtime.kind, props.migProfile !== undefined)
+      : undefined;
+    this.nodesPerReplica = multiNode?.nodes ?? 1;
     this.gpusPerReplica = props.migProfile ? 1 : tp * pp;
     this.totalGpus = this.gpusPerReplica * this.replicas;
     this.gpuResourceName = props.migProfile?.resourceName ?? 'nvidia.com/gpu';
     const runtime = props.runtime.bind({
       modelPath: source.modelPath, servedModelName: this.servedModelName, tensorParallelSize: tp, pipelineParallelSize: pp,
     });
-    this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization);
+    this.checkFit(props, tp * pp, runtime.gpuMemoryUtilization, this.nodesPerReplica);
     checkImagePinned(this, 'runtime.image', runtime.image);
     this.runtimeKind = props.runtime.kind;
     this._metricCatalog = props.runtime._metricCatalog(runtime);
@@ -469,7 +484,8 @@ export class GpuModelService extends Construct implements IModelService {
       automountServiceAccountToken: false,
     });
 
-    this.podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp);
+    const podTemplate = this.renderPodTemplate(props, runtime, source, probes, preStop, sa.name, tp * pp / this.nodesPerReplica);
+    this.podTemplate = multiNode ? multiNodePodTemplate(podTemplate, multiNode, this.selectorLabels) : podTemplate;
     if (this.podTemplate.metadata?.annotations?.[FILL_JOB_ANNOTATION]) {
       this.modelCacheClaimName = this.podTemplate.spec!.volumes!.find(v => v.name === 'model')!.persistentVolumeClaim!.claimName;
     }
@@ -478,28 +494,41 @@ export class GpuModelService extends Construct implements IModelService {
     this.servicePorts = ports.map(p => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP' }));
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: this.metadata(this.name),
-      spec: { type: 'ClusterIP', selector: this.selectorLabels, ports: this.servicePorts },
+      // A group serves through its leader; workers run no server.
+      spec: { type: 'ClusterIP', selector: multiNode ? { ...this.selectorLabels, [LwsLabels.WORKER_INDEX]: '0' } : this.selectorLabels, ports: this.servicePorts },
     });
 
     new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: this.metadata(this.name),
       spec: {
         selector: { matchLabels: this.selectorLabels },
-        // One replica at a time; the only replica only by explicit choice (see DrainOptions.allowDisruption).
+        // One replica at a time; the only replica only by explicit choice (see DrainOptions.allowDisruption). A
+        // multi-node group is counted whole: evicting one of its pods recreates the group, whose pods are then
+        // unready, so with one pod allowed no other group is touched until that one is back.
         maxUnavailable: k8s.IntOrString.fromNumber(this.replicas === 1 && props.drain?.allowDisruption !== true ? 0 : 1),
         // A pod stuck loading a model must not hold a drain hostage (beta and on by default from 1.27, GA 1.31).
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
     });
 
-    renderNetworkPolicy(this, props.networkPolicy ?? {}, ports.map(p => p.containerPort));
+    renderNetworkPolicy(this, props.networkPolicy ?? {}, ports.map(p => p.containerPort), multiNode ? { [LwsLabels.NAME]: this.name } : undefined);
 
+    this.workloadRef = multiNode
+      ? renderLeaderWorkerSet(this, { plan: multiNode, runtime, maxSurge, maxUnavailable })
+      : this.renderDeployment(maxSurge, maxUnavailable, probes.startupTimeout);
+
+    check(props.scrape !== false || props.scrapeOptions === undefined, this, 'scrapeOptions', props.scrapeOptions,
+      'is set while scrape is false, so it would be ignored', 'drop scrapeOptions, or drop scrape: false');
+    if (props.scrape !== false) this.metricsScrape = new ModelScrape(this, 'Scrape', { service: this, ...props.scrapeOptions });
+  }
+
+  private renderDeployment(maxSurge: number, maxUnavailable: number, startupTimeout: Duration): WorkloadReference {
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: this.metadata(this.name),
       spec: {
         replicas: this.replicas,
         revisionHistoryLimit: 3,
-        progressDeadlineSeconds: wholeSeconds(this, 'probes.startupTimeout', probes.startupTimeout) + 1800,
+        progressDeadlineSeconds: wholeSeconds(this, 'probes.startupTimeout', startupTimeout) + 1800,
         selector: { matchLabels: this.selectorLabels },
         strategy: {
           type: 'RollingUpdate',
@@ -508,11 +537,7 @@ export class GpuModelService extends Construct implements IModelService {
         template: this.podTemplate,
       },
     });
-    this.workloadRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
-
-    check(props.scrape !== false || props.scrapeOptions === undefined, this, 'scrapeOptions', props.scrapeOptions,
-      'is set while scrape is false, so it would be ignored', 'drop scrapeOptions, or drop scrape: false');
-    if (props.scrape !== false) this.metricsScrape = new ModelScrape(this, 'Scrape', { service: this, ...props.scrapeOptions });
+    return { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
   }
 
   public get workload(): WorkloadReference {
@@ -520,10 +545,13 @@ export class GpuModelService extends Construct implements IModelService {
   }
 
   public get workloadOwner(): IConstruct | undefined {
-    return this.owner;
+    return this.owner ?? (this.nodesPerReplica > 1 ? groupUpdateOf(this) : undefined);
   }
 
   public handOverWorkload(by: IConstruct, workload: WorkloadReference): void {
+    check(this.nodesPerReplica === 1, this, 'workload', `${by.node.path}`,
+      'is a LeaderWorkerSet (a multi-node replica), which Argo Rollouts cannot manage (it runs ReplicaSet-shaped workloads only)',
+      'update the groups with a StagedGroupUpdate instead of a rollout');
     if (this.owner) {
       throw propError(this, 'workload', this.owner.node.path, `is already managed by ${this.owner.node.path}`,
         'give each GpuModelService at most one rollout; create a second service for a second rollout');
@@ -559,9 +587,6 @@ export class GpuModelService extends Construct implements IModelService {
     check(tp <= acc.maxGpusPerNode, this, 'tensorParallelSize', tp,
       `must fit in one node, and a ${acc.name} node has at most ${acc.maxGpusPerNode} GPUs`,
       `use tensorParallelSize <= ${acc.maxGpusPerNode} and split the rest with pipelineParallelSize across nodes`);
-    check(tp * pp <= acc.maxGpusPerNode, this, 'pipelineParallelSize', pp,
-      `a replica would need ${tp * pp} GPUs on one node, but a ${acc.name} node has at most ${acc.maxGpusPerNode}`,
-      `reduce tensorParallelSize x pipelineParallelSize to <= ${acc.maxGpusPerNode}`);
     check(acc.nvlink || tp === 1 || props.allowPcieTensorParallel === true, this, 'tensorParallelSize', tp,
       `${acc.name} has no NVLink, so tensor parallelism would all-reduce over PCIe on every layer`,
       `prefer pipelineParallelSize: ${tp} with tensorParallelSize: 1 (only activations cross PCIe between stages), or set allowPcieTensorParallel: true`);
@@ -574,14 +599,14 @@ export class GpuModelService extends Construct implements IModelService {
     return { tp, pp };
   }
 
-  private checkFit(props: GpuModelServiceProps, gpus: number, util: number): void {
+  private checkFit(props: GpuModelServiceProps, gpus: number, util: number, nodes: number): void {
     if (!props.footprint) return;
     const perGpu = (props.migProfile?.memory ?? props.accelerator.memory).toMebibytes() * 2 ** 20;
     const available = gpus * perGpu * util;
     const needed = requiredBytes(props.footprint);
     const device = props.migProfile ? `${props.accelerator.name} MIG ${props.migProfile.profile}` : props.accelerator.name;
     check(needed <= available, this, 'footprint', `${props.footprint.parametersBillions}B parameters`,
-      `needs ${gib(needed)} (weights ${gib(weightBytes(props.footprint))}${props.footprint.kvCacheBudget ? ' + KV cache' : ''}) but ${gpus} x ${device} x ${util} utilization = ${gib(available)}`,
+      `needs ${gib(needed)} (weights ${gib(weightBytes(props.footprint))}${props.footprint.kvCacheBudget ? ' + KV cache' : ''}) but ${gpus} x ${device}${nodes > 1 ? ` (${nodes} nodes x ${gpus / nodes})` : ''} x ${util} utilization = ${gib(available)}`,
       `use more GPUs (tensorParallelSize: ${Math.min(props.accelerator.maxGpusPerNode, nextPowerOfTwo(Math.ceil(needed / (perGpu * util))))}), a larger GPU, or a smaller precision`);
   }
 
@@ -630,7 +655,7 @@ export class GpuModelService extends Construct implements IModelService {
     const cpu = props.cpu ?? (onMig ? 2 : 4 * gpus);
     check(cpu > 0, this, 'cpu', cpu, 'must be positive', 'set cpu to the cores one replica needs, e.g. 8');
     const memoryMib = (props.memory ?? Size.gibibytes(onMig ? 8 : 16 * gpus)).toMebibytes() + shm.toMebibytes();
-    const gpuQuantity = k8s.Quantity.fromNumber(this.gpusPerReplica);
+    const gpuQuantity = k8s.Quantity.fromNumber(gpus);
     const serverResources = {
       cpu: k8s.Quantity.fromString(String(cpu)),
       memory: sizeQuantity(Size.mebibytes(memoryMib)),

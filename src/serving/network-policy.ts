@@ -162,6 +162,8 @@ interface NetworkPolicyInput {
   readonly containerPorts: number[];
   /** Peers of the known flows to the inference port: the router's data plane, evaluators, hooks. */
   readonly inferencePeers: NetworkPeer[];
+  /** Labels of the pods of the same multi-node workload, which reach each other on any port. */
+  readonly groupLabels?: { [key: string]: string };
 }
 
 /**
@@ -181,17 +183,22 @@ function networkPolicyIngress(input: NetworkPolicyInput): k8s.NetworkPolicyIngre
     // Probes from the node are always admitted; under ambient they come from istio-cni's SNAT address instead.
     [mesh === MeshMode.ISTIO_AMBIENT ? AMBIENT_PROBE_SOURCES.map(cidr => NetworkPeer.ipBlock(cidr)) : [], [input.port]],
   ];
-  return rules.flatMap(([peers, ports]) => {
+  const known = rules.flatMap(([peers, ports]) => {
     const from = unique(peers.map(p => p._render()).filter((p): p is k8s.NetworkPolicyPeer => p !== undefined));
     return from.length ? [{ from, ports: [...new Set(ports)].map(port => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })) }] : [];
   });
+  // A multi-node group's Ray (GCS 6379, then object and node managers and workers on random ports) and NCCL
+  // (random ports) connect leader and workers on any port; a static policy can name the LeaderWorkerSet, not
+  // the group, so every pod of the same LeaderWorkerSet is admitted.
+  return input.groupLabels ? [...known, { from: [{ podSelector: { matchLabels: input.groupLabels } }] }] : known;
 }
 
 /**
  * Renders the service's NetworkPolicy (child id `NetworkPolicy`) once the tree is complete, so a rollout, its
  * router and its evaluators created after the service are still admitted.
  */
-export function renderNetworkPolicy(service: IModelService & Construct, options: NetworkPolicyOptions, containerPorts: number[]): void {
+export function renderNetworkPolicy(service: IModelService & Construct, options: NetworkPolicyOptions, containerPorts: number[],
+  groupLabels?: { [key: string]: string }): void {
   for (const [prop, peers] of [['clients', options.clients], ['metricsScrapers', options.metricsScrapers]] as const) {
     check(peers === undefined || peers.every(p => p instanceof NetworkPeer), service, `networkPolicy.${prop}`, peers,
       'must be NetworkPeer values', 'use NetworkPeer.namespace(), .pods(), .namespacesLabelled() or .ipBlock()');
@@ -209,7 +216,12 @@ export function renderNetworkPolicy(service: IModelService & Construct, options:
       policyTypes: ['Ingress'],
       ingress: Lazy.any({
         produce: () => networkPolicyIngress({
-          options, port: service.port, metricsPort: service.metricsPort, containerPorts, inferencePeers: clientsOf(service.workloadOwner),
+          options,
+          port: service.port,
+          metricsPort: service.metricsPort,
+          containerPorts,
+          inferencePeers: clientsOf(service.workloadOwner),
+          groupLabels,
         }).map(k8s.toJson_NetworkPolicyIngressRule),
       }),
     },

@@ -11,6 +11,7 @@ import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { checkValidationProps } from '../internal/service-inputs';
+import { releaseOf } from '../serving/multi-node';
 
 /** Where the config volume is mounted in the evaluator. */
 export const CONFIG_DIR = '/etc/mlops-validation';
@@ -81,6 +82,10 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const endpoint = target.kind === ValidationTargetKind.URL ? target.endpoint : candidateEndpoint;
   check(inProcess || endpoint !== undefined, scope, 'target', target.kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
     'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
+  // The pod template is one node of a group: a model spanning nodes cannot be loaded in one evaluator pod.
+  check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target.kind,
+    'loads the model in one pod, but this service\'s replica spans several nodes (a LeaderWorkerSet group)',
+    'validate the canary groups instead: a ValidationJob (rollout candidate) in a StagedGroupUpdate\'s validation');
   const env = [
     ...Object.entries({
       MLOPS_VALIDATION_CONFIG: `${CONFIG_DIR}/validation.json`,

@@ -21,6 +21,8 @@ const EXPECTED_KINDS: Record<string, RegExp[]> = {
   'llama-70b-ab': [/^gateway inference-gateway through Service llama-70b-stable/, /^gateway inference-gateway through Service llama-70b-canary/],
   'classifier-l4-triton': [/^Prometheus to the non-metrics port http/, /^Prometheus to the non-metrics port grpc/],
   'classifier-blue-green': [/^Prometheus to the non-metrics port http/],
+  'llama-405b-multi-node': [/^evaluator of llama-405b-stage-[0-9a-f]{10} to llama-405b-canary\.llm\.svc/, /^group peer to Ray GCS \(6379\) of worker 1/, /^group peer to an NCCL port .* of worker 0/, /^another LeaderWorkerSet's pod/],
+  'deepseek-r1-multi-node': [/^group peer to Ray GCS \(6379\) of worker 0/],
   'llama-70b-pipeline': [/^PreSync hook llama-70b-presync-validation \(llm\) to llama-70b\.llm-staging/, /^evaluator of llama-70b-validation/],
 };
 

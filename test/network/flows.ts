@@ -22,11 +22,60 @@ const HASH = 'rollouts-pod-template-hash';
 
 /** The server pods of every Deployment and Rollout (a Rollout's pods also carry the pod-template hash). */
 export function serverPods(docs: any[]): Pod[] {
-  return docs.filter(d => d.kind === 'Deployment' || d.kind === 'Rollout').map(d => ({
+  return [...docs.filter(d => d.kind === 'Deployment' || d.kind === 'Rollout').map(d => ({
     namespace: d.metadata.namespace,
     labels: { ...d.spec.template.metadata.labels, ...(d.kind === 'Rollout' ? { [HASH]: '6d4f8b7c9' } : {}) },
     ports: d.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []) as ContainerPort[],
-  }));
+  })), ...docs.filter(d => d.kind === 'LeaderWorkerSet').flatMap(groupPods)];
+}
+
+const LWS_NAME = 'leaderworkerset.sigs.k8s.io/name';
+const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
+/** Ray's GCS port (vLLM's multi-node-serving.sh default), and a port NCCL picks at random. */
+const RAY_GCS = 6379;
+const NCCL_RANDOM = 43127;
+
+/** The leader and a worker of a LeaderWorkerSet's first group, labelled as the LWS controller labels them. */
+function groupPods(lws: any): Pod[] {
+  const lwt = lws.spec.leaderWorkerTemplate;
+  const pod = (template: any, index: string): Pod => ({
+    namespace: lws.metadata.namespace,
+    labels: { ...template.metadata.labels, [LWS_NAME]: lws.metadata.name, [WORKER_INDEX]: index, 'leaderworkerset.sigs.k8s.io/group-index': '0' },
+    ports: template.spec.containers.flatMap((c: any) => c.ports ?? []) as ContainerPort[],
+  });
+  return [pod(lwt.leaderTemplate, '0'), pod(lwt.workerTemplate, '1')];
+}
+
+/** Job metrics of standalone AnalysisRuns (a staged group update): the evaluator calls the run's candidate Service. */
+function analysisRunFlows(docs: any[], pod: Pod): Flow[] {
+  const flows: Flow[] = [];
+  for (const run of docs.filter(d => d.kind === 'AnalysisRun' && d.metadata.namespace === pod.namespace)) {
+    const args = Object.fromEntries(run.spec.args.map((a: any) => [a.name, a.value]));
+    for (const m of run.spec.metrics.filter((x: any) => x.provider.job)) {
+      const job = m.provider.job.spec.template;
+      const endpoint = job.spec.containers[0].env.find((e: any) => e.name === 'MLOPS_ENDPOINT')?.value as string;
+      const url = new URL(endpoint.replace(/\{\{args\.([a-z-]+)\}\}/g, (_: string, name: string) => args[name]));
+      const port = throughService(docs, pod.namespace, url.hostname.split('.')[0], Number(url.port), pod);
+      if (port === undefined) continue;
+      const evaluator: Pod = { namespace: run.metadata.namespace, labels: { ...job.metadata.labels, 'batch.kubernetes.io/job-name': `${run.metadata.name}-run` } };
+      flows.push({ name: `evaluator of ${run.metadata.name} to ${url.hostname}`, source: { pod: evaluator }, target: pod, port, expected: true });
+    }
+  }
+  return flows;
+}
+
+/** Ray and NCCL between the pods of a group (any port), refused to everyone else. */
+function groupFlows(pod: Pod): Flow[] {
+  const self = pod.labels[WORKER_INDEX];
+  const peer: Pod = { namespace: pod.namespace, labels: { ...pod.labels, [WORKER_INDEX]: self === '0' ? '1' : '0' } };
+  const otherLws: Pod = { namespace: pod.namespace, labels: { [LWS_NAME]: 'another-model', [WORKER_INDEX]: '1' } };
+  return [
+    { name: `group peer to Ray GCS (${RAY_GCS}) of worker ${self}`, source: { pod: peer }, target: pod, port: RAY_GCS, expected: true },
+    { name: `group peer to an NCCL port (${NCCL_RANDOM}) of worker ${self}`, source: { pod: peer }, target: pod, port: NCCL_RANDOM, expected: true },
+    { name: `another LeaderWorkerSet's pod to Ray GCS of worker ${self}`, source: { pod: otherLws }, target: pod, port: RAY_GCS, expected: false },
+    { name: `a client pod to Ray GCS of worker ${self}`, source: { pod: { namespace: pod.namespace, labels: { app: 'client' } } }, target: pod, port: RAY_GCS, expected: false },
+    { name: `Prometheus to Ray GCS of worker ${self}`, source: { pod: PROMETHEUS }, target: pod, port: RAY_GCS, expected: false },
+  ];
 }
 
 /** A Service's port resolved to the pod port it forwards to (targetPort by number or by container port name). */
@@ -47,7 +96,9 @@ function rolloutServices(rollout: any): string[] {
 
 /** Every flow the manifests imply towards `pod`, plus flows that must be refused. */
 export function flowsTo(docs: any[], pod: Pod): Flow[] {
-  const flows: Flow[] = [];
+  const flows: Flow[] = pod.labels[LWS_NAME] ? [...groupFlows(pod), ...analysisRunFlows(docs, pod)] : [];
+  // A group's workers run Ray only: no server port.
+  if (pod.ports!.length === 0) return flows;
   const http = pod.ports!.find(p => p.name === 'http')!.containerPort;
   flows.push({ name: 'a client pod of the same namespace to the inference port', source: { pod: { namespace: pod.namespace, labels: { app: 'client' } } }, target: pod, port: http, expected: true });
   flows.push({ name: 'kubelet probes from the node', source: { node: true }, target: pod, port: http, expected: true });

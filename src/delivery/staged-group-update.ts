@@ -1,0 +1,209 @@
+import { ApiObject, ApiObjectMetadata, Chart, Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
+import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
+import { Gate } from '../gates/gate';
+import { PrometheusSettings } from '../gates/prometheus-settings';
+import { shortDuration } from '../internal/duration';
+import { check, propError } from '../internal/errors';
+import { DOMAIN } from '../internal/labels';
+import { childName } from '../internal/names';
+import { GpuModelService, IModelService } from '../serving/gpu-model-service';
+import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
+import { NetworkPeer } from '../serving/network-policy';
+import { ValidationJob } from '../validation/validation-job';
+
+/** Options of the canary stage of a staged group update. */
+export interface CanaryStageOptions {
+  /** Groups (replicas) that run the new version while the rest keep the old one. */
+  readonly groups: number;
+  /**
+   * The release the groups run now, before this commit: the `mlops.cdk8s.io/release` label of the applied
+   * LeaderWorkerSet's templates (`kubectl get lws <name> -o jsonpath='{.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels.mlops\.cdk8s\.io/release}'`,
+   * or `StagedGroupUpdate.release` of the last synth). The gates compare the canary groups against this release's series.
+   */
+  readonly stableRelease: string;
+}
+
+/**
+ * Where a staged update of a multi-node service stands. Each stage is a commit: Argo CD syncs it, the
+ * LeaderWorkerSet moves its groups, and in the canary stage an AnalysisRun measures the new groups.
+ */
+export class UpdateStage {
+  /** Every group runs the committed version (partition 0): the normal state, and the end of an update. */
+  public static full(): UpdateStage {
+    return new UpdateStage('full', 0, undefined);
+  }
+
+  /**
+   * The new version runs on `groups` groups (the highest indexes), the rest stay on `stableRelease`; the gates
+   * measure the new groups against the old ones.
+   */
+  public static canary(options: CanaryStageOptions): UpdateStage {
+    check(/^[0-9a-f]{10}$/.test(options.stableRelease ?? ''), undefined, 'UpdateStage.canary.stableRelease', options.stableRelease,
+      'must be the 10-character release of the running pods', 'copy the mlops.cdk8s.io/release label of the running leader pods');
+    return new UpdateStage('canary', options.groups, options.stableRelease);
+  }
+
+  private constructor(
+    /** `full` or `canary`. */
+    public readonly name: string,
+    /** Groups on the new version (0 means all, in the full stage). */
+    public readonly canaryGroups: number,
+    /** The release the stable groups run, in the canary stage. */
+    public readonly stableRelease: string | undefined,
+  ) {}
+}
+
+/**
+ * Properties of a StagedGroupUpdate.
+ */
+export interface StagedGroupUpdateProps {
+  /** A multi-node service (its workload a LeaderWorkerSet). */
+  readonly service: GpuModelService;
+  /** The stage this commit puts the update in. */
+  readonly stage: UpdateStage;
+  /** The gates the canary groups must pass; measured in the canary stage. */
+  readonly gates: Gate[];
+  /**
+   * A validation run against the canary groups' leaders (the `<name>-canary` Service) in the same AnalysisRun,
+   * in the canary stage (kept across commits, it is simply not run in the full stage).
+   * @default - gates only
+   * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
+   */
+  readonly validation?: ValidationJob;
+  /**
+   * The most GPUs the service may hold at once during the update, old and new groups together. Synth fails
+   * when `maxSurge` groups do not fit.
+   * @default - no budget
+   * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
+   */
+  readonly gpuBudget?: number;
+}
+
+/**
+ * A gated, staged update of a multi-node service's LeaderWorkerSet groups with existing engines only: LWS's
+ * `partition` keeps the old version on the lower groups, Argo CD applies each stage from git, and an `AnalysisRun`
+ * (an Argo CD PostSync hook, evaluated by the Argo Rollouts controller's analysis controller) measures the canary
+ * groups with the same Gates a Rollout uses, selecting canary and stable series by the pods' release label.
+ *
+ * What is automatic and what is a commit:
+ * - commit `UpdateStage.canary(...)` with the new version: LWS recreates the top `groups` groups (up to `maxSurge`
+ *   groups extra while they load); after they are healthy Argo CD creates the AnalysisRun; a failed gate marks
+ *   the run Failed (the hook Degraded), Argo CD's sync operation Failed (`on-sync-failed` notifications). Nothing else moves.
+ * - commit `UpdateStage.full()` (same version): LWS moves the remaining groups, `maxUnavailable` at a time.
+ * - rollback: revert the canary commit; LWS recreates the canary groups with the old template (its release is
+ *   the stable one again), the other groups were never touched.
+ *
+ * Child ids: `CanaryService` and `Analysis` (the AnalysisRun), in the canary stage.
+ * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
+ */
+export class StagedGroupUpdate extends Construct implements IGroupUpdate {
+  public readonly service: IModelService;
+  /** Groups with an index below this keep the old pod template. */
+  public readonly partition: number;
+  /** The release (pod template hash) this commit's groups run. */
+  public readonly release: string;
+  /** The Service in front of the canary groups' leaders, in the canary stage. */
+  public readonly canaryServiceName?: string;
+  /** The GPUs the update holds at its peak. */
+  public readonly gpuPlan: GpuCapacityPlan;
+  /** The evaluators that call the canary groups, which the service's NetworkPolicy admits. */
+  public readonly inferencePeers: NetworkPeer[];
+
+  constructor(scope: Construct, id: string, props: StagedGroupUpdateProps) {
+    super(scope, id);
+    const svc = props.service;
+    this.service = svc;
+    const release = releaseOf(svc.podTemplate);
+    if (release === undefined) {
+      throw propError(this, 'service', svc.node.path, 'is not a multi-node service, so it has no LeaderWorkerSet groups to stage',
+        'use CanaryRollout for a single-node service, or give the service multiNode options');
+    }
+    this.release = release;
+    check(svc.metricsScrape !== undefined, this, 'service.scrape', false,
+      'is off, and only the service\'s PodMonitor gives the series the release label the gates tell canary from stable by',
+      'drop scrape: false from the service');
+    const stage = props.stage;
+    const least = stage.stableRelease === undefined ? 0 : 1;
+    check(Number.isInteger(stage.canaryGroups) && stage.canaryGroups >= least && stage.canaryGroups < svc.replicas, this, 'stage.groups', stage.canaryGroups,
+      `must leave at least one of the ${svc.replicas} groups on the stable version, or there is nothing to compare against`,
+      svc.replicas > 1 ? `use groups: ${svc.replicas > 2 ? `1 to ${svc.replicas - 1}` : 1}, or UpdateStage.full()` : 'run 2 or more replicas to stage an update, or use UpdateStage.full()');
+    check(stage.stableRelease !== release, this, 'stage.stableRelease', stage.stableRelease,
+      'is this commit\'s own release, so the canary groups would be compared with themselves',
+      'give the release the groups run now, before this change; or, with no change of the pods, use UpdateStage.full()');
+    check(props.gates.length > 0, this, 'gates', [], 'is empty, so the canary groups would be measured by nothing', 'give at least one Gate');
+    this.partition = stage.stableRelease === undefined ? 0 : svc.replicas - stage.canaryGroups;
+    this.gpuPlan = groupPlan(svc);
+    if (props.gpuBudget !== undefined) {
+      check(this.gpuPlan.peakGpus <= props.gpuBudget, this, 'gpuBudget', props.gpuBudget, `an update can hold ${this.gpuPlan.peakGpus} GPUs at once (${this.gpuPlan.description})`,
+        `raise gpuBudget to ${this.gpuPlan.peakGpus}, or set the service's maxSurge: 0 with maxUnavailable: 1 (one group down at a time, no extra GPUs)`);
+    }
+
+    if (stage.stableRelease === undefined) {
+      this.inferencePeers = [];
+      return;
+    }
+    this.canaryServiceName = childName(svc.name, 'canary');
+    new k8s.KubeService(this, 'CanaryService', {
+      metadata: svc.metadata(this.canaryServiceName),
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...svc.selectorLabels, [LwsLabels.WORKER_INDEX]: '0', [RELEASE_LABEL]: release },
+        ports: svc.servicePorts,
+      },
+    });
+    const validation = props.validation;
+    this.inferencePeers = validation?.candidateClient ? [validation.candidateClient] : [];
+    const namespace = svc.namespace ?? Chart.of(this).namespace;
+    check(namespace !== undefined, this, 'service.namespace', namespace, 'is unset, and the gates select series by namespace',
+      'set the chart\'s or the service\'s namespace');
+    const args = { 'namespace': namespace!, 'canary-hash': release, 'stable-hash': stage.stableRelease, [CANDIDATE_SERVICE_ARG]: this.canaryServiceName };
+    // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
+    // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
+    const startup = svc.startupTimeout.toSeconds();
+    const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
+      ...m, initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
+    }));
+    const metrics = analysisMetricsJson(gateMetrics, PrometheusSettings.of(this).address);
+    const validationMetrics = validation
+      ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics.map((m: object) => ({ ...m, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }))
+      : [];
+    const metadata: ApiObjectMetadata = svc.metadata(childName(svc.name, `stage-${release}`), {
+      // After the Sync phase; Argo CD reads the run's health: Successful → Healthy, Failed/Error → Degraded (the
+      // sync fails), Running → Progressing, Inconclusive → Unknown.
+      'argocd.argoproj.io/hook': 'PostSync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      [`${DOMAIN}/gpu-plan`]: this.gpuPlan.description,
+    });
+    new ApiObject(this, 'Analysis', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisRun',
+      metadata,
+      spec: {
+        args: Object.entries(args).map(([name, value]) => ({ name, value })),
+        metrics: [...metrics, ...validationMetrics],
+      },
+    });
+  }
+}
+
+/**
+ * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node. With a partition
+ * set, LWS keeps the surge groups until the update completes, so they are held for the whole canary stage.
+ */
+/** Seconds of a short duration (`90s`, `5m`, `2h`). */
+function seconds(short: string): number {
+  const [, n, unit] = /^(\d+)([smh])$/.exec(short)!;
+  return Number(n) * { s: 1, m: 60, h: 3600 }[unit as 's' | 'm' | 'h'];
+}
+
+function groupPlan(svc: GpuModelService): GpuCapacityPlan {
+  const lws = ApiObject.of(svc.node.findChild('LeaderWorkerSet')).toJson();
+  const surge = Number(lws.spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge);
+  return capacityPlan(svc.gpusPerReplica, svc.replicas, svc.replicas + surge,
+    `${surge} surge group(s) of ${svc.nodesPerReplica} nodes x ${svc.gpusPerReplica / svc.nodesPerReplica} GPUs beside ${svc.replicas} group(s), kept while a partition is set`);
+}
