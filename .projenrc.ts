@@ -113,7 +113,6 @@ const crdDir = '../shared/crds';
 const crdImports: Record<string, string> = {
   rollout: 'argo-rollouts-v1.9.1-rollout.yaml',
   analysistemplate: 'argo-rollouts-v1.9.1-analysis-template.yaml',
-  clusteranalysistemplate: 'argo-rollouts-v1.9.1-cluster-analysis-template.yaml',
   prometheusrule: 'prometheus-operator-v0.93.0-prometheusrules.yaml',
   servicemonitor: 'prometheus-operator-v0.93.0-servicemonitors.yaml',
   podmonitor: 'prometheus-operator-v0.93.0-podmonitors.yaml',
