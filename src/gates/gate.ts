@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { PrometheusSettings } from './prometheus-settings';
 import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { histogramFragment, promqlQuery, requestMetricFragments } from '../internal/promql';
-import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
 import { oneOf } from '../internal/validate';
+import { PrometheusSettings } from '../metrics/prometheus-settings';
+import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** A latency percentile, computed with `histogram_quantile` from histogram buckets. */

@@ -1,9 +1,9 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkApplicationProps } from './argo-cd-application-inputs';
 import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
-import { checkApplicationProps } from '../internal/gitops-inputs';
 import { isDnsLabel } from '../internal/names';
 import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
 import { NotifiedObject } from '../notifications/notification-trigger';

@@ -1,14 +1,14 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { GPU_LABELS, ModelSeries, modelSeries } from './model-series';
 import { Percentile, QUANTILE, RequestMetricOptions } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { histogramFragment, labelMatchers, metricName, requestMetricFragments } from '../internal/promql';
-import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../internal/runtime-metrics';
 import { duration, oneOf, url as validUrl } from '../internal/validate';
+import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
 import { RuntimeKind } from '../serving/model-runtime';
+import { GPU_LABELS, ModelSeries, modelSeries } from '../serving/model-series';
 
 /** How urgent an alert is: the `severity` label Alertmanager routes on. */
 export enum AlertSeverity {

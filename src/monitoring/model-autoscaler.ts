@@ -1,12 +1,11 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ScalingMetric } from './scaling-metric';
-import { ProgressiveRollout } from '../delivery/progressive-rollout';
-import { PrometheusSettings } from '../gates/prometheus-settings';
 import { ScaledObject } from '../imports/scaledobject-keda.sh';
 import { wholeSeconds } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
 import { duration, int, INT32_MAX } from '../internal/validate';
+import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { IModelService } from '../serving/gpu-model-service';
 
 // Marks a service that has an autoscaler already (KEDA admits one ScaledObject per workload).
@@ -132,10 +131,18 @@ export class ModelAutoscaler extends Construct {
   private validateScaleToZero(svc: IModelService): string[] {
     // The service knows its rollout: a search of the whole app per autoscaler would make synth quadratic in fleet size.
     const rollout = svc.workloadOwner;
-    if (!(rollout instanceof ProgressiveRollout) || !rollout.hasBlockingAnalysis) return [];
+    if (rollout === undefined || !('hasBlockingAnalysis' in rollout) || !(rollout as AnalysedWorkloadOwner).hasBlockingAnalysis) return [];
     return [`scaleToZero: the workload is the Rollout ${rollout.node.path}, whose updates wait on an analysis of the new version `
       + '(an analysis step or a pre-promotion analysis). Scaled to zero while idle, an update has no pods and no traffic to measure: the gates '
       + 'get no data and the update stalls Inconclusive (or, where Argo skips the steps of a rollout at zero replicas, ships unanalysed) '
       + '(got true). Fix: keep minReplicas >= 1 without scaleToZero for this service, or use background analysis only.'];
   }
+}
+
+/**
+ * What the autoscaler reads of the rollout that took the workload over (a ProgressiveRollout): delivery sits above
+ * monitoring, so the autoscaler knows the rollout by this shape, as the NetworkPolicy knows it by IServiceClients.
+ */
+interface AnalysedWorkloadOwner {
+  readonly hasBlockingAnalysis: boolean;
 }

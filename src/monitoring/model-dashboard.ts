@@ -1,15 +1,15 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from './model-series';
 import { RequestMetricOptions } from '../gates/gate';
 import { bindInputs } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
 import { labelMatchers, metricName } from '../internal/promql';
-import { requestCounters } from '../internal/runtime-metrics';
 import { annotationKey, dns1123Label, labelKey as checkLabelKey, labelValue, nonEmpty } from '../internal/validate';
+import { requestCounters } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
+import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from '../serving/model-series';
 
 /** Properties of a ModelDashboard. */
 export interface ModelDashboardProps extends RequestMetricOptions {

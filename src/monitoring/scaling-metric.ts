@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
-import { GPU_LABELS, modelSeries } from './model-series';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { promqlQuery } from '../internal/promql';
-import { requireSeries } from '../internal/runtime-metrics';
+import { requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/gpu-model-service';
+import { GPU_LABELS, modelSeries } from '../serving/model-series';
 
 /** Scaling on vLLM's waiting queue. */
 export interface QueueDepthScalingProps {

@@ -1,30 +1,31 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
+import { secretEnv, plainEnv } from './env';
 import { ModelLineage, Provenance } from './lineage';
+import { lineageAnnotations, standardLabels } from './lineage-labels';
 import { ModelCache } from './model-cache';
 import { FILL_JOB_ANNOTATION } from './model-cache-fill';
 import { ModelRuntime, RuntimeConfig, RuntimeKind } from './model-runtime';
+import { ModelScrape, ModelScrapeOptions } from './model-scrape';
 import { ModelSource } from './model-source';
 import { groupUpdateOf, isMultiNode, LwsLabels, MultiNodeOptions, MultiNodePlan, multiNodePodTemplate, planMultiNode, renderLeaderWorkerSet } from './multi-node';
 import { NetworkPolicyOptions, renderNetworkPolicy } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
+import { withProvenance } from './provenance';
 import { SecretKeyRef } from './secret-ref';
+import { checkServiceProps } from './service-inputs';
 import { Accelerator } from '../gpu/accelerator';
 import { driverSelectorTerms } from '../gpu/cuda-compatibility';
 import { MigProfile } from '../gpu/mig-profile';
 import { gib, ModelFootprint, requiredBytes, weightBytes } from '../gpu/model-footprint';
 import { wholeSeconds } from '../internal/duration';
-import { secretEnv, plainEnv } from '../internal/env';
 import { bindInputs, check, propError } from '../internal/errors';
-import { LabelKeys, lineageAnnotations, selectorLabels, standardLabels } from '../internal/labels';
+import { LabelKeys, selectorLabels } from '../internal/labels';
 import { dnsLabel, isDnsLabel } from '../internal/names';
-import { withProvenance } from '../internal/provenance';
 import { quantityBytes, scratchMebibytes, sizeQuantity } from '../internal/quantity';
-import { MetricCatalog } from '../internal/runtime-metrics';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
-import { checkServiceProps } from '../internal/service-inputs';
-import { ModelScrape, ModelScrapeOptions } from '../monitoring/model-scrape';
+import { MetricCatalog } from '../metrics/runtime-metrics';
 
 /** Longest service name: leaves room for `-canary`, `-preview` and similar suffixes within 63 characters. */
 const MAX_NAME = 50;

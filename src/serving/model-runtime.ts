@@ -1,7 +1,7 @@
 import { CudaVersion } from '../gpu/cuda-version';
 import { check, deferFactoryChecks } from '../internal/errors';
-import { atLeast, MetricCatalog, RuntimeVersion, runtimeVersion } from '../internal/runtime-metrics';
 import { absolutePath, envVarName, int, INT32_MAX, oneOf, port } from '../internal/validate';
+import { atLeast, MetricCatalog, RuntimeVersion, runtimeVersion } from '../metrics/runtime-metrics';
 
 /**
  * The serving frameworks the library knows.

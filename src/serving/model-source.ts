@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-34';
+import { secretEnv, secretEnvFrom } from './env';
 import { ModelLineage } from './lineage';
 import { SecretKeyRef } from './secret-ref';
-import { secretEnv, secretEnvFrom } from '../internal/env';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { absolutePath, nonEmpty, objectRef, relativePath, secretKeyRef, url } from '../internal/validate';
 

@@ -1,16 +1,16 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
+import { checkValidationProps } from './validation-inputs';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { wholeSeconds } from '../internal/duration';
-import { plainEnv, secretEnv } from '../internal/env';
 import { check, propError } from '../internal/errors';
-import { standardLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
-import { checkValidationProps } from '../internal/service-inputs';
+import { plainEnv, secretEnv } from '../serving/env';
+import { standardLabels } from '../serving/lineage-labels';
 import { releaseOf } from '../serving/multi-node';
 
 /** Where the config volume is mounted in the evaluator. */

@@ -1,8 +1,9 @@
 import { Duration, Testing } from 'cdk8s';
 import { wholeSeconds, shortDuration } from '../../src/internal/duration';
-import { plainEnv } from '../../src/internal/env';
-import { lineageAnnotations, lineageLabels, selectorLabels, standardLabels } from '../../src/internal/labels';
+import { selectorLabels } from '../../src/internal/labels';
 import { childName, dnsLabel, isDnsLabel, labelValue } from '../../src/internal/names';
+import { plainEnv } from '../../src/serving/env';
+import { lineageAnnotations, lineageLabels, standardLabels } from '../../src/serving/lineage-labels';
 
 const scope = () => Testing.chart();
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

@@ -1,15 +1,15 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { IModelService } from './gpu-model-service';
 import { MODEL_VERSION_LABEL, modelSeries } from './model-series';
-import { PrometheusSettings } from '../gates/prometheus-settings';
+import { RELEASE_LABEL, releaseOf } from './multi-node';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelings } from '../imports/podmonitor-monitoring.coreos.com';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsMetricRelabelingsAction } from '../imports/servicemonitor-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
 import { childName } from '../internal/names';
-import { IModelService } from '../serving/gpu-model-service';
-import { RELEASE_LABEL, releaseOf } from '../serving/multi-node';
+import { PrometheusSettings } from '../metrics/prometheus-settings';
 
 /** Where the DCGM exporter runs (the NVIDIA GPU Operator's defaults). */
 export interface DcgmExporterOptions {

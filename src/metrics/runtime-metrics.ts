@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { check } from './errors';
+import { check } from '../internal/errors';
 
 /**
  * Renders a series selector `{...}` of the caller's choosing (the gates' `{{args}}` selector, the

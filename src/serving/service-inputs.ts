@@ -1,18 +1,17 @@
 import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { check } from './errors';
+import type { GpuModelServiceProps } from './gpu-model-service';
+import { RuntimeKind } from './model-runtime';
+import { checkContainerProps } from '../internal/container-inputs';
+import { check } from '../internal/errors';
 import {
-  annotationKey, dns1123Label, dns1123Subdomain, duration, envVarName, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
-  secretKeyRef, size,
-} from './validate';
-import type { GpuModelServiceProps } from '../serving/gpu-model-service';
-import { RuntimeKind } from '../serving/model-runtime';
-import type { ValidationProps } from '../validation/validation-options';
+  annotationKey, dns1123Label, dns1123Subdomain, duration, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
+  size,
+} from '../internal/validate';
 
 /**
- * The input checks of the plain props (strings, numbers, Durations, Sizes, maps) of the constructs that run pods
- * (GpuModelService, the validation evaluator), kept in one file; each construct's own checks (parallelism, fit,
- * probe overlap, targets) stay with it.
+ * The input checks of GpuModelService's plain props (strings, numbers, Durations, Sizes, maps); the service's own
+ * checks (parallelism, fit, probe overlap, targets) stay with it.
  */
 export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps): void {
   if (props.namespace !== undefined) dns1123Label(scope, 'namespace', props.namespace, "'ml-prod'");
@@ -71,36 +70,4 @@ export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps
     const v = prov[prop];
     if (v !== undefined) check(typeof v === 'string' && /^\S+$/.test(v), scope, `provenance.${prop}`, v, 'must be a non-empty value without spaces', `set ${prop} to the exact id`);
   }
-}
-
-/** What every container prop of a construct takes: environment names, Secret references, CPU and memory. */
-interface ContainerProps {
-  readonly env?: { [name: string]: string };
-  readonly secretEnv?: { [name: string]: { readonly secretName: string; readonly key: string } };
-  readonly cpu?: number;
-  readonly memory?: Size;
-}
-
-function checkContainerProps(scope: IConstruct, props: ContainerProps): void {
-  Object.keys(props.env ?? {}).forEach(name => envVarName(scope, 'env', name));
-  Object.entries(props.secretEnv ?? {}).forEach(([name, ref]) => {
-    envVarName(scope, 'secretEnv', name);
-    secretKeyRef(scope, `secretEnv.${name}`, ref);
-  });
-  if (props.cpu !== undefined) {
-    finite(scope, 'cpu', props.cpu, 'set cpu to the cores one replica needs, e.g. 8');
-    // Kubernetes keeps CPU in millicores: below 1m is 0, and no node has a million cores.
-    check(props.cpu >= 0.001 && props.cpu <= 1024, scope, 'cpu', props.cpu, 'must be from 0.001 (1 millicore) to 1024 cores', 'e.g. cpu: 8');
-  }
-  // A 0 or tiny limit renders as no limit or as a pod that cannot start; above a few TiB no node has it.
-  if (props.memory !== undefined) size(scope, 'memory', props.memory, { min: Size.mebibytes(64), max: Size.tebibytes(16) });
-}
-
-/** The plain props of a ValidationJob or ValidationHook (the evaluator's Job). */
-export function checkValidationProps(scope: IConstruct, props: ValidationProps): void {
-  checkContainerProps(scope, props);
-  if (props.name !== undefined) dns1123Label(scope, 'name', props.name, "'llama-validation'");
-  if (props.serviceAccountName !== undefined) dns1123Subdomain(scope, 'serviceAccountName', props.serviceAccountName, "'evaluator'");
-  if (props.backoffLimit !== undefined) int(scope, 'backoffLimit', props.backoffLimit, 0, INT32_MAX, 'e.g. backoffLimit: 1');
-  if (props.timeout !== undefined) duration(scope, 'timeout', props.timeout, { max: Duration.days(1) });
 }

@@ -1,9 +1,9 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { PrometheusSettings } from '../gates/prometheus-settings';
-import { SeriesSelector } from '../internal/runtime-metrics';
-import { IModelService } from '../serving/gpu-model-service';
-import { releaseOf } from '../serving/multi-node';
+import type { IModelService } from './gpu-model-service';
+import { releaseOf } from './multi-node';
+import { PrometheusSettings } from '../metrics/prometheus-settings';
+import { SeriesSelector } from '../metrics/runtime-metrics';
 
 /** The series label the PodMonitor copies the pod's `app.kubernetes.io/version` (the model version) into. */
 export const MODEL_VERSION_LABEL = 'model_version';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-34';
 import { IConstruct } from 'constructs';
-import { propError } from './errors';
-import { SecretKeyRef } from '../serving/secret-ref';
+import { SecretKeyRef } from './secret-ref';
+import { propError } from '../internal/errors';
 
 /** An env var read from a Secret key. */
 export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {

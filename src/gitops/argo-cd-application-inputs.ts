@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { check } from './errors';
-import { annotationKey, dns1123Label, dns1123Subdomain, duration, int, INT32_MAX, labelMap, url } from './validate';
-import type { ArgoCdApplicationProps } from '../gitops/argo-cd-application';
+import type { ArgoCdApplicationProps } from './argo-cd-application';
+import { check } from '../internal/errors';
+import { annotationKey, dns1123Label, dns1123Subdomain, duration, int, INT32_MAX, labelMap, url } from '../internal/validate';
 
 /** The plain props of an Argo CD Application; the Git URL and path checks stay with the construct. */
 export function checkApplicationProps(scope: IConstruct, props: ArgoCdApplicationProps): void {

@@ -1,15 +1,15 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
-import { ValidationProps } from './validation-options';
-import { ValidationTarget, ValidationTargetKind } from './validation-target';
-import { SyncWave } from '../gitops/sync-wave';
+import { SyncWave } from './sync-wave';
 import { bindInputs, check } from '../internal/errors';
 import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { WAIT_CONTAINER } from '../serving/model-cache-fill';
 import { NetworkPeer } from '../serving/network-policy';
+import { evaluatorServiceAccount, renderValidation } from '../validation/evaluator-pod';
+import { ValidationProps } from '../validation/validation-options';
+import { ValidationTarget, ValidationTargetKind } from '../validation/validation-target';
 
 /** When Argo CD deletes a hook. */
 export enum HookDeletePolicy {

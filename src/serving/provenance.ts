@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { ModelLineage, Provenance } from '../serving/lineage';
+import { ModelLineage, Provenance } from './lineage';
 
 /** The construct context key (set on the app or a chart) holding the git revision of the synth. */
 export const GIT_REVISION_CONTEXT = 'cdk8s-mlops:gitRevision';
