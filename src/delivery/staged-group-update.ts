@@ -6,7 +6,7 @@ import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-te
 import { Gate } from '../gates/gate';
 import { PrometheusSettings } from '../gates/prometheus-settings';
 import { shortDuration } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { GpuModelService, IModelService } from '../serving/gpu-model-service';
@@ -55,6 +55,8 @@ export class UpdateStage {
     public readonly stableRelease: string | undefined,
   ) {}
 }
+
+deferFactoryChecks(UpdateStage);
 
 /**
  * Properties of a StagedGroupUpdate.
@@ -116,6 +118,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
 
   constructor(scope: Construct, id: string, props: StagedGroupUpdateProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     this.service = svc;
     const release = releaseOf(svc.podTemplate);

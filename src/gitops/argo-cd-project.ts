@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDestinationNamespace } from './namespaces';
 import { AppProject } from '../imports/appproject-argoproj.io';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
 
 /** A namespaced kind an AppProject admits (`namespaceResourceWhitelist` entry). */
@@ -101,6 +101,7 @@ export class ArgoCdProject extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdProjectProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.name = props.name;
     const namespace = props.namespace ?? 'argocd';
     check(isDnsLabel(props.name) && props.name !== 'default', this, 'name', props.name,

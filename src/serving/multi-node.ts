@@ -6,7 +6,7 @@ import type { IModelService, WorkloadReference } from './gpu-model-service';
 import { RuntimeConfig, RuntimeKind } from './model-runtime';
 import { Accelerator } from '../gpu/accelerator';
 import { LeaderWorkerSet } from '../imports/leaderworkerset-leaderworkerset.x-k8s.io';
-import { check, propError } from '../internal/errors';
+import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 
 /** Labels the LWS controller puts on every pod of a group. */
@@ -99,6 +99,8 @@ export class Interconnect {
     return this.rdmaResource ? `RDMA (${this.rdmaResource})` : 'pod network';
   }
 }
+
+deferFactoryChecks(Interconnect);
 
 /**
  * A replica spread over several nodes: one LeaderWorkerSet group per replica.
