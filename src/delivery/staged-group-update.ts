@@ -9,6 +9,7 @@ import { shortDuration } from '../internal/duration';
 import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
+import { int } from '../internal/validate';
 import { GpuModelService, IModelService } from '../serving/gpu-model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
@@ -142,6 +143,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     this.partition = stage.stableRelease === undefined ? 0 : svc.replicas - stage.canaryGroups;
     this.gpuPlan = groupPlan(svc);
     if (props.gpuBudget !== undefined) {
+      int(this, 'gpuBudget', props.gpuBudget, 1, undefined, `e.g. gpuBudget: ${this.gpuPlan.peakGpus}`);
       check(this.gpuPlan.peakGpus <= props.gpuBudget, this, 'gpuBudget', props.gpuBudget, `an update can hold ${this.gpuPlan.peakGpus} GPUs at once (${this.gpuPlan.description})`,
         `raise gpuBudget to ${this.gpuPlan.peakGpus}, or set the service's maxSurge: 0 with maxUnavailable: 1 (one group down at a time, no extra GPUs)`);
     }
