@@ -1,5 +1,5 @@
 import { census, x } from './census';
-import { Gate, GpuModelServiceProps, Interconnect, ModelRuntime, MultiNodeOptions, Precision, StagedGroupUpdate, UpdateStage } from '../../src';
+import { Gate, GpuModelServiceProps, Interconnect, ModelRuntime, MultiNodeOptions, Precision, RdmaOptions, StagedGroupUpdate, UpdateStage } from '../../src';
 import { service } from '../serving/helpers';
 
 const S = 'test/Svc';
@@ -19,7 +19,7 @@ const canary = (groups = 1) => UpdateStage.canary({ groups, stableRelease: '0123
 
 describe('LeaderWorkerSet multi-node props', () => census([
   ['RDMA not acknowledged', () => multi({ interconnect: Interconnect.rdma({ acknowledgeIpcLock: false }) }), x(S, 'Interconnect.rdma.acknowledgeIpcLock', 'false', 'acknowledgeIpcLock: true')],
-  ['RDMA acknowledgement left out', () => multi({ interconnect: Interconnect.rdma({}) }), x(S, 'Interconnect.rdma.acknowledgeIpcLock', 'undefined', 'acknowledgeIpcLock: true')],
+  ['RDMA acknowledgement left out', () => multi({ interconnect: Interconnect.rdma({} as RdmaOptions) }), x(S, 'Interconnect.rdma.acknowledgeIpcLock', 'undefined', 'acknowledgeIpcLock: true')],
   ['RDMA resource without domain', () => multi({ interconnect: Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: 'ib' }) }), x(S, 'Interconnect.rdma.resourceName', '"ib"', "'rdma/ib'")],
   ['RDMA resource empty', () => multi({ interconnect: Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: '' }) }), x(S, 'Interconnect.rdma.resourceName', '""', "'rdma/ib'")],
   ['RDMA resource two slashes', () => multi({ interconnect: Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: 'rdma/ib/a' }) }), x(S, 'Interconnect.rdma.resourceName', '"rdma/ib/a"', "'rdma/ib'")],
