@@ -6,8 +6,13 @@ const S = 'test/Svc';
 const U = 'test/U';
 /** 405B BF16 on 2 x 8 H100, two replicas. */
 const big = (o: Partial<GpuModelServiceProps> = {}) => service({
-  name: 'big', runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0' }), tensorParallelSize: 8, pipelineParallelSize: 2, replicas: 2,
-  footprint: { parametersBillions: 405, precision: Precision.BF16 }, ...o,
+  name: 'big',
+  runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0' }),
+  tensorParallelSize: 8,
+  pipelineParallelSize: 2,
+  replicas: 2,
+  footprint: { parametersBillions: 405, precision: Precision.BF16 },
+  ...o,
 });
 const multi = (multiNode: MultiNodeOptions) => big({ multiNode });
 const GATES = [Gate.errorRate({ maxRatio: 0.01 })];
