@@ -5,9 +5,10 @@ import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
 import { Gate } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
-import { check, propError } from '../internal/errors';
+import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
+import { int } from '../internal/validate';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { GpuModelService, IModelService } from '../serving/gpu-model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
@@ -55,6 +56,8 @@ export class UpdateStage {
     public readonly stableRelease: string | undefined,
   ) {}
 }
+
+deferFactoryChecks(UpdateStage);
 
 /**
  * Properties of a StagedGroupUpdate.
@@ -116,6 +119,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
 
   constructor(scope: Construct, id: string, props: StagedGroupUpdateProps) {
     super(scope, id);
+    bindInputs(this, props);
     const svc = props.service;
     this.service = svc;
     const release = releaseOf(svc.podTemplate);
@@ -139,6 +143,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     this.partition = stage.stableRelease === undefined ? 0 : svc.replicas - stage.canaryGroups;
     this.gpuPlan = groupPlan(svc);
     if (props.gpuBudget !== undefined) {
+      int(this, 'gpuBudget', props.gpuBudget, 1, undefined, `e.g. gpuBudget: ${this.gpuPlan.peakGpus}`);
       check(this.gpuPlan.peakGpus <= props.gpuBudget, this, 'gpuBudget', props.gpuBudget, `an update can hold ${this.gpuPlan.peakGpus} GPUs at once (${this.gpuPlan.description})`,
         `raise gpuBudget to ${this.gpuPlan.peakGpus}, or set the service's maxSurge: 0 with maxUnavailable: 1 (one group down at a time, no extra GPUs)`);
     }

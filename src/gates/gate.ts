@@ -226,6 +226,8 @@ export abstract class Gate {
    */
   public static errorRate(props: ErrorRateGateProps): Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
+    // An error ratio is at most 1, so `<= 1` passes every measurement.
+    check(props.maxRatio < 1, undefined, 'Gate.errorRate.maxRatio', props.maxRatio, 'passes even when every request fails', 'e.g. maxRatio: 0.01 for 1%');
     requestMetricFragments('Gate.errorRate', props);
     if (props.stableTolerance !== undefined) checkTolerance('Gate.errorRate', props.stableTolerance, 'e.g. 1 allows at most twice the stable\'s error ratio');
     check(props.stableFloor === undefined || props.stableTolerance !== undefined, undefined, 'Gate.errorRate.stableFloor', props.stableFloor,
@@ -289,6 +291,9 @@ export abstract class Gate {
   public static custom(props: CustomGateProps): Gate {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'Gate.custom.name', props.name, 'must be a DNS label', "e.g. name: 'accuracy'");
     promqlQuery(undefined, 'Gate.custom.query', props.query, GATE_ARGS);
+    // JavaScript callers can pass any string.
+    check(Object.values(Comparison).includes(props.comparison), undefined, 'Gate.custom.comparison', props.comparison, 'is not a Comparison',
+      `use one of ${Object.keys(Comparison).map(k => `Comparison.${k}`).join(', ')}`);
     check(Number.isFinite(props.threshold), undefined, 'Gate.custom.threshold', props.threshold, 'must be a finite number', 'give the threshold value');
     return new PromGate(props.name, props, () => props.query, props.comparison, props.threshold, undefined, false);
   }

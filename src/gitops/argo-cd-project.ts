@@ -2,8 +2,9 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDestinationNamespace } from './namespaces';
 import { AppProject } from '../imports/appproject-argoproj.io';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
+import { annotationKey, dns1123Label, labelMap, url } from '../internal/validate';
 
 /** A namespaced kind an AppProject admits (`namespaceResourceWhitelist` entry). */
 export interface ResourceKind {
@@ -101,13 +102,20 @@ export class ArgoCdProject extends Construct {
 
   constructor(scope: Construct, id: string, props: ArgoCdProjectProps) {
     super(scope, id);
+    bindInputs(this, props);
     this.name = props.name;
     const namespace = props.namespace ?? 'argocd';
     check(isDnsLabel(props.name) && props.name !== 'default', this, 'name', props.name,
       "must be a DNS label other than 'default' (Argo CD's project that admits every repository, cluster and kind)", "e.g. name: 'llama-70b'");
     check(props.sourceRepos.length > 0, this, 'sourceRepos', props.sourceRepos, 'is empty, so no Application of the project could sync', 'give the Git repository the manifests are committed to');
     check(props.destinations.length > 0, this, 'destinations', props.destinations, 'is empty, so no Application of the project could sync', 'give the namespaces the Applications deploy to');
-    props.destinations.forEach((d, i) => checkDestinationNamespace(this, `destinations[${i}].namespace`, d.namespace, namespace));
+    dns1123Label(this, 'namespace', namespace, "'argocd'");
+    props.destinations.forEach((d, i) => {
+      url(this, `destinations[${i}].server`, d.server, ['https'], "'https://kubernetes.default.svc'");
+      checkDestinationNamespace(this, `destinations[${i}].namespace`, d.namespace, namespace);
+    });
+    labelMap(this, 'labels', props.labels);
+    Object.keys(props.annotations ?? {}).forEach(k => annotationKey(this, 'annotations key', k));
     const fromApp = props.namespaceResourcesFrom ?? [];
     const cluster = props.clusterResources ?? [];
     const clusterKinds = new Set(cluster.map(c => `${c.group}/${c.kind}`));

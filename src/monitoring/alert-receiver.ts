@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { check, propError } from '../internal/errors';
+import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
 import { SecretKeyRef } from '../serving/secret-ref';
 
@@ -97,6 +97,8 @@ export class AlertReceiver {
     return { name: this.name, [this.field]: [this.config] };
   }
 }
+
+deferFactoryChecks(AlertReceiver);
 
 /**
  * A `SecretKeySelector`; refuses anything that is not a reference (a URL or token passed where the Secret's name

@@ -1,6 +1,6 @@
 import { AlertSeverity } from './alert-preset';
 import { AlertReceiver } from './alert-receiver';
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
 
 /** Routes the alerts of one severity. */
 export interface SeverityRouteOptions {
@@ -110,6 +110,8 @@ export class AlertRoute {
     return { receiver: this.receiver.name, matchers: [matcher], continue: this.continues || undefined };
   }
 }
+
+deferFactoryChecks(AlertRoute);
 
 function alertNameMatcher(prop: string, names: string[]): { name: string; value: string; matchType: string } {
   check(names.length > 0 && names.every(n => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)), undefined, prop, names, 'must be one or more alert names', "e.g. ['ModelDataDrift']");

@@ -5,7 +5,7 @@ import { uniqueReceivers } from './alert-receiver';
 import { AlertRoute, RoutedAlert } from './alert-route';
 import { AlertmanagerConfig } from '../imports/alertmanagerconfig-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** The labels every alert of `ModelAlerts` carries with the model's lineage (Prometheus label names). */
@@ -88,6 +88,7 @@ export class AlertRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertRoutingProps) {
     super(scope, id);
+    bindInputs(this, props);
     const alerts = props.alerts;
     const namespace = alerts.alertNamespace;
     check(namespace !== undefined, this, 'alerts', alerts.node.path,

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { NotificationSubscription } from './notification-subscription';
 import { NotificationTrigger } from './notification-trigger';
 import { Notify } from './notify';
-import { check } from '../internal/errors';
+import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
 
 /** Properties of a DeliveryAuditTrail. */
@@ -90,6 +90,7 @@ export class DeliveryAuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: DeliveryAuditTrailProps) {
     super(scope, id);
+    bindInputs(this, props);
     const name = props.webhookName ?? DEFAULT_NAME;
     this.subscription = DeliveryAuditTrail.auditSubscription(name);
     this.notify = this.subscription.notify[0];

@@ -1,4 +1,4 @@
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
 
 /** The kind of object a notification trigger watches, and so the controller that sends it. */
 export enum NotifiedObject {
@@ -82,3 +82,5 @@ export class NotificationTrigger {
     public readonly object: NotifiedObject,
   ) {}
 }
+
+deferFactoryChecks(NotificationTrigger);

@@ -1,4 +1,4 @@
-import { check } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
 
 /**
  * The notification services of argoproj/notifications-engine (shared by Argo Rollouts and Argo CD), by the name a
@@ -87,3 +87,5 @@ export class Notify {
       undefined, prop, recipient, 'must be one non-empty recipient without surrounding spaces or ;', "e.g. Notify.slack('#ml-oncall')");
   }
 }
+
+deferFactoryChecks(Notify);

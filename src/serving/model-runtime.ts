@@ -467,9 +467,8 @@ class BuiltInRuntime extends ModelRuntime {
     const release = (image: string) => image.split('@')[0];
     this.cudaVersion = options.cudaVersion
       ?? (options.image === undefined || (defaultImage && release(options.image) === defaultImage.image) ? defaultImage?.cuda : undefined);
-    if (options.imageVersion !== undefined && runtimeVersion('', options.imageVersion) === undefined) {
-      throw new Error(`ModelRuntime.${kind}: imageVersion: must be a release number (got ${JSON.stringify(options.imageVersion)}). Fix: e.g. imageVersion: '0.11.0'.`);
-    }
+    check(options.imageVersion === undefined || runtimeVersion('', options.imageVersion) !== undefined, undefined,
+      `ModelRuntime.${kind}.imageVersion`, options.imageVersion, 'must be a release number', "e.g. imageVersion: '0.11.0'");
   }
 
   /** @internal */

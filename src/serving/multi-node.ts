@@ -6,8 +6,9 @@ import type { IModelService, WorkloadReference } from './gpu-model-service';
 import { RuntimeConfig, RuntimeKind } from './model-runtime';
 import { Accelerator } from '../gpu/accelerator';
 import { LeaderWorkerSet } from '../imports/leaderworkerset-leaderworkerset.x-k8s.io';
-import { check, propError } from '../internal/errors';
+import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
+import { labelKey } from '../internal/validate';
 
 /** Labels the LWS controller puts on every pod of a group. */
 export const LwsLabels = {
@@ -100,6 +101,8 @@ export class Interconnect {
   }
 }
 
+deferFactoryChecks(Interconnect);
+
 /**
  * A replica spread over several nodes: one LeaderWorkerSet group per replica.
  */
@@ -174,11 +177,13 @@ export function planMultiNode(scope: IConstruct, options: MultiNodeOptions, tp: 
   check(Number.isInteger(max) && max >= 2, scope, 'multiNode.maxNodesPerReplica', max, 'must be a whole number >= 2', 'e.g. maxNodesPerReplica: 4');
   check(nodes <= max, scope, 'multiNode.nodesPerReplica', nodes, `a replica would take ${nodes} nodes, more than maxNodesPerReplica ${max}`,
     `raise multiNode.maxNodesPerReplica to ${nodes} if that many nodes per replica is intended, or use a larger GPU or a smaller precision`);
+  const groupTopologyKey = labelKey(scope, 'multiNode.groupTopologyKey', options.groupTopologyKey ?? 'topology.kubernetes.io/zone', 'node label key');
+  if (options.exclusiveTopologyKey !== undefined) labelKey(scope, 'multiNode.exclusiveTopologyKey', options.exclusiveTopologyKey, 'node label key');
   return {
     nodes,
     gpusPerNode: perNode,
     interconnect: options.interconnect ?? Interconnect.podNetwork(),
-    groupTopologyKey: options.groupTopologyKey ?? 'topology.kubernetes.io/zone',
+    groupTopologyKey,
     exclusiveTopologyKey: options.exclusiveTopologyKey,
   };
 }

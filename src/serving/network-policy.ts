@@ -203,6 +203,9 @@ export function renderNetworkPolicy(service: IModelService & Construct, options:
     check(peers === undefined || peers.every(p => p instanceof NetworkPeer), service, `networkPolicy.${prop}`, peers,
       'must be NetworkPeer values', 'use NetworkPeer.namespace(), .pods(), .namespacesLabelled() or .ipBlock()');
   }
+  // JavaScript callers can pass any string.
+  check(options.mesh === undefined || Object.values(MeshMode).includes(options.mesh), service, 'networkPolicy.mesh', options.mesh, 'is not a MeshMode',
+    `use one of ${Object.keys(MeshMode).map(k => `MeshMode.${k}`).join(', ')}`);
   if (options.metricsScrapers?.length === 0) {
     throw propError(service, 'networkPolicy.metricsScrapers', [], 'is empty, so nothing could scrape the metrics the gates, alerts and autoscaler read',
       'name where Prometheus runs, e.g. [NetworkPeer.namespace(\'monitoring\')]');

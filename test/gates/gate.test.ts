@@ -187,6 +187,6 @@ describe('metric names by runtime image version', () => {
   });
 
   test('refuses an imageVersion that is not a release', () => {
-    expect(() => ModelRuntime.vllm({ imageVersion: 'latest' })).toThrow(/ModelRuntime.vllm: imageVersion: must be a release number \(got "latest"\)/);
+    expect(() => bound(ModelRuntime.vllm({ imageVersion: 'latest' }))).toThrow(/^\[test\/Bind\] ModelRuntime.vllm.imageVersion: must be a release number \(got "latest"\)/);
   });
 });

@@ -6,7 +6,8 @@ import { Duration, Size, Testing } from 'cdk8s';
 import {
   CudaVersion, PreStopHandler,
   AlertPreset, CanaryRollout, CanaryStep, Comparison, Gate, HeaderMatch, ModelAlerts, ModelCache, ModelDashboard, ModelRuntime, ModelSource,
-  TrafficRouter,
+  TrafficRouter, AlertReceiver, AlertRoute, AlertSeverity, ArgoCdProject, Interconnect, NotificationTrigger, Notify, Precision,
+  StagedGroupUpdate, UpdateStage,
 } from '../../src';
 import { expectConformant } from '../conformance';
 import { server, service, SHA } from '../serving/helpers';
@@ -87,5 +88,85 @@ describe('accepted edge values pass the conformance harness', () => {
     });
     await expectConformant(chart, { sampleArgs: { 'namespace': 'llm', 'canary-hash': 'abc', 'stable-hash': 'def' } });
     expect(Testing.synth(chart).some((d: any) => d.kind === 'AnalysisTemplate')).toBe(true);
+  });
+});
+
+describe('accepted edge values of the areas added since the toolkit', () => {
+  test('gates: an error ratio just below 1, limits one below count', async () => {
+    const { chart, svc } = service({ name: 'llm' });
+    const gate = Gate.errorRate({
+      maxRatio: 0.99, count: 3, failureLimit: 2, inconclusiveLimit: 2, interval: Duration.seconds(1), initialDelay: Duration.seconds(0),
+    });
+    new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates: [gate] }), CanaryStep.weight(100)] });
+    const docs = await expectConformant(chart, { sampleArgs: { 'namespace': 'llm', 'canary-hash': 'abc', 'stable-hash': 'def' } }) as any[];
+    const metric = docs.find((d: any) => d.kind === 'AnalysisTemplate').spec.metrics[0];
+    expect([metric.count, metric.failureLimit, metric.inconclusiveLimit, metric.interval]).toEqual([3, 2, 2, '1s']);
+  });
+
+  test('notifications: the shortest e-mail address, a one-letter webhook, a trigger by its upstream name', async () => {
+    const { chart, svc } = service({ name: 'llm' });
+    new CanaryRollout(chart, 'Rollout', {
+      service: svc,
+      steps: [CanaryStep.weight(100)],
+      notifications: [{ on: [NotificationTrigger.named('on-rollout-aborted')], notify: [Notify.email('a@b'), Notify.webhook('a'), Notify.to({ service: 'telegram', recipient: '-100' })] }],
+    });
+    const rollout = (await expectConformant(chart) as any[]).find((d: any) => d.kind === 'Rollout');
+    expect(Object.keys(rollout.metadata.annotations)).toEqual(expect.arrayContaining([
+      'notifications.argoproj.io/subscribe.on-rollout-aborted.email', 'notifications.argoproj.io/subscribe.on-rollout-aborted.a',
+    ]));
+  });
+
+  test('alert routing: one alert per webhook call, a 63-character receiver name, one-second timing', async () => {
+    const { chart, svc } = service({ name: 'llm', namespace: 'llm' });
+    const receiver = AlertReceiver.webhook({ name: 'r'.repeat(63), url: { secretName: 'a', key: 'u.r_l-1' }, maxAlerts: 1 });
+    new ModelAlerts(chart, 'Alerts', {
+      service: svc,
+      alerts: [AlertPreset.dataDrift({ metric: 'prompt_embedding_drift_score', threshold: 0.3, selector: 'job="drift-exporter"' })],
+      routing: {
+        routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver })],
+        groupWait: Duration.seconds(1),
+        repeatInterval: Duration.seconds(1),
+      },
+    });
+    const config = (await expectConformant(chart) as any[]).find((d: any) => d.kind === 'AlertmanagerConfig');
+    expect(config.spec.receivers[0].webhookConfigs[0].maxAlerts).toBe(1);
+    expect(config.spec.route.groupWait).toBe('1s');
+  });
+
+  test('ArgoCdProject: a 63-character name, its own Argo CD namespace, a server with a port, prefixed labels', async () => {
+    const chart = Testing.chart();
+    new ArgoCdProject(chart, 'P', {
+      name: 'p'.repeat(63),
+      namespace: 'gitops',
+      sourceRepos: ['*'],
+      labels: { 'example.com/team': 'ml' },
+      annotations: { 'example.com/owner': 'ml@example.com' },
+      destinations: [{ server: 'https://k8s.example.com:6443', namespace: 'a' }],
+    });
+    const project = (await expectConformant(chart) as any[]).find((d: any) => d.kind === 'AppProject');
+    expect(project.spec.destinations).toEqual([{ server: 'https://k8s.example.com:6443', namespace: 'a' }]);
+    expect(project.metadata.namespace).toBe('gitops');
+  });
+
+  test('LeaderWorkerSet: RDMA with a named device, dotted topology keys, a budget of exactly the peak', async () => {
+    const { chart, svc } = service({
+      name: 'big',
+      namespace: 'llm',
+      runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0' }),
+      tensorParallelSize: 8,
+      pipelineParallelSize: 2,
+      replicas: 2,
+      footprint: { parametersBillions: 405, precision: Precision.BF16 },
+      multiNode: {
+        interconnect: Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: 'rdma/rdma_shared_device_a' }),
+        groupTopologyKey: 'cloud.google.com/gke-nodepool',
+        exclusiveTopologyKey: 'nvidia.com/gpu.clique',
+      },
+    });
+    const update = new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.canary({ groups: 1, stableRelease: '0123456789' }), gates: [Gate.errorRate({ maxRatio: 0.01 })], gpuBudget: 48 });
+    const lws = (await expectConformant(chart) as any[]).find((d: any) => d.kind === 'LeaderWorkerSet');
+    expect(lws.metadata.annotations['leaderworkerset.sigs.k8s.io/exclusive-topology']).toBe('nvidia.com/gpu.clique');
+    expect(lws.spec.rolloutStrategy.rollingUpdateConfiguration.partition).toBe(1);
+    expect(update.gpuPlan.peakGpus).toBe(48);
   });
 });

@@ -9,6 +9,7 @@ import { Llama70bCanaryChart } from '../../examples/llama-70b-canary';
 import { llama70b } from '../../examples/llama-70b-vllm';
 import { AlertPreset, AlertReceiver, AlertRoute, AlertRouting, AlertRoutingOptions, AlertSeverity, ModelAlerts } from '../../src';
 import { expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 
 const RETRAIN = AlertReceiver.webhook({ name: 'retraining', url: { secretName: 'alerting', key: 'retrain-url' }, sendResolved: false });
 const TEAM = AlertReceiver.webhook({ name: 'team', url: { secretName: 'alerting', key: 'team-url' } });
@@ -75,9 +76,9 @@ describe('AlertRouting: the AlertmanagerConfig of a model', () => {
   });
 
   test.each<[string, () => unknown, RegExp]>([
-    ['a credential given as a literal', () => AlertReceiver.slack({ apiUrl: 'https://hooks.slack.com/services/T0/B0/XXXX' as any }),
+    ['a credential given as a literal', () => bound(AlertReceiver.slack({ apiUrl: 'https://hooks.slack.com/services/T0/B0/XXXX' as any })),
       /AlertReceiver\.slack\.apiUrl: must be a Secret reference.*got "<literal string, not shown>"/],
-    ['a URL where the Secret name belongs', () => AlertReceiver.webhook({ url: { secretName: 'https://hook.example.com/x', key: 'url' } }),
+    ['a URL where the Secret name belongs', () => bound(AlertReceiver.webhook({ url: { secretName: 'https://hook.example.com/x', key: 'url' } })),
       /AlertReceiver\.webhook\.url\.secretName: must be the name of a Secret/],
     ['a route matching no alert of the model (no critical alert)', () => Testing.synth(build({
       routes: [

@@ -9,6 +9,7 @@ import {
   NotifiedObject, Notify,
 } from '../../src';
 import { expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 import { service } from '../serving/helpers';
 
 const PREFIX = 'notifications.argoproj.io/subscribe.';
@@ -107,11 +108,11 @@ describe('subscriptions', () => {
   });
 
   test.each<[string, () => unknown, RegExp]>([
-    ['a trigger that does not exist upstream', () => NotificationTrigger.named('on-rollout-failed'), /NotificationTrigger\.named: is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it \(got "on-rollout-failed"\)/],
-    ['a service that does not exist upstream', () => Notify.to({ service: 'slak', recipient: '#x' }), /Notify\.to\.service: is not a notification service/],
-    ['a webhook named like a service', () => Notify.webhook('slack'), /Notify\.webhook: must be a lowercase name .* other than a built-in service name/],
-    ['an e-mail recipient that is no address', () => Notify.email('ml-oncall'), /Notify\.email: is not an e-mail address \(got "ml-oncall"\)/],
-    ['two recipients in one', () => Notify.slack('#a;#b'), /Notify\.slack: must be one non-empty recipient/],
+    ['a trigger that does not exist upstream', () => bound(NotificationTrigger.named('on-rollout-failed')), /NotificationTrigger\.named: is not a trigger of the Argo Rollouts or Argo CD notification catalogs, so no controller would ever fire it \(got "on-rollout-failed"\)/],
+    ['a service that does not exist upstream', () => bound(Notify.to({ service: 'slak', recipient: '#x' })), /Notify\.to\.service: is not a notification service/],
+    ['a webhook named like a service', () => bound(Notify.webhook('slack')), /Notify\.webhook: must be a lowercase name .* other than a built-in service name/],
+    ['an e-mail recipient that is no address', () => bound(Notify.email('ml-oncall')), /Notify\.email: is not an e-mail address \(got "ml-oncall"\)/],
+    ['two recipients in one', () => bound(Notify.slack('#a;#b')), /Notify\.slack: must be one non-empty recipient/],
     ['an Argo CD trigger on a Rollout', () => canary([{ on: [NotificationTrigger.SYNC_FAILED], notify: [Notify.slack('#x')] }]),
       /\[test\/Canary\] notifications: is an event of an Application, and this Rollout has no such events \(got "on-sync-failed"\)/],
     ['a Rollout trigger on an Application', () => new ArgoCdApplication(new Chart(Testing.app(), 'a'), 'App', {

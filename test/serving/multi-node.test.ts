@@ -7,6 +7,7 @@ import {
   Precision, ScalingMetric, StagedGroupUpdate, UpdateStage, ValidationCheck, ValidationJob, ValidationTarget,
 } from '../../src';
 import { checkConformance, expectConformant } from '../conformance';
+import { bound } from '../inputs/bind';
 
 const IMAGE = 'vllm/vllm-openai:v0.11.0';
 const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
@@ -193,9 +194,9 @@ describe('bad input', () => {
     ['more than 4 nodes by default', () => service(props({ pipelineParallelSize: 5 })), /more than maxNodesPerReplica 4/],
     ['multiNode on a single-node model', () => service(props({ pipelineParallelSize: 1, multiNode: {} })),
       /multiNode\.nodesPerReplica: must be a whole number >= 2 \(got 1\)/],
-    ['RDMA without the acknowledgement', () => Interconnect.rdma({ acknowledgeIpcLock: false }),
-      /^Interconnect\.rdma\.acknowledgeIpcLock: RDMA needs the IPC_LOCK capability.*\(got false\)\. Fix: set acknowledgeIpcLock: true/],
-    ['an RDMA resource that is not an extended resource', () => Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: 'ib' }),
+    ['RDMA without the acknowledgement', () => bound(Interconnect.rdma({ acknowledgeIpcLock: false })),
+      /^\[test\/Bind\] Interconnect\.rdma\.acknowledgeIpcLock: RDMA needs the IPC_LOCK capability.*\(got false\)\. Fix: set acknowledgeIpcLock: true/],
+    ['an RDMA resource that is not an extended resource', () => bound(Interconnect.rdma({ acknowledgeIpcLock: true, resourceName: 'ib' })),
       /Interconnect\.rdma\.resourceName: must be an extended resource name/],
     ['a runtime that cannot span nodes (TGI)', () => service(props({ runtime: ModelRuntime.tgi(), pipelineParallelSize: 1, multiNode: { nodesPerReplica: 2 } })),
       /runtime: cannot span nodes: only vLLM .* \(got "tgi"\)\. Fix: use ModelRuntime\.vllm\(\)/],
@@ -211,7 +212,7 @@ describe('bad input', () => {
       const { svc } = service(props());
       return staged({}, UpdateStage.canary({ groups: 1, stableRelease: releaseOf(svc) }));
     }, /stage\.stableRelease: is this commit's own release/],
-    ['a stable release that is not one', () => UpdateStage.canary({ groups: 1, stableRelease: 'v1' }), /UpdateStage\.canary\.stableRelease: must be the 10-character release/],
+    ['a stable release that is not one', () => bound(UpdateStage.canary({ groups: 1, stableRelease: 'v1' })), /UpdateStage\.canary\.stableRelease: must be the 10-character release/],
     ['no gates', () => staged({}, stage(), undefined, []), /gates: is empty/],
     ['a staged update without the scrape', () => staged({ scrape: false }, stage()), /service\.scrape: is off, and only the service's PodMonitor .* \(got false\)/],
     ['a staged update of a single-node service', () => {
