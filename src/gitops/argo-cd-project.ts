@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDestinationNamespace } from './namespaces';
 import { AppProject } from '../imports/appproject-argoproj.io';
+import { isClusterScoped } from '../internal/cluster-scoped';
 import { bindInputs, check } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
 import { annotationKey, dns1123Label, labelMap, url } from '../internal/validate';
@@ -122,7 +123,7 @@ export class ArgoCdProject extends Construct {
 
     this.node.addValidation({
       validate: () => fromApp.flatMap(from => from.resourceKinds)
-        .filter(k => CLUSTER_SCOPED.has(`${k.group}/${k.kind}`) && !clusterKinds.has(`${k.group}/${k.kind}`))
+        .filter(k => isClusterScoped(k.group, k.kind) && !clusterKinds.has(`${k.group}/${k.kind}`))
         .map(k => `[${this.node.path}] clusterResources: ${k.kind} is cluster-scoped, which the project does not admit, so Argo CD would refuse the sync (got ${JSON.stringify(cluster)}). `
           + `Fix: remove the ${k.kind}, or add { group: '${k.group}', kind: '${k.kind}' } to clusterResources if the Applications must own it.`),
     });
@@ -141,7 +142,7 @@ export class ArgoCdProject extends Construct {
           produce: () => {
             if (!props.namespaceResources && !props.namespaceResourcesFrom) return undefined;
             const kinds = [...props.namespaceResources ?? [], ...fromApp.flatMap(from => from.resourceKinds)]
-              .filter(k => !CLUSTER_SCOPED.has(`${k.group}/${k.kind}`))
+              .filter(k => !isClusterScoped(k.group, k.kind))
               .map(k => ({ group: k.group, kind: k.kind }));
             return unique(kinds).sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind));
           },
@@ -150,12 +151,6 @@ export class ArgoCdProject extends Construct {
     });
   }
 }
-
-/** Cluster-scoped kinds a chart of this library may hold (cdk8s gives them the chart's namespace anyway). */
-const CLUSTER_SCOPED = new Set(['/Namespace', '/PersistentVolume', 'storage.k8s.io/StorageClass', 'scheduling.k8s.io/PriorityClass',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding', 'apiextensions.k8s.io/CustomResourceDefinition',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'argoproj.io/ClusterAnalysisTemplate', 'keda.sh/ClusterTriggerAuthentication']);
 
 function unique<T>(items: T[]): T[] {
   const seen = new Set<string>();

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isClusterScoped } from '../internal/cluster-scoped';
 import { check, propError } from '../internal/errors';
 
 /** A synthesized Kubernetes object, as cdk8s renders it. */
@@ -131,11 +132,8 @@ function groupOf(apiVersion: string): string {
 }
 
 /** cdk8s gives every object of a chart the chart's namespace, cluster-scoped ones too: they match by name alone. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass',
-  'ClusterRole', 'ClusterRoleBinding', 'ClusterAnalysisTemplate', 'ClusterTriggerAuthentication']);
-
 function identity(group: string, kind: string, namespace: string | undefined, name: string): string {
-  return [group, kind, CLUSTER_SCOPED.has(kind) ? '' : namespace ?? '', name].join('/');
+  return [group, kind, isClusterScoped(group, kind) ? '' : namespace ?? '', name].join('/');
 }
 
 function compareKeys(a: number[], b: number[]): number {

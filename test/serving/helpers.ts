@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource } from '../../src';
+import { Accelerator, GpuModelService, GpuModelServiceProps, ModelRuntime, ModelSource, ValidationCheck, ValidationJob, ValidationTarget } from '../../src';
 
 export const SHA = '1605565b47bb9346c5515c34102e054115b4f98b';
 
@@ -32,4 +32,17 @@ export function podSpec(docs: any[]): any {
 
 export function server(docs: any[]): any {
   return podSpec(docs).containers.find((c: any) => c.name === 'server');
+}
+
+/** An in-process ValidationJob on `svc`: the chart's documents and the evaluator's pod spec. */
+export function inProcessEvaluator(chart: Chart, svc: GpuModelService): { docs: any[]; evaluator: any } {
+  new ValidationJob(chart, 'V', {
+    service: svc,
+    image: 'ghcr.io/acme/eval:1.0',
+    dataset: { uri: 's3://e/x/' },
+    checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
+    target: ValidationTarget.inProcess(),
+  });
+  const docs = Testing.synth(chart);
+  return { docs, evaluator: byKind(docs).AnalysisTemplate.spec.metrics[0].provider.job.spec.template.spec };
 }

@@ -1,7 +1,7 @@
 import { App, Size, Testing, YamlOutputType } from 'cdk8s';
-import { byKind, podSpec, service } from './helpers';
+import { inProcessEvaluator, podSpec, service } from './helpers';
 import { llama70bPipeline } from '../../examples/llama-70b-pipeline';
-import { Accelerator, CudaVersion, MigProfile, ModelRuntime, ModelSource, PreStopHandler, ValidationCheck, ValidationJob, ValidationTarget } from '../../src';
+import { Accelerator, CudaVersion, MigProfile, ModelRuntime, ModelSource, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 
 /** Triton and custom images have no huggingface_hub: their models come from S3 here. */
@@ -64,15 +64,7 @@ describe('driver-aware scheduling', () => {
 
   test('the evaluator\'s in-process pod requires the same drivers', async () => {
     const { chart, svc } = service({ runtime: ModelRuntime.triton(), model: s3() });
-    new ValidationJob(chart, 'V', {
-      service: svc,
-      image: 'ghcr.io/acme/eval:1.0',
-      dataset: { uri: 's3://e/x/' },
-      checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
-      target: ValidationTarget.inProcess(),
-    });
-    const docs = Testing.synth(chart);
-    const evaluator = byKind(docs).AnalysisTemplate.spec.metrics[0].provider.job.spec.template.spec;
+    const { docs, evaluator } = inProcessEvaluator(chart, svc);
     expect(evaluator.affinity.nodeAffinity).toEqual(podSpec(docs).affinity.nodeAffinity);
     expect(floors(docs)).toEqual(LABELS.map(key => [key, 'Gt', ['579']]));
   });

@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSy
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
-import { byKind, podSpec, server, service, SHA } from './helpers';
+import { byKind, inProcessEvaluator, podSpec, server, service, SHA } from './helpers';
 import {
   CacheAccessMode, CacheIntegrity, GpuModelServiceProps, ModelCache, ModelSource, Precision, SharedModelCacheOptions,
-  ValidationCheck, ValidationHook, ValidationJob, ValidationTarget,
+  ValidationCheck, ValidationHook, ValidationTarget,
 } from '../../src';
 import { planApply } from '../../src/terraform/apply-plan';
 import { expectConformant } from '../conformance';
@@ -60,15 +60,7 @@ describe('shared model cache', () => {
 
   test('an in-process ValidationJob in the rollout reads the filled version like the server', () => {
     const { chart, svc } = cached();
-    new ValidationJob(chart, 'V', {
-      service: svc,
-      image: 'ghcr.io/acme/eval:1.0',
-      dataset: { uri: 's3://e/x/' },
-      checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
-      target: ValidationTarget.inProcess(),
-    });
-    const docs = Testing.synth(chart);
-    const evaluator = byKind(docs).AnalysisTemplate.spec.metrics[0].provider.job.spec.template.spec;
+    const { evaluator } = inProcessEvaluator(chart, svc);
     expect(evaluator.initContainers.map((c: any) => c.name)).toEqual(['wait-for-model-cache']);
     expect(evaluator.containers[0].volumeMounts).toContainEqual(server(Testing.synth(cached().chart)).volumeMounts[0]);
   });
