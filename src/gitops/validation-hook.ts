@@ -41,7 +41,7 @@ export interface ValidationHookProps extends ValidationProps {
  * in an earlier wave, because the Sync-phase objects do not exist yet when the hook runs. No
  * `ttlSecondsAfterFinished`: Argo CD deletes hooks by their deletion policy.
  *
- * Child ids: `ServiceAccount` (unless `serviceAccountName` is given), `Config` (the ConfigMap), `Resource` (the Job).
+ * Child ids: `ServiceAccount` (unless `serviceAccountName` or `serviceAccount` is given), `Config` (the ConfigMap), `Resource` (the Job).
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */
 export class ValidationHook extends Construct {

@@ -1,12 +1,14 @@
 import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { envVarName, finite, secretKeyRef, size } from './validate';
+import { secretKeyRef } from './object-ref';
+import { envVarName, finite, size } from './validate';
 
 /** What every container prop of a construct takes: environment names, Secret references, CPU and memory. */
 export interface ContainerProps {
   readonly env?: { [name: string]: string };
-  readonly secretEnv?: { [name: string]: { readonly secretName: string; readonly key: string } };
+  readonly secretEnv?: { [name: string]: { readonly secretName?: string; readonly secret?: kplus.ISecret; readonly key: string } };
   readonly cpu?: number;
   readonly memory?: Size;
 }
