@@ -1,14 +1,13 @@
 import { Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-34';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { secretKeyRef } from './object-ref';
+import { SecretKeyFields, secretKeyRef } from './object-ref';
 import { envVarName, finite, size } from './validate';
 
 /** What every container prop of a construct takes: environment names, Secret references, CPU and memory. */
 export interface ContainerProps {
   readonly env?: { [name: string]: string };
-  readonly secretEnv?: { [name: string]: { readonly secretName?: string; readonly secret?: kplus.ISecret; readonly key: string } };
+  readonly secretEnv?: { [name: string]: SecretKeyFields };
   readonly cpu?: number;
   readonly memory?: Size;
 }

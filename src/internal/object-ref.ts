@@ -89,9 +89,15 @@ function visit(value: unknown, path: string, seen: Set<object>, depth: number, f
   for (const [key, v] of Object.entries(value)) visit(v, path ? `${path}.${key}` : key, seen, depth + 1, found);
 }
 
+/** The fields of a `SecretKeyRef` (kept structural: the internal layer does not import serving). */
+export interface SecretKeyFields {
+  readonly secretName?: string;
+  readonly secret?: kplus.ISecret;
+  readonly key: string;
+}
+
 /** A reference to one key of an existing Secret, by name or as a cdk8s-plus Secret: the selector it renders to. */
-export function secretKeyRef(scope: Scope, prop: string, ref: { readonly secretName?: string; readonly secret?: kplus.ISecret; readonly key: string }):
-{ name: string; key: string } {
+export function secretKeyRef(scope: Scope, prop: string, ref: SecretKeyFields): { name: string; key: string } {
   const name = referencedName(scope, { nameProp: `${prop}.secretName`, name: ref?.secretName, objectProp: `${prop}.secret`, object: ref?.secret, kind: 'Secret', required: true })!;
   check(typeof ref.key === 'string' && ref.key.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(ref.key), scope, `${prop}.key`, ref.key,
     'must be a Secret key: letters, digits, "-", "_" and "."', "e.g. key: 'token'");

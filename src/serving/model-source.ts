@@ -394,7 +394,7 @@ function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3Sour
 }
 
 /** The credentials Secret's name, given by name or as a cdk8s-plus object. */
-function credentialsName(where: string, props: { readonly credentialsSecretName?: string; readonly credentialsSecret?: kplus.ISecret }): string | undefined {
+function credentialsName(where: string, props: ObjectStoreSourceProps | MlflowSourceProps): string | undefined {
   return referencedName(undefined,
     { nameProp: `${where}.credentialsSecretName`, name: props.credentialsSecretName, objectProp: `${where}.credentialsSecret`, object: props.credentialsSecret, kind: 'Secret' });
 }
