@@ -31,7 +31,7 @@ export interface NameOrObject {
 export function referencedName(scope: Scope, ref: NameOrObject): string | undefined {
   const either = `give the ${ref.kind} either by name (${ref.nameProp}) or as a cdk8s-plus object (${ref.objectProp})`;
   check(ref.name === undefined || ref.object === undefined, scope, ref.objectProp, ref.object,
-    `is given together with ${ref.nameProp} ${JSON.stringify(ref.name)}, which names the same ${ref.kind}`, `${either}, not both`);
+    `is given together with ${ref.nameProp} ${JSON.stringify(ref.name)}: the ${ref.kind} is named twice`, `${either}, not both`);
   if (ref.object !== undefined) {
     check(typeof ref.object === 'object' && ref.object !== null && ref.object.kind === ref.kind, scope, ref.objectProp,
       typeof ref.object === 'object' && ref.object !== null ? ref.object.kind : ref.object, `must be a ${ref.kind}`, `pass a cdk8s-plus ${ref.kind} (kplus.${ref.kind} or kplus.${ref.kind}.from…Name)`);
