@@ -78,7 +78,8 @@ function validation(props: (o: Objects) => Partial<ValidationJobProps>): Validat
   const o = objects();
   const service = new GpuModelService(o.chart, 'Svc', { model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
   return new ValidationJob(o.chart, 'Validation', {
-    service, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://evals/chat/v3/' }, checks: [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })], ...props(o),
+    service, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://evals/chat/v3/' },
+    checks: [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })], ...props(o),
   });
 }
 const sa = (scope: Chart) => new kplus.ServiceAccount(scope, 'Evaluator', { metadata: { name: 'evaluator' } });
