@@ -77,10 +77,8 @@ describe('cdk8s-plus objects given to a GpuModelService', () => census([
 function validation(props: (o: Objects) => Partial<ValidationJobProps>): ValidationJob {
   const o = objects();
   const service = new GpuModelService(o.chart, 'Svc', { model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
-  return new ValidationJob(o.chart, 'Validation', {
-    service, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://evals/chat/v3/' },
-    checks: [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })], ...props(o),
-  });
+  const checks = [ValidationCheck.quality({ metric: 'accuracy', threshold: 0.8 })];
+  return new ValidationJob(o.chart, 'Validation', { service, image: 'ghcr.io/acme/eval:1.0', dataset: { uri: 's3://evals/chat/v3/' }, checks, ...props(o) });
 }
 const sa = (scope: Chart) => new kplus.ServiceAccount(scope, 'Evaluator', { metadata: { name: 'evaluator' } });
 const V = 'c/Validation';
@@ -99,9 +97,8 @@ describe('cdk8s-plus objects given to a ValidationJob', () => census([
 function alertsTo(receiver: (o: Objects) => AlertReceiver): ModelAlerts {
   const o = objects();
   const service = new GpuModelService(o.chart, 'Svc', { model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
-  return new ModelAlerts(o.chart, 'Alerts', {
-    service, alerts: [AlertPreset.errorRate({ maxRatio: 0.02 })], routing: { routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: receiver(o) })] },
-  });
+  const routing = { routes: [AlertRoute.severity({ severity: AlertSeverity.WARNING, receiver: receiver(o) })] };
+  return new ModelAlerts(o.chart, 'Alerts', { service, alerts: [AlertPreset.errorRate({ maxRatio: 0.02 })], routing });
 }
 
 describe('cdk8s-plus Secrets given to alert receivers', () => census([
