@@ -86,6 +86,7 @@ export interface ObjectStoreSourceProps extends DownloaderOptions {
   /**
    * The same Secret as a cdk8s-plus object, in the service's namespace; at most one of this and `credentialsSecretName`.
    * @default - the pod's identity (IRSA, workload identity), or `credentialsSecretName`
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   readonly credentialsSecret?: kplus.ISecret;
 }
@@ -136,6 +137,7 @@ export interface MlflowSourceProps extends DownloaderOptions {
   /**
    * The same Secret as a cdk8s-plus object, in the service's namespace; at most one of this and `credentialsSecretName`.
    * @default - no credentials, or `credentialsSecretName`
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   readonly credentialsSecret?: kplus.ISecret;
 }
@@ -166,12 +168,14 @@ export interface PvcSourceProps {
   /**
    * The claim's name. Exactly one of this and `claim`.
    * @default - the name of `claim`
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
    */
   readonly claimName?: string;
   /**
    * The claim as a cdk8s-plus object (`new kplus.PersistentVolumeClaim(...)` or `kplus.PersistentVolumeClaim.fromClaimName(...)`),
    * in the service's namespace. Exactly one of this and `claimName`.
    * @default - the claim named by `claimName`
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
    */
   readonly claim?: kplus.IPersistentVolumeClaim;
   /**

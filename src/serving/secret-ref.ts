@@ -9,13 +9,14 @@ export interface SecretKeyRef {
   /**
    * Name of the Secret, in the namespace of the workload.
    * @default - the name of `secret`
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   readonly secretName?: string;
   /**
    * The Secret as a cdk8s-plus object (`new kplus.Secret(...)` or `kplus.Secret.fromSecretName(...)`), in the
    * namespace of the workload.
    * @default - the Secret named by `secretName`
-   * @see https://cdk8s.io/docs/latest/plus/cdk8s-plus-34/secret/
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
    */
   readonly secret?: kplus.ISecret;
   /** Key inside the Secret. */

@@ -99,7 +99,7 @@ export interface ValidationOptions {
    * The pod's ServiceAccount as a cdk8s-plus object, in the service's namespace; at most one of this and
    * `serviceAccountName`, with the same rules.
    * @default - the evaluator's own ServiceAccount, or `serviceAccountName`
-   * @see https://cdk8s.io/docs/latest/plus/cdk8s-plus-34/service-account/
+   * @see https://kubernetes.io/docs/concepts/security/service-accounts/
    */
   readonly serviceAccount?: kplus.IServiceAccount;
 }
