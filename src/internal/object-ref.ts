@@ -61,16 +61,25 @@ export function recordReferences<T>(value: T, references: References): T {
  * Refuses a cdk8s-plus object in `props` (or recorded by a value class in them) that lives in another namespace
  * than `namespace`, the consumer's: a pod resolves Secrets, ConfigMaps, claims and its ServiceAccount in its own
  * namespace only, so the reference would not be found. An object or a consumer without a namespace (they go to
- * the namespace they are applied to) is accepted. Reads the objects, never changes them.
+ * the namespace they are applied to) is accepted, and so are imported objects (`from…Name`), which carry none.
  */
 export function sameNamespace(scope: IConstruct, namespace: string | undefined, props: unknown): void {
   if (namespace === undefined) return;
-  visit(props, '', new Set(), 0, (prop, object) => {
-    const theirs = object instanceof kplus.Resource ? object.metadata.namespace : undefined;
+  for (const [prop, object] of referencedResources(props)) {
+    const theirs = object.metadata.namespace;
     check(theirs === undefined || theirs === namespace, scope, prop, theirs,
       `is a ${object.kind} in another namespace than the objects that use it (${JSON.stringify(namespace)}): a pod can only reference a ${object.kind} of its own namespace`,
       `create the ${object.kind} in namespace ${JSON.stringify(namespace)} (its metadata.namespace, or its chart's namespace)`);
+  }
+}
+
+/** The cdk8s-plus objects made in this app (not imported ones) that `props` refer to, with the props that name them. */
+export function referencedResources(props: unknown): Array<[prop: string, object: kplus.Resource]> {
+  const found: Array<[string, kplus.Resource]> = [];
+  visit(props, '', new Set(), 0, (prop, object) => {
+    if (object instanceof kplus.Resource) found.push([prop, object]);
   });
+  return found;
 }
 
 function visit(value: unknown, path: string, seen: Set<object>, depth: number, found: (prop: string, object: kplus.IResource) => void): void {

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { byKind, hfSource, podSpec, server, SHA } from './helpers';
 import {
   Accelerator, AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, GpuModelService, GpuModelServiceProps, ModelAlerts, ModelCache, ModelRuntime,
-  ModelSource, ValidationCheck, ValidationJob,
+  ModelSource, ValidationCheck, ValidationHook, ValidationJob,
 } from '../../src';
 import { expectConformant } from '../conformance';
 
@@ -126,5 +126,47 @@ describe('validations and alert receivers take cdk8s-plus objects', () => {
     const amc = byKind(docs).AlertmanagerConfig;
     expect(amc.metadata.namespace).toBe('ml');
     expect(amc.spec.receivers).toEqual([{ name: 'slack', slackConfigs: [{ apiURL: { name: 'alerting', key: 'token' }, sendResolved: true }] }]);
+  });
+
+  describe('ValidationHook: its pod\'s objects of the same chart exist before the PreSync Job', () => {
+    const hookWith = (account: (chart: Chart, other: Chart) => kplus.IServiceAccount) => {
+      const { chart, svc } = serviceWith(() => ({}));
+      const other = new Chart(chart.node.root as any, 'platform', { namespace: 'ml' });
+      new ValidationHook(chart, 'Hook', {
+        service: svc,
+        image: 'ghcr.io/acme/eval:1.0',
+        dataset: { uri: 's3://e/x/' },
+        checks: [ValidationCheck.quality({ metric: 'a', threshold: 0.5 })],
+        serviceAccount: account(chart, other),
+      });
+      return chart;
+    };
+
+    test('a plain ServiceAccount of the same chart is refused: on a first sync the PreSync Job\'s pod would find none', () => {
+      const chart = hookWith(c => new kplus.ServiceAccount(c, 'Evaluator', { metadata: { name: 'evaluator' } }));
+      expect(() => Testing.synth(chart)).toThrow(
+        /\[c\/Hook\] serviceAccount: is a ServiceAccount of the same chart, applied by the same sync after the PreSync hook \(hook: none, wave 0\).*\(got "c\/Evaluator"\)\. Fix: annotate it 'argocd.argoproj.io\/hook': 'PreSync'/);
+    });
+
+    test('a PreSync ServiceAccount of the same chart in a wave after the hook\'s is refused too', () => {
+      const chart = hookWith(c => new kplus.ServiceAccount(c, 'Evaluator', {
+        metadata: { name: 'evaluator', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-4' } },
+      }));
+      expect(() => Testing.synth(chart)).toThrow(/serviceAccount: .*\(hook: PreSync, wave -4\)/);
+    });
+
+    test('a PreSync ServiceAccount of the hook\'s wave (applied before its Job, by kind) or an earlier one, or one of another chart, is taken', async () => {
+      const preSync = hookWith(c => new kplus.ServiceAccount(c, 'Evaluator', {
+        metadata: { name: 'evaluator', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-10' } },
+      }));
+      const job = byKind(await expectConformant(preSync)).Job;
+      expect(job.spec.template.spec.serviceAccountName).toBe('evaluator');
+      const sameWave = hookWith(c => new kplus.ServiceAccount(c, 'Evaluator', {
+        metadata: { name: 'evaluator', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-5' } },
+      }));
+      expect(() => Testing.synth(sameWave)).not.toThrow();
+      const elsewhere = hookWith((_c, platform) => new kplus.ServiceAccount(platform, 'Evaluator', { metadata: { name: 'evaluator' } }));
+      expect(byKind(Testing.synth(elsewhere)).Job.spec.template.spec.serviceAccountName).toBe('evaluator');
+    });
   });
 });
