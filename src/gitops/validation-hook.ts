@@ -2,9 +2,10 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { SyncWave } from './sync-wave';
-import { bindInputs, check } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
+import { referencedResources } from '../internal/object-ref';
 import { WAIT_CONTAINER } from '../serving/model-cache-fill';
 import { NetworkPeer } from '../serving/network-policy';
 import { evaluatorServiceAccount, renderValidation } from '../validation/evaluator-pod';
@@ -41,7 +42,7 @@ export interface ValidationHookProps extends ValidationProps {
  * in an earlier wave, because the Sync-phase objects do not exist yet when the hook runs. No
  * `ttlSecondsAfterFinished`: Argo CD deletes hooks by their deletion policy.
  *
- * Child ids: `ServiceAccount` (unless `serviceAccountName` is given), `Config` (the ConfigMap), `Resource` (the Job).
+ * Child ids: `ServiceAccount` (unless `serviceAccountName` or `serviceAccount` is given), `Config` (the ConfigMap), `Resource` (the Job).
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */
 export class ValidationHook extends Construct {
@@ -78,5 +79,24 @@ export class ValidationHook extends Construct {
     evaluatorServiceAccount(this, rendered, hook(SyncWave.CONFIG));
     new k8s.KubeConfigMap(this, 'Config', { metadata: hook(SyncWave.CONFIG), data: rendered.configData });
     new k8s.KubeJob(this, 'Resource', { metadata: { ...hook(SyncWave.VALIDATION), labels: rendered.labels }, spec: rendered.jobSpec });
+    // Read at validation, when every annotation is on the objects, whatever the construct order.
+    this.node.addValidation({ validate: () => notYetThere(this, props) });
   }
+}
+
+/**
+ * cdk8s-plus objects of the hook's chart that its pod uses (ServiceAccount, Secrets) are applied by the same sync:
+ * unless they are PreSync hooks of the hook's wave or an earlier one, they do not exist yet when the Job's pod is created on a first
+ * sync, and the pod cannot start. Objects of other charts may be synced by another application first: accepted.
+ */
+function notYetThere(hook: ValidationHook, props: ValidationHookProps): string[] {
+  const chart = Chart.of(hook);
+  return referencedResources(props).filter(([, object]) => Chart.of(object) === chart).flatMap(([prop, object]) => {
+    const annotations = object.metadata.toJson().annotations ?? {};
+    const preSync = (annotations['argocd.argoproj.io/hook'] ?? '').split(',').includes('PreSync');
+    const wave = Number(annotations['argocd.argoproj.io/sync-wave'] ?? 0);
+    return preSync && wave <= SyncWave.VALIDATION ? [] : [propError(hook, prop, object.node.path,
+      `is a ${object.kind} of the same chart, applied by the same sync after the PreSync hook (hook: ${annotations['argocd.argoproj.io/hook'] ?? 'none'}, wave ${wave}), so the evaluator's pod finds no ${object.kind} on a first sync`,
+      `annotate it 'argocd.argoproj.io/hook': 'PreSync' and 'argocd.argoproj.io/sync-wave': '${SyncWave.CONFIG}' (the hook's own is ${SyncWave.VALIDATION}: Argo CD applies a wave's ServiceAccounts and Secrets before its Jobs), or create it in another chart synced first`).message];
+  });
 }

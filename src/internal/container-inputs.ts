@@ -1,12 +1,13 @@
 import { Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { envVarName, finite, secretKeyRef, size } from './validate';
+import { SecretKeyFields, secretKeyRef } from './object-ref';
+import { envVarName, finite, size } from './validate';
 
 /** What every container prop of a construct takes: environment names, Secret references, CPU and memory. */
 export interface ContainerProps {
   readonly env?: { [name: string]: string };
-  readonly secretEnv?: { [name: string]: { readonly secretName: string; readonly key: string } };
+  readonly secretEnv?: { [name: string]: SecretKeyFields };
   readonly cpu?: number;
   readonly memory?: Size;
 }

@@ -223,10 +223,3 @@ export function unique<T>(scope: Scope, prop: string, values: readonly T[], key:
     seen.add(k);
   }
 }
-
-/** A reference to one key of an existing Secret. */
-export function secretKeyRef(scope: Scope, prop: string, ref: { readonly secretName: string; readonly key: string }): void {
-  objectRef(scope, `${prop}.secretName`, ref?.secretName, 'Secret');
-  check(typeof ref.key === 'string' && ref.key.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(ref.key), scope, `${prop}.key`, ref.key,
-    'must be a Secret key: letters, digits, "-", "_" and "."', "e.g. key: 'token'");
-}

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { isDnsLabel } from '../internal/names';
+import { recordReferences, secretKeyRef } from '../internal/object-ref';
 import { SecretKeyRef } from '../serving/secret-ref';
 
 /** Options every receiver takes. */
@@ -57,15 +58,12 @@ export interface WebhookReceiverOptions extends AlertReceiverOptions {
 export class AlertReceiver {
   /** Slack, through an incoming webhook whose URL is in a Secret. */
   public static slack(options: SlackReceiverOptions): AlertReceiver {
-    return new AlertReceiver(options, 'slack', 'slackConfigs', {
-      apiURL: secretSelector('AlertReceiver.slack.apiUrl', options.apiUrl),
-      channel: options.channel,
-    });
+    return new AlertReceiver(options, 'slack', 'slackConfigs', ['apiURL', 'AlertReceiver.slack.apiUrl', options.apiUrl], { channel: options.channel });
   }
 
   /** PagerDuty Events API v2, with the routing key from a Secret. */
   public static pagerDuty(options: PagerDutyReceiverOptions): AlertReceiver {
-    return new AlertReceiver(options, 'pagerduty', 'pagerdutyConfigs', { routingKey: secretSelector('AlertReceiver.pagerDuty.routingKey', options.routingKey) });
+    return new AlertReceiver(options, 'pagerduty', 'pagerdutyConfigs', ['routingKey', 'AlertReceiver.pagerDuty.routingKey', options.routingKey], {});
   }
 
   /**
@@ -76,17 +74,23 @@ export class AlertReceiver {
     if (options.maxAlerts !== undefined) {
       check(Number.isInteger(options.maxAlerts) && options.maxAlerts > 0, undefined, 'AlertReceiver.webhook.maxAlerts', options.maxAlerts, 'must be a whole number > 0', 'e.g. maxAlerts: 10');
     }
-    return new AlertReceiver(options, 'webhook', 'webhookConfigs', { urlSecret: secretSelector('AlertReceiver.webhook.url', options.url), maxAlerts: options.maxAlerts });
+    return new AlertReceiver(options, 'webhook', 'webhookConfigs', ['urlSecret', 'AlertReceiver.webhook.url', options.url], { maxAlerts: options.maxAlerts });
   }
 
   /** The receiver's name. */
   public readonly name: string;
 
+  private readonly config: Record<string, unknown>;
+
+  /** `secret` is the integration's credential: its field in the config, its prop and the reference. */
   private constructor(options: AlertReceiverOptions, defaultName: string, private readonly field: string,
-    private readonly config: Record<string, unknown>) {
+    secret: [field: string, prop: string, ref: SecretKeyRef], config: Record<string, unknown>) {
+    const [secretField, prop, ref] = secret;
+    const selector = secretSelector(prop, ref);
     this.name = options.name ?? defaultName;
     check(isDnsLabel(this.name), undefined, 'AlertReceiver.name', this.name, 'must be a DNS label', "e.g. name: 'ml-oncall'");
-    this.config = { ...config, sendResolved: options.sendResolved ?? true };
+    this.config = { [secretField]: selector, ...config, sendResolved: options.sendResolved ?? true };
+    recordReferences(this, [[`${prop}.secret`, ref.secret]]);
   }
 
   /**
@@ -109,10 +113,11 @@ function secretSelector(prop: string, ref: SecretKeyRef): { name: string; key: s
     throw propError(undefined, prop, typeof ref === 'string' ? '<literal string, not shown>' : ref,
       'must be a Secret reference: a credential given as a literal would be written into the manifests', "store it in a Secret and pass { secretName: 'alerting', key: 'slack-url' }");
   }
+  if (ref.secret !== undefined) return secretKeyRef(undefined, prop, ref);
   check(typeof ref.secretName === 'string' && isDnsSubdomain(ref.secretName), undefined, `${prop}.secretName`, /[:/]/.test(ref.secretName ?? '') ? '<not a name, not shown>' : ref.secretName,
     'must be the name of a Secret (a DNS subdomain), not the credential itself', "e.g. { secretName: 'alerting', key: 'slack-url' }");
   check(typeof ref.key === 'string' && /^[-._a-zA-Z0-9]+$/.test(ref.key), undefined, `${prop}.key`, ref.key, 'must be a Secret data key', "e.g. key: 'url'");
-  return { name: ref.secretName, key: ref.key };
+  return { name: ref.secretName!, key: ref.key };
 }
 
 function isDnsSubdomain(name: string): boolean {

@@ -6,6 +6,7 @@ import { AlertRoute, RoutedAlert } from './alert-route';
 import { AlertmanagerConfig } from '../imports/alertmanagerconfig-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
+import { sameNamespace } from '../internal/object-ref';
 import { IModelService } from '../serving/gpu-model-service';
 
 /** The labels every alert of `ModelAlerts` carries with the model's lineage (Prometheus label names). */
@@ -95,6 +96,8 @@ export class AlertRouting extends Construct {
       'are not labelled with a namespace, and prometheus-operator routes only the alerts labelled with the AlertmanagerConfig\'s namespace',
       'set the service\'s or the chart\'s namespace, and route through ModelAlerts\' routing prop (which labels the alerts)');
     this.namespace = namespace!;
+    // Receivers' Secrets given as cdk8s-plus objects: prometheus-operator reads them in the config's namespace only.
+    sameNamespace(this, this.namespace, props);
     this.configName = alerts.ruleName;
     check((props.routes ?? []).length > 0, this, 'routes', props.routes, 'none given, so no alert would reach a receiver',
       'e.g. routes: [AlertRoute.severity({ severity: AlertSeverity.CRITICAL, receiver: AlertReceiver.pagerDuty(...) })]');

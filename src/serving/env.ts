@@ -3,9 +3,9 @@ import { IConstruct } from 'constructs';
 import { SecretKeyRef } from './secret-ref';
 import { propError } from '../internal/errors';
 
-/** An env var read from a Secret key. */
+/** An env var read from a Secret key (a checked reference: its Secret given by name or as an object). */
 export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
-  return { name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
+  return { name, valueFrom: { secretKeyRef: { name: ref.secret?.name ?? ref.secretName!, key: ref.key } } };
 }
 
 /** All keys of a Secret as env vars, when a Secret is named. */

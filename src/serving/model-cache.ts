@@ -1,9 +1,11 @@
 import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { renderSharedCache, SharedCacheMount, SharedCacheRequest } from './model-cache-fill';
 import { SharedModelCacheOptions } from './shared-model-cache';
-import { deferFactoryChecks } from '../internal/errors';
+import { check, deferFactoryChecks } from '../internal/errors';
+import { recordReferences, referencedName } from '../internal/object-ref';
 import { sizeQuantity } from '../internal/quantity';
 import { objectRef, size as checkSize } from '../internal/validate';
 
@@ -34,6 +36,17 @@ export abstract class ModelCache {
   public static persistentVolumeClaim(claimName: string): ModelCache {
     objectRef(undefined, 'ModelCache.persistentVolumeClaim.claimName', claimName, 'PersistentVolumeClaim');
     return new VolumeCache(() => ({ name: 'model', persistentVolumeClaim: { claimName } }));
+  }
+
+  /**
+   * `persistentVolumeClaim` with the claim as a cdk8s-plus object (`new kplus.PersistentVolumeClaim(...)`), which must
+   * be in the service's namespace.
+   */
+  public static fromPersistentVolumeClaim(claim: kplus.IPersistentVolumeClaim): ModelCache {
+    const where = 'ModelCache.fromPersistentVolumeClaim.claim';
+    check(claim !== undefined && claim !== null, undefined, where, claim, 'is missing', "pass a kplus.PersistentVolumeClaim, or name the claim with ModelCache.persistentVolumeClaim('models')");
+    const claimName = referencedName(undefined, { nameProp: 'ModelCache.persistentVolumeClaim.claimName', objectProp: where, object: claim, kind: 'PersistentVolumeClaim' })!;
+    return recordReferences(ModelCache.persistentVolumeClaim(claimName), [[where, claim]]);
   }
 
   /**

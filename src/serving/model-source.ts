@@ -1,9 +1,11 @@
+import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { secretEnv, secretEnvFrom } from './env';
 import { ModelLineage } from './lineage';
 import { SecretKeyRef } from './secret-ref';
 import { check, deferFactoryChecks } from '../internal/errors';
-import { absolutePath, nonEmpty, objectRef, relativePath, secretKeyRef, url } from '../internal/validate';
+import { recordReferences, referencedName, secretKeyRef } from '../internal/object-ref';
+import { absolutePath, nonEmpty, relativePath, url } from '../internal/validate';
 
 /**
  * What a model source needs from the service that uses it.
@@ -78,9 +80,15 @@ export interface ObjectStoreSourceProps extends DownloaderOptions {
   /**
    * A Secret whose keys become the downloader's environment (S3: `AWS_ACCESS_KEY_ID`,
    * `AWS_SECRET_ACCESS_KEY`; GCS: none, mount a key via workload identity instead).
-   * @default - the pod's identity (IRSA, workload identity)
+   * @default - the pod's identity (IRSA, workload identity), or `credentialsSecret`
    */
   readonly credentialsSecretName?: string;
+  /**
+   * The same Secret as a cdk8s-plus object, in the service's namespace; at most one of this and `credentialsSecretName`.
+   * @default - the pod's identity (IRSA, workload identity), or `credentialsSecretName`
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
+   */
+  readonly credentialsSecret?: kplus.ISecret;
 }
 
 /** A model in S3 or an S3-compatible store. */
@@ -123,9 +131,15 @@ export interface MlflowSourceProps extends DownloaderOptions {
   /**
    * A Secret whose keys become the downloader's environment (`MLFLOW_TRACKING_TOKEN`, or
    * `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`).
-   * @default - no credentials
+   * @default - no credentials, or `credentialsSecret`
    */
   readonly credentialsSecretName?: string;
+  /**
+   * The same Secret as a cdk8s-plus object, in the service's namespace; at most one of this and `credentialsSecretName`.
+   * @default - no credentials, or `credentialsSecretName`
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/
+   */
+  readonly credentialsSecret?: kplus.ISecret;
 }
 
 /** A model packaged as an OCI image (a "modelcar"). */
@@ -151,8 +165,19 @@ export interface OciSourceProps {
 
 /** A model already on a PersistentVolumeClaim. */
 export interface PvcSourceProps {
-  /** The claim's name. */
-  readonly claimName: string;
+  /**
+   * The claim's name. Exactly one of this and `claim`.
+   * @default - the name of `claim`
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
+   */
+  readonly claimName?: string;
+  /**
+   * The claim as a cdk8s-plus object (`new kplus.PersistentVolumeClaim(...)` or `kplus.PersistentVolumeClaim.fromClaimName(...)`),
+   * in the service's namespace. Exactly one of this and `claimName`.
+   * @default - the claim named by `claimName`
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
+   */
+  readonly claim?: kplus.IPersistentVolumeClaim;
   /**
    * The model's directory on the volume.
    * @default - the volume root
@@ -192,7 +217,7 @@ export abstract class ModelSource {
       'must be a 40-character commit SHA, branches and tags move', "copy the commit from the repository's history, or set allowMutableRevision: true");
     if (props.token !== undefined) secretKeyRef(undefined, `${where}.token`, props.token);
     checkDownloader(where, props);
-    return new DownloadedSource(
+    return recordReferences(new DownloadedSource(
       { modelName: props.repoId, modelVersion: props.revision, sourceKind: 'huggingface', sourceUri: `https://huggingface.co/${props.repoId}/tree/${props.revision}` },
       'huggingface',
       dir => ({
@@ -207,7 +232,7 @@ export abstract class ModelSource {
           ...(props.token ? [secretEnv('HF_TOKEN', props.token)] : []),
         ],
       }),
-    );
+    ), [[`${where}.token.secret`, props.token?.secret]]);
   }
 
   /**
@@ -215,13 +240,13 @@ export abstract class ModelSource {
    * @see https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
    */
   public static s3(props: S3SourceProps): ModelSource {
-    checkObjectStore('s3', props);
-    return new DownloadedSource(lineageOf('s3', props), 's3', dir => ({
+    const credentials = checkObjectStore('s3', props);
+    return withCredentials('s3', props, new DownloadedSource(lineageOf('s3', props), 's3', dir => ({
       image: props.downloaderImage ?? AWS_CLI_IMAGE,
       command: ['aws', 's3', 'sync', props.uri, dir, '--only-show-errors', ...(props.endpointUrl ? ['--endpoint-url', props.endpointUrl] : [])],
       env: [{ name: 'HOME', value: '/tmp' }],
-      envFrom: secretEnvFrom(props.credentialsSecretName),
-    }));
+      envFrom: secretEnvFrom(credentials),
+    })));
   }
 
   /**
@@ -229,13 +254,13 @@ export abstract class ModelSource {
    * @see https://cloud.google.com/sdk/gcloud/reference/storage/rsync
    */
   public static gcs(props: ObjectStoreSourceProps): ModelSource {
-    checkObjectStore('gs', props);
-    return new DownloadedSource(lineageOf('gcs', props), 'gcs', dir => ({
+    const credentials = checkObjectStore('gs', props);
+    return withCredentials('gcs', props, new DownloadedSource(lineageOf('gcs', props), 'gcs', dir => ({
       image: props.downloaderImage ?? GCLOUD_IMAGE,
       command: ['gcloud', 'storage', 'rsync', '--recursive', props.uri, dir],
       env: [{ name: 'CLOUDSDK_CONFIG', value: '/tmp/gcloud' }],
-      envFrom: secretEnvFrom(props.credentialsSecretName),
-    }));
+      envFrom: secretEnvFrom(credentials),
+    })));
   }
 
   /**
@@ -257,21 +282,21 @@ export abstract class ModelSource {
     check(props.alias !== undefined || /^[1-9][0-9]*$/.test(props.version ?? ''), undefined, `${where}.version`, props.version,
       'must be a registered version number', "use the number shown in the registry, e.g. version: '7'; for an alias use alias with allowAlias");
     if (props.artifactPath !== undefined) relativePath(undefined, `${where}.artifactPath`, props.artifactPath.replace(/^\/+/, ''), "'model'");
-    if (props.credentialsSecretName !== undefined) objectRef(undefined, `${where}.credentialsSecretName`, props.credentialsSecretName, 'Secret');
+    const credentials = credentialsName(where, props);
     checkDownloader(where, props);
     const ref = props.alias !== undefined ? `${props.modelName}@${props.alias}` : `${props.modelName}/${props.version}`;
     const modelUri = `models:/${ref}`;
-    return new DownloadedSource(
+    return withCredentials('mlflow', props, new DownloadedSource(
       { modelName: props.modelName, modelVersion: props.version ?? `alias-${props.alias}`, sourceKind: 'mlflow', sourceUri: `${props.trackingUri.replace(/\/+$/, '')}#${modelUri}` },
       'mlflow',
       dir => ({
         image: props.downloaderImage ?? MLFLOW_IMAGE,
         command: ['mlflow', 'artifacts', 'download', '--artifact-uri', modelUri, '--dst-path', dir],
         env: [{ name: 'MLFLOW_TRACKING_URI', value: props.trackingUri }, { name: 'HOME', value: '/tmp' }],
-        envFrom: secretEnvFrom(props.credentialsSecretName),
+        envFrom: secretEnvFrom(credentials),
       }),
       props.artifactPath,
-    );
+    ));
   }
 
   /**
@@ -301,11 +326,12 @@ export abstract class ModelSource {
    */
   public static persistentVolumeClaim(props: PvcSourceProps): ModelSource {
     const where = 'ModelSource.persistentVolumeClaim';
-    objectRef(undefined, `${where}.claimName`, props.claimName, 'PersistentVolumeClaim');
+    const claimName = referencedName(undefined,
+      { nameProp: `${where}.claimName`, name: props.claimName, objectProp: `${where}.claim`, object: props.claim, kind: 'PersistentVolumeClaim', required: true })!;
     if (props.path !== undefined && props.path.replace(/^\/+|\/+$/g, '') !== '') relativePath(undefined, `${where}.path`, props.path.replace(/^\/+/, ''), "'models/llama/v3'");
     nonEmpty(undefined, `${where}.modelName`, props.modelName, "e.g. modelName: 'llama-3.1-8b'");
     nonEmpty(undefined, `${where}.version`, props.version, "e.g. version: 'v3'");
-    return new PvcSource(props);
+    return recordReferences(new PvcSource(claimName, props), [[`${where}.claim`, props.claim]]);
   }
 
   /** Binds the source to a service: the init container, the model path and the lineage. */
@@ -335,7 +361,7 @@ class DownloadedSource extends ModelSource {
 }
 
 class PvcSource extends ModelSource {
-  constructor(private readonly props: PvcSourceProps) {
+  constructor(private readonly claimName: string, private readonly props: PvcSourceProps) {
     super();
   }
 
@@ -346,15 +372,16 @@ class PvcSource extends ModelSource {
         modelName: this.props.modelName,
         modelVersion: this.props.version,
         sourceKind: 'pvc',
-        sourceUri: `pvc://${this.props.claimName}/${path ?? ''}`,
+        sourceUri: `pvc://${this.claimName}/${path ?? ''}`,
       },
       modelPath: path ? `${options.mountPath}/${path}` : options.mountPath,
-      volume: { name: 'model', persistentVolumeClaim: { claimName: this.props.claimName, readOnly: true } },
+      volume: { name: 'model', persistentVolumeClaim: { claimName: this.claimName, readOnly: true } },
     };
   }
 }
 
-function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): void {
+/** Checks an object-store source's props; returns the name of its credentials Secret, if any. */
+function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): string | undefined {
   const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}`;
   check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?(/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
     `must start with ${scheme}:// and a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
@@ -366,8 +393,19 @@ function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3Sour
     `must be a path segment of uri ${JSON.stringify(props.uri)}, so that the prefix holds exactly one immutable version`,
     `store each version under its own prefix, e.g. ${scheme}://bucket/${props.modelName}/${props.version}/`);
   if (props.endpointUrl !== undefined) url(undefined, `${where}.endpointUrl`, props.endpointUrl, ['http', 'https'], "'https://minio.example.com:9000'");
-  if (props.credentialsSecretName !== undefined) objectRef(undefined, `${where}.credentialsSecretName`, props.credentialsSecretName, 'Secret');
   checkDownloader(where, props);
+  return credentialsName(where, props);
+}
+
+/** The credentials Secret's name, given by name or as a cdk8s-plus object. */
+function credentialsName(where: string, props: ObjectStoreSourceProps | MlflowSourceProps): string | undefined {
+  return referencedName(undefined,
+    { nameProp: `${where}.credentialsSecretName`, name: props.credentialsSecretName, objectProp: `${where}.credentialsSecret`, object: props.credentialsSecret, kind: 'Secret' });
+}
+
+/** Records the credentials Secret object, for the namespace check of the service the source is given to. */
+function withCredentials(factory: string, props: { readonly credentialsSecret?: kplus.ISecret }, source: ModelSource): ModelSource {
+  return recordReferences(source, [[`ModelSource.${factory}.credentialsSecret`, props.credentialsSecret]]);
 }
 
 function checkDownloader(where: string, props: DownloaderOptions): void {

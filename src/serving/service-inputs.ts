@@ -1,9 +1,10 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { GpuModelServiceProps } from './gpu-model-service';
 import { RuntimeKind } from './model-runtime';
 import { checkContainerProps } from '../internal/container-inputs';
 import { check } from '../internal/errors';
+import { sameNamespace } from '../internal/object-ref';
 import {
   annotationKey, dns1123Label, dns1123Subdomain, duration, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
   size,
@@ -31,6 +32,8 @@ export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps
     if (v !== undefined) int(scope, prop, v, 0, INT32_MAX, `e.g. ${prop}: 1`);
   }
   checkContainerProps(scope, props);
+  // Secrets and claims given as cdk8s-plus objects (secretEnv, model, modelCache) must be in the pods' namespace.
+  sameNamespace(scope, props.namespace ?? Chart.of(scope).namespace, props);
   if (props.sharedMemorySize !== undefined) size(scope, 'sharedMemorySize', props.sharedMemorySize, { min: Size.mebibytes(64), max: Size.tebibytes(4) });
   if (props.priorityClassName !== undefined) dns1123Subdomain(scope, 'priorityClassName', props.priorityClassName, "'gpu-inference'");
   labelMap(scope, 'nodeSelector', props.nodeSelector);

@@ -59,8 +59,8 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     seen.add(c.name);
     Object.assign(files, c.files);
   }
-  checkValidationProps(scope, props);
-  check(props.serviceAccountName !== svc.name, scope, 'serviceAccountName', props.serviceAccountName,
+  const account = checkValidationProps(scope, props);
+  check(account !== svc.name, scope, props.serviceAccount ? 'serviceAccount' : 'serviceAccountName', account,
     "is the model server's ServiceAccount: its cloud identity (IRSA, Workload Identity) would become the evaluator's",
     'leave it unset (the evaluator gets its own ServiceAccount) or name one made for the evaluator');
   const backoffLimit = props.backoffLimit ?? 1;
@@ -120,12 +120,12 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const labels = standardLabels(name, 'validation', svc.lineage);
   // Never the model's ServiceAccount: cloud identity annotations on it (IRSA, Workload Identity) would hand the
   // evaluator the model's role, and in an Argo CD PreSync hook it would not exist yet on a first sync.
-  const serviceAccountName = props.serviceAccountName ?? name;
+  const serviceAccountName = account ?? name;
   return {
     name,
     labels,
     serviceAccountName,
-    ownServiceAccount: props.serviceAccountName === undefined,
+    ownServiceAccount: account === undefined,
     configData,
     jobSpec: {
       backoffLimit,

@@ -1,14 +1,21 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ValidationProps } from './validation-options';
 import { checkContainerProps } from '../internal/container-inputs';
+import { referencedName, sameNamespace } from '../internal/object-ref';
 import { dns1123Label, dns1123Subdomain, duration, int, INT32_MAX } from '../internal/validate';
 
-/** The plain props of a ValidationJob or ValidationHook (the evaluator's Job). */
-export function checkValidationProps(scope: IConstruct, props: ValidationProps): void {
+/**
+ * The plain props of a ValidationJob or ValidationHook (the evaluator's Job); returns the name of the user's
+ * ServiceAccount, if one is given.
+ */
+export function checkValidationProps(scope: IConstruct, props: ValidationProps): string | undefined {
   checkContainerProps(scope, props);
   if (props.name !== undefined) dns1123Label(scope, 'name', props.name, "'llama-validation'");
   if (props.serviceAccountName !== undefined) dns1123Subdomain(scope, 'serviceAccountName', props.serviceAccountName, "'evaluator'");
   if (props.backoffLimit !== undefined) int(scope, 'backoffLimit', props.backoffLimit, 0, INT32_MAX, 'e.g. backoffLimit: 1');
   if (props.timeout !== undefined) duration(scope, 'timeout', props.timeout, { max: Duration.days(1) });
+  // The Job runs in the service's namespace (a ValidationJob's in the rollout's, through Argo Rollouts).
+  sameNamespace(scope, props.service.namespace ?? Chart.of(scope).namespace, props);
+  return referencedName(scope, { nameProp: 'serviceAccountName', name: props.serviceAccountName, objectProp: 'serviceAccount', object: props.serviceAccount, kind: 'ServiceAccount' });
 }

@@ -24,7 +24,7 @@ export interface ValidationJobProps extends ValidationProps {}
  * The evaluator contract is described on ValidationOptions. By default the evaluator calls the rollout's
  * candidate Service, whose name and namespace the rollout passes as the `candidate-service` and `namespace` args.
  *
- * Child ids: `ServiceAccount` (the evaluator's own, unless `serviceAccountName` is given), `Config` (the ConfigMap
+ * Child ids: `ServiceAccount` (the evaluator's own, unless `serviceAccountName` or `serviceAccount` is given), `Config` (the ConfigMap
  * with `validation.json`), `Resource` (the AnalysisTemplate).
  * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
  */

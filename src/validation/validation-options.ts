@@ -1,4 +1,5 @@
 import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import { ValidationCheck } from './validation-check';
 import { ValidationTarget } from './validation-target';
 import { IModelService } from '../serving/gpu-model-service';
@@ -94,6 +95,13 @@ export interface ValidationOptions {
    * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
    */
   readonly serviceAccountName?: string;
+  /**
+   * The pod's ServiceAccount as a cdk8s-plus object, in the service's namespace; at most one of this and
+   * `serviceAccountName`, with the same rules.
+   * @default - the evaluator's own ServiceAccount, or `serviceAccountName`
+   * @see https://kubernetes.io/docs/concepts/security/service-accounts/
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
 }
 
 /** Properties every validation construct shares. */
