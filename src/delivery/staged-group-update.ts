@@ -13,7 +13,7 @@ import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { GpuModelService, IModelService } from '../serving/gpu-model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
-import { renderJobMetric } from '../validation/evaluator-pod';
+import { renderJobMetric, renderValidation, rolloutCandidateUrl } from '../validation/evaluator-pod';
 import { ValidationOptions } from '../validation/validation-options';
 import { ValidationTarget } from '../validation/validation-target';
 
@@ -108,7 +108,10 @@ export interface StagedGroupUpdateProps {
  * - rollback: revert the canary commit; LWS recreates the canary groups with the old template (its release is
  *   the stable one again), the other groups were never touched.
  *
- * Child ids: `CanaryService` and `Analysis` (the AnalysisRun), in the canary stage.
+ * A DeliveryEnvironment makes one for its multi-node service, in its `stagedUpdateStage`.
+ *
+ * Child ids: `CanaryService`, `Analysis` (the AnalysisRun) and `Validation` (the evaluator's ServiceAccount and
+ * ConfigMap), in the canary stage.
  * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
@@ -159,6 +162,9 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     }
 
     if (!canaryStage) {
+      // Not run in this stage, but checked: the commit that starts the next canary must not be the first to find it broken.
+      const candidate = ValidationTarget.rolloutCandidate();
+      if (props.validation) renderValidation(this, { ...props.validation, service: svc }, candidate, rolloutCandidateUrl(svc));
       this.inferencePeers = [];
       return;
     }

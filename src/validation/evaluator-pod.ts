@@ -12,6 +12,7 @@ import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { plainEnv, secretEnv } from '../serving/env';
+import type { IModelService } from '../serving/gpu-model-service';
 import { standardLabels } from '../serving/lineage-labels';
 import { releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
@@ -167,6 +168,11 @@ export function evaluatorServiceAccount(scope: Construct, rendered: RenderedVali
   });
 }
 
+/** The URL of a rollout candidate, from the analysis arguments `candidate-service` and `namespace`. */
+export function rolloutCandidateUrl(svc: IModelService): string {
+  return `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
+}
+
 /** A validation rendered as one `job` metric of an analysis, its ServiceAccount and ConfigMap created beside it. */
 export interface JobMetric {
   /** The name of the evaluator's objects. */
@@ -185,8 +191,7 @@ export interface JobMetric {
 export function renderJobMetric(scope: Construct, props: ValidationProps, target: ValidationTarget): JobMetric {
   const svc = props.service;
   const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
-  const endpoint = `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
-  const rendered = renderValidation(scope, props, target, candidate ? endpoint : undefined);
+  const rendered = renderValidation(scope, props, target, candidate ? rolloutCandidateUrl(svc) : undefined);
   // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
   evaluatorServiceAccount(scope, rendered, svc.metadata(rendered.name));
   new k8s.KubeConfigMap(scope, 'Config', { metadata: svc.metadata(rendered.name), data: rendered.configData });

@@ -215,6 +215,10 @@ describe('bad input', () => {
     }, /stage\.stableRelease: is this commit's own release/],
     ['a stable release that is not one', () => bound(UpdateStage.canary({ groups: 1, stableRelease: 'v1' })), /UpdateStage\.canary\.stableRelease: must be the 10-character release/],
     ['no gates', () => staged({}, stage(), undefined, []), /gates: is empty/],
+    ['a broken validation in the full stage (not run there, still checked)', () => {
+      const { chart, svc } = service(props());
+      return new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.full(), gates, validation: { ...EVAL, checks: [] } });
+    }, /\[test\/U\] checks: is empty, so the validation would pass without checking anything/],
     ['a staged update without the scrape', () => staged({ scrape: false }, stage()), /service\.scrape: is off, and only the service's PodMonitor .* \(got false\)/],
     ['a staged update of a single-node service', () => {
       const { chart, svc } = service({ runtime: ModelRuntime.vllm({ image: IMAGE }) });
