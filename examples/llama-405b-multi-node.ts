@@ -6,7 +6,7 @@ import { Chart, ChartProps, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   Accelerator, AlertPreset, GpuModelService, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, Precision, PrometheusSettings,
-  StagedGroupUpdate, UpdateStage, ValidationJob,
+  StagedGroupUpdate, UpdateStage,
 } from '../src';
 import { LLAMA_GATES, LLAMA_VALIDATION } from './llama-70b-canary';
 import { VLLM_IMAGE } from './llama-70b-vllm';
@@ -40,11 +40,11 @@ export class Llama405bMultiNodeChart extends Chart {
     });
     this.update = new StagedGroupUpdate(this, 'Update', {
       service: this.service,
-      // The release the groups ran before this commit (the previous synth's `release`).
-      stage: UpdateStage.canary({ groups: 1, stableRelease: '3f9c2d7a1b' }),
+      // The other group keeps the release it runs; the gates compare against every release of the service but this one.
+      stage: UpdateStage.canary({ groups: 1 }),
       gates: LLAMA_GATES,
       // The 70B's evaluator, run in the same AnalysisRun against the canary group's leader (llama-405b-canary).
-      validation: new ValidationJob(this, 'Validation', { ...LLAMA_VALIDATION, service: this.service }),
+      validation: LLAMA_VALIDATION,
       gpuBudget: 32,
     });
     new ModelAlerts(this, 'Alerts', {

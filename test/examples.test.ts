@@ -22,8 +22,8 @@ test('example llama-70b-pipeline synthesizes conformant manifests (snapshot)', a
   const pipeline = llama70bPipeline(app);
   const docs = await expectConformant(app, { sampleArgs: SAMPLE_ARGS });
   expect(docs.filter((d: any) => d.kind === 'Application').map((d: any) => d.metadata.name)).toEqual(['llama-70b-staging', 'llama-70b-production']);
-  expect(pipeline.production.rollout.gpuPlan.peakGpus).toBe(48);
-  expect(pipeline.staging.rollout.gpuPlan.peakGpus).toBe(16);
+  expect(pipeline.production.rollout!.gpuPlan.peakGpus).toBe(48);
+  expect(pipeline.staging.rollout!.gpuPlan.peakGpus).toBe(16);
   expect(docs).toMatchSnapshot();
 });
 

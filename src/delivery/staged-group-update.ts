@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
 import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
-import { Gate } from '../gates/gate';
+import { Gate, hashMatcher } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
@@ -13,18 +13,25 @@ import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { GpuModelService, IModelService } from '../serving/gpu-model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
-import { ValidationJob } from '../validation/validation-job';
+import { renderJobMetric, renderValidation, rolloutCandidateUrl } from '../validation/evaluator-pod';
+import { ValidationOptions } from '../validation/validation-options';
+import { ValidationTarget } from '../validation/validation-target';
 
 /** Options of the canary stage of a staged group update. */
 export interface CanaryStageOptions {
   /** Groups (replicas) that run the new version while the rest keep the old one. */
   readonly groups: number;
   /**
-   * The release the groups run now, before this commit: the `mlops.cdk8s.io/release` label of the applied
+   * The release the stable groups run, before this commit: the `mlops.cdk8s.io/release` label of the applied
    * LeaderWorkerSet's templates (`kubectl get lws <name> -o jsonpath='{.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels.mlops\.cdk8s\.io/release}'`,
-   * or `StagedGroupUpdate.release` of the last synth). The gates compare the canary groups against this release's series.
+   * or `StagedGroupUpdate.release` of the last synth). Given, the gates compare the canary groups against this release's
+   * series only, and synth refuses a commit whose own release it is (a canary commit that changes nothing).
+   * @default - every other release of the service: its series (`job` = the service name) whose release is not this
+   * commit's. In the canary stage that is exactly the groups below the partition (whatever release each kept); a
+   * commit that changes no pod leaves none, and then every comparison with the stable is Inconclusive, never a pass.
+   * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/prometheus/
    */
-  readonly stableRelease: string;
+  readonly stableRelease?: string;
 }
 
 /**
@@ -38,12 +45,12 @@ export class UpdateStage {
   }
 
   /**
-   * The new version runs on `groups` groups (the highest indexes), the rest stay on `stableRelease`; the gates
+   * The new version runs on `groups` groups (the highest indexes), the rest keep the version they run; the gates
    * measure the new groups against the old ones.
    */
   public static canary(options: CanaryStageOptions): UpdateStage {
-    check(/^[0-9a-f]{10}$/.test(options.stableRelease ?? ''), undefined, 'UpdateStage.canary.stableRelease', options.stableRelease,
-      'must be the 10-character release of the running pods', 'copy the mlops.cdk8s.io/release label of the running leader pods');
+    check(options.stableRelease === undefined || /^[0-9a-f]{10}$/.test(options.stableRelease), undefined, 'UpdateStage.canary.stableRelease', options.stableRelease,
+      'must be the 10-character release of the running pods', 'copy the mlops.cdk8s.io/release label of the running leader pods, or leave it unset');
     return new UpdateStage('canary', options.groups, options.stableRelease);
   }
 
@@ -52,7 +59,7 @@ export class UpdateStage {
     public readonly name: string,
     /** Groups on the new version (0 means all, in the full stage). */
     public readonly canaryGroups: number,
-    /** The release the stable groups run, in the canary stage. */
+    /** The release the stable groups run, in a canary stage that names it. */
     public readonly stableRelease: string | undefined,
   ) {}
 }
@@ -70,12 +77,14 @@ export interface StagedGroupUpdateProps {
   /** The gates the canary groups must pass; measured in the canary stage. */
   readonly gates: Gate[];
   /**
-   * A validation run against the canary groups' leaders (the `<name>-canary` Service) in the same AnalysisRun,
-   * in the canary stage (kept across commits, it is simply not run in the full stage).
+   * A validation of the canary groups: the evaluator's Job calls their leaders (the `<name>-canary` Service) as a
+   * `job` metric of the same AnalysisRun, in the canary stage (not run in the full stage). An AnalysisRun holds its
+   * metrics itself (it cannot reference an AnalysisTemplate), so no template is rendered. In process is not offered:
+   * the model spans a group of nodes (see ValidationTarget.inProcess()).
    * @default - gates only
    * @see https://argo-rollouts.readthedocs.io/en/stable/analysis/job/
    */
-  readonly validation?: ValidationJob;
+  readonly validation?: ValidationOptions;
   /**
    * The most GPUs the service may hold at once during the update, old and new groups together. Synth fails
    * when `maxSurge` groups do not fit.
@@ -99,7 +108,10 @@ export interface StagedGroupUpdateProps {
  * - rollback: revert the canary commit; LWS recreates the canary groups with the old template (its release is
  *   the stable one again), the other groups were never touched.
  *
- * Child ids: `CanaryService` and `Analysis` (the AnalysisRun), in the canary stage.
+ * A DeliveryEnvironment makes one for its multi-node service, in its `stagedUpdateStage`.
+ *
+ * Child ids: `CanaryService`, `Analysis` (the AnalysisRun) and `Validation` (the evaluator's ServiceAccount and
+ * ConfigMap), in the canary stage.
  * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/analysis/
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
@@ -132,7 +144,8 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       'is off, and only the service\'s PodMonitor gives the series the release label the gates tell canary from stable by',
       'drop scrape: false from the service');
     const stage = props.stage;
-    const least = stage.stableRelease === undefined ? 0 : 1;
+    const canaryStage = stage.name === 'canary';
+    const least = canaryStage ? 1 : 0;
     check(Number.isInteger(stage.canaryGroups) && stage.canaryGroups >= least && stage.canaryGroups < svc.replicas, this, 'stage.groups', stage.canaryGroups,
       `must leave at least one of the ${svc.replicas} groups on the stable version, or there is nothing to compare against`,
       svc.replicas > 1 ? `use groups: ${svc.replicas > 2 ? `1 to ${svc.replicas - 1}` : 1}, or UpdateStage.full()` : 'run 2 or more replicas to stage an update, or use UpdateStage.full()');
@@ -140,7 +153,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       'is this commit\'s own release, so the canary groups would be compared with themselves',
       'give the release the groups run now, before this change; or, with no change of the pods, use UpdateStage.full()');
     check(props.gates.length > 0, this, 'gates', [], 'is empty, so the canary groups would be measured by nothing', 'give at least one Gate');
-    this.partition = stage.stableRelease === undefined ? 0 : svc.replicas - stage.canaryGroups;
+    this.partition = canaryStage ? svc.replicas - stage.canaryGroups : 0;
     this.gpuPlan = groupPlan(svc);
     if (props.gpuBudget !== undefined) {
       int(this, 'gpuBudget', props.gpuBudget, 1, undefined, `e.g. gpuBudget: ${this.gpuPlan.peakGpus}`);
@@ -148,7 +161,10 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
         `raise gpuBudget to ${this.gpuPlan.peakGpus}, or set the service's maxSurge: 0 with maxUnavailable: 1 (one group down at a time, no extra GPUs)`);
     }
 
-    if (stage.stableRelease === undefined) {
+    if (!canaryStage) {
+      // Not run in this stage, but checked: the commit that starts the next canary must not be the first to find it broken.
+      const candidate = ValidationTarget.rolloutCandidate();
+      if (props.validation) renderValidation(this, { ...props.validation, service: svc }, candidate, rolloutCandidateUrl(svc));
       this.inferencePeers = [];
       return;
     }
@@ -161,22 +177,30 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
         ports: svc.servicePorts,
       },
     });
-    const validation = props.validation;
+    const validation = props.validation
+      ? renderJobMetric(new Construct(this, 'Validation'), { ...props.validation, service: svc }, ValidationTarget.rolloutCandidate())
+      : undefined;
     this.inferencePeers = validation?.candidateClient ? [validation.candidateClient] : [];
     const namespace = svc.namespace ?? Chart.of(this).namespace;
     check(namespace !== undefined, this, 'service.namespace', namespace, 'is unset, and the gates select series by namespace',
       'set the chart\'s or the service\'s namespace');
-    const args = { 'namespace': namespace!, 'canary-hash': release, 'stable-hash': stage.stableRelease, [CANDIDATE_SERVICE_ARG]: this.canaryServiceName };
+    const args = {
+      'namespace': namespace!,
+      'canary-hash': release,
+      ...stage.stableRelease ? { 'stable-hash': stage.stableRelease } : {},
+      [CANDIDATE_SERVICE_ARG]: this.canaryServiceName,
+    };
     // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
     // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
     const startup = svc.startupTimeout.toSeconds();
+    const settings = PrometheusSettings.of(this);
     const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
-      ...m, initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
+      ...m,
+      query: stage.stableRelease ? m.query : otherReleases(this, m.name, m.query, settings.podTemplateHashLabel, svc.name),
+      initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
     }));
-    const metrics = analysisMetricsJson(gateMetrics, PrometheusSettings.of(this).address);
-    const validationMetrics = validation
-      ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics.map((m: object) => ({ ...m, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }))
-      : [];
+    const metrics = analysisMetricsJson(gateMetrics, settings.address);
+    const validationMetrics = validation ? [{ ...validation.metric, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }] : [];
     const metadata: ApiObjectMetadata = svc.metadata(childName(svc.name, `stage-${release}`), {
       // After the Sync phase; Argo CD reads the run's health: Successful → Healthy, Failed/Error → Degraded (the
       // sync fails), Running → Progressing, Inconclusive → Unknown.
@@ -197,15 +221,27 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
 }
 
 /**
- * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node. With a partition
- * set, LWS keeps the surge groups until the update completes, so they are held for the whole canary stage.
+ * A gate query with its stable series selected as every release of the service but this commit's: the scrape gives
+ * the service's series `job` = the service name, the empty release is excluded (series without the label), and the
+ * canary groups' release is the run's `canary-hash`.
  */
+function otherReleases(scope: Construct, metric: string, query: string, hashLabel: string, service: string): string {
+  const selected = query.split(hashMatcher(hashLabel, 'stable')).join(`${hashLabel}!~"{{args.canary-hash}}|",job="${service}"`);
+  check(!selected.includes('{{args.stable-hash}}'), scope, 'stage.stableRelease', undefined,
+    `is unset, and gate ${metric} reads {{args.stable-hash}} itself`, 'give UpdateStage.canary the stableRelease, or select the stable series in the gate\'s query yourself');
+  return selected;
+}
+
 /** Seconds of a short duration (`90s`, `5m`, `2h`). */
 function seconds(short: string): number {
   const [, n, unit] = /^(\d+)([smh])$/.exec(short)!;
   return Number(n) * { s: 1, m: 60, h: 3600 }[unit as 's' | 'm' | 'h'];
 }
 
+/**
+ * The GPUs of an update of whole groups: `maxSurge` extra groups, each of nodes x GPUs per node. With a partition
+ * set, LWS keeps the surge groups until the update completes, so they are held for the whole canary stage.
+ */
 function groupPlan(svc: GpuModelService): GpuCapacityPlan {
   const lws = ApiObject.of(svc.node.findChild('LeaderWorkerSet')).toJson();
   const surge = Number(lws.spec.rolloutStrategy.rollingUpdateConfiguration.maxSurge);

@@ -202,6 +202,11 @@ export interface AnalysisMetric {
 /** The arguments every gate AnalysisTemplate declares; rollouts supply them. */
 export const GATE_ARGS = ['namespace', 'canary-hash', 'stable-hash'];
 
+/** The matcher of one version's series: the pod-template hash label equal to the run's `<version>-hash` argument. */
+export function hashMatcher(hashLabel: string, version: string): string {
+  return `${hashLabel}="{{args.${version}-hash}}"`;
+}
+
 /** The quantile `histogram_quantile` takes for each percentile. */
 export const QUANTILE: Record<Percentile, string> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
 
@@ -331,7 +336,7 @@ class PromGate extends Gate {
     const settings = PrometheusSettings.of(scope);
     const sel: Selector = (version, ...extra) => `{${[
       `${settings.namespaceLabel}="{{args.namespace}}"`,
-      `${settings.podTemplateHashLabel}="{{args.${version}-hash}}"`,
+      hashMatcher(settings.podTemplateHashLabel, version),
       ...extra,
     ].join(',')}}`;
     const scrape = settings.scrapeInterval.toSeconds({ integral: false });

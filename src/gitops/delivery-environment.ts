@@ -5,10 +5,11 @@ import { IResourceKinds, ResourceKind } from './argo-cd-project';
 import { SyncWave } from './sync-wave';
 import { ValidationHook } from './validation-hook';
 import { CanaryRollout } from '../delivery/canary-rollout';
-import { CanaryStep } from '../delivery/canary-step';
+import { CanaryStep, CanaryStepKind } from '../delivery/canary-step';
+import { StagedGroupUpdate, UpdateStage } from '../delivery/staged-group-update';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
-import { bindInputs, propError } from '../internal/errors';
+import { bindInputs, check, propError } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { checkImageDigest } from '../internal/security';
 import { PrometheusSettings, PrometheusSettingsProps } from '../metrics/prometheus-settings';
@@ -44,10 +45,26 @@ export interface DeliveryEnvironmentProps {
    * @default - the service's replicas
    */
   readonly replicas?: number;
-  /** Routes traffic between the versions; the canary runs a validation before any traffic. */
+  /**
+   * Routes traffic between the versions; the canary runs a validation before any traffic. Unused for a multi-node
+   * service: its groups all serve behind its one Service, so the canary groups' share of the traffic is theirs of the groups.
+   */
   readonly trafficRouter: TrafficRouter;
-  /** The steps after the validation gate, e.g. weights with gate analyses. */
+  /**
+   * The steps after the validation gate, e.g. weights with gate analyses. For a multi-node service only
+   * `CanaryStep.analysis({ gates })` steps: their gates measure the canary groups in the staged update.
+   */
   readonly steps: CanaryStep[];
+  /**
+   * The stage of the staged update of a multi-node service (one LeaderWorkerSet group per replica), which the
+   * environment updates with a StagedGroupUpdate instead of a CanaryRollout: commit `UpdateStage.canary({ groups })`
+   * with a new version to run it on the top groups (measured by the steps' gates and the validation against the
+   * other groups), then `UpdateStage.full()` to move the rest. The environment owns its service's staged update, so a
+   * StagedGroupUpdate of your own for it is refused.
+   * @default UpdateStage.full()
+   * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
+   */
+  readonly stagedUpdateStage?: UpdateStage;
   /**
    * Gates analysed during the whole update.
    * @default - none
@@ -118,16 +135,23 @@ export interface DeliveryEnvironmentProps {
  * (config, validation hook, workload, monitoring), assigned by kind when the app is synthesized to
  * objects that have none. Add monitoring to the chart like to any other.
  *
- * Child ids: `Service`, `Validation`, `PreSyncValidation`, `Rollout`.
+ * A multi-node service (LeaderWorkerSet groups) is updated by a StagedGroupUpdate instead, in the stage given by
+ * `stagedUpdateStage`: which groups run the new version is a commit, everything else (LWS replacing the groups, the
+ * PostSync AnalysisRun of the canary stage) follows from the sync.
+ *
+ * Child ids: `Service`, `Validation`, `PreSyncValidation`, `Rollout`; for a multi-node service `Service`,
+ * `PreSyncValidation`, `Update`.
  */
 export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IResourceKinds {
   /** The environment's name. */
   public readonly environment: string;
   /** The model service. */
   public readonly service: GpuModelService;
-  /** The canary rollout. */
-  public readonly rollout: CanaryRollout;
-  /** The validation gate, unless waived. */
+  /** The canary rollout, for a single-node service. */
+  public readonly rollout?: CanaryRollout;
+  /** The staged update of the groups, for a multi-node service. */
+  public readonly update?: StagedGroupUpdate;
+  /** The validation gate of the rollout's canary, unless waived (a staged update renders its validation itself). */
   public readonly validation?: ValidationJob;
   /** The PreSync validation hook, when asked for. */
   public readonly preSyncValidation?: ValidationHook;
@@ -162,24 +186,29 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
       for (const c of pod.initContainers ?? []) checkImageDigest(this, 'service.model.downloaderImage', c.image, 'imageDigestWaiver');
       if (props.validation) checkImageDigest(this, 'validation.image', props.validation.image, 'imageDigestWaiver');
     }
-    let gate: CanaryStep[] = [];
-    if (props.validation) {
-      this.validation = new ValidationJob(this, 'Validation', { ...props.validation, service: this.service });
-      gate = CanaryStep.validateBeforeTraffic(this.validation);
-      if (props.preSyncValidation) {
-        this.preSyncValidation = new ValidationHook(this, 'PreSyncValidation', { ...props.validation, service: this.service, target: props.preSyncValidation });
-      }
+    const multiNode = this.service.nodesPerReplica > 1;
+    check(multiNode || props.stagedUpdateStage === undefined, this, 'stagedUpdateStage', props.stagedUpdateStage?.name,
+      'stages the LeaderWorkerSet groups of a multi-node service, and this service runs on one node per replica',
+      'drop stagedUpdateStage: a single-node service is updated by the environment\'s CanaryRollout steps');
+    // A staged update renders its validation itself, into its AnalysisRun.
+    if (props.validation && !multiNode) this.validation = new ValidationJob(this, 'Validation', { ...props.validation, service: this.service });
+    if (props.validation && props.preSyncValidation) {
+      this.preSyncValidation = new ValidationHook(this, 'PreSyncValidation', { ...props.validation, service: this.service, target: props.preSyncValidation });
     }
     this.managedRoutes = props.steps.some(s => s.options.headerRoute || s.options.mirrorRoute);
-    this.rollout = new CanaryRollout(this, 'Rollout', {
-      service: this.service,
-      trafficRouter: props.trafficRouter,
-      dynamicStableScale: props.dynamicStableScale ?? true,
-      gpuBudget: props.gpuBudget,
-      steps: [...gate, ...props.steps],
-      backgroundAnalysis: props.backgroundAnalysis,
-      notifications: props.notifications,
-    });
+    if (multiNode) {
+      this.update = this.stagedUpdate(props);
+    } else {
+      this.rollout = new CanaryRollout(this, 'Rollout', {
+        service: this.service,
+        trafficRouter: props.trafficRouter,
+        dynamicStableScale: props.dynamicStableScale ?? true,
+        gpuBudget: props.gpuBudget,
+        steps: [...this.validation ? CanaryStep.validateBeforeTraffic(this.validation) : [], ...props.steps],
+        backgroundAnalysis: props.backgroundAnalysis,
+        notifications: props.notifications,
+      });
+    }
     // Objects added after this constructor (monitoring) need waves too, so they are assigned once the tree is complete.
     this.node.addValidation({ validate: () => this.annotateObjects() });
   }
@@ -201,7 +230,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
         ? { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jsonPointers: ['/spec/rules'] }
         : { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] });
     }
-    if (kinds.has('ScaledObject') || kinds.has('HorizontalPodAutoscaler')) {
+    if (this.rollout && (kinds.has('ScaledObject') || kinds.has('HorizontalPodAutoscaler'))) {
       diffs.push({ group: 'argoproj.io', kind: 'Rollout', name: this.rollout.name, jsonPointers: ['/spec/replicas'] });
     }
     return diffs;
@@ -211,6 +240,29 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
   public get resourceKinds(): ResourceKind[] {
     // cdk8s calls the core group 'core'; Argo CD (and the API) an empty string.
     return this.ownObjects().map(o => ({ group: o.apiVersion.includes('/') ? o.apiGroup : '', kind: o.kind }));
+  }
+
+  /**
+   * The staged update of a multi-node service's groups: the gates of the analysis steps and the background analysis
+   * measure the canary groups, the validation calls their leaders.
+   */
+  private stagedUpdate(props: DeliveryEnvironmentProps): StagedGroupUpdate {
+    for (const step of props.steps) {
+      const analysis = step.kind === CanaryStepKind.ANALYSIS ? step.options.analysis! : undefined;
+      check(analysis !== undefined && !analysis.templates?.length && !analysis.args, this, 'steps', step.kind,
+        'moves traffic or runs templates, but a multi-node service is updated by LeaderWorkerSet groups, not traffic weights',
+        'give only CanaryStep.analysis({ gates }) steps: their gates measure the canary groups; set the groups with stagedUpdateStage');
+    }
+    check((props.notifications ?? []).length === 0, this, 'notifications', props.notifications?.map(n => n.on.map(t => t.name).join(',')).join(';'),
+      'subscribes Argo Rollouts triggers, and a multi-node service\'s staged update has no Rollout',
+      'subscribe the Argo CD Application instead (on-sync-failed fires when a gate fails the staged update\'s AnalysisRun)');
+    return new StagedGroupUpdate(this, 'Update', {
+      service: this.service,
+      stage: props.stagedUpdateStage ?? UpdateStage.full(),
+      gates: [...props.steps.flatMap(s => s.options.analysis?.gates ?? []), ...props.backgroundAnalysis ?? []],
+      validation: props.validation,
+      gpuBudget: props.gpuBudget,
+    });
   }
 
   /** Every API object of this chart, however deep (`apiObjects` only lists direct children). */

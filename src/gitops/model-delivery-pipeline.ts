@@ -4,6 +4,7 @@ import { ArgoCdProject, ClusterResource } from './argo-cd-project';
 import { DeliveryEnvironment } from './delivery-environment';
 import { checkDestinationNamespace } from './namespaces';
 import { CanaryStep } from '../delivery/canary-step';
+import { UpdateStage } from '../delivery/staged-group-update';
 import { TrafficRouter } from '../delivery/traffic-router';
 import { Gate } from '../gates/gate';
 import { bindInputs, check } from '../internal/errors';
@@ -28,8 +29,18 @@ export interface PipelineEnvironmentOptions {
    * @default - the service's replicas
    */
   readonly replicas?: number;
-  /** The canary steps after the validation gate, with this environment's gate thresholds. */
+  /**
+   * The canary steps after the validation gate, with this environment's gate thresholds (for a multi-node service,
+   * analysis steps whose gates measure the canary groups).
+   */
   readonly steps: CanaryStep[];
+  /**
+   * The stage of this environment's staged update, for a multi-node service (see DeliveryEnvironment): each
+   * environment moves its groups by its own commits, e.g. staging `full` while production runs a canary group.
+   * @default UpdateStage.full()
+   * @see https://github.com/kubernetes-sigs/lws/blob/main/docs/examples/sample/README.md#rollout-strategy
+   */
+  readonly stagedUpdateStage?: UpdateStage;
   /**
    * Gates analysed during the whole update.
    * @default - none
@@ -210,16 +221,16 @@ export class ModelDeliveryPipeline extends Chart {
       clients: sameCluster ? [NetworkPeer._deferred(() => this.production.preSyncValidation?.evaluatorPeer)] : undefined,
     });
     const stagingUrl = `http://${this.staging.service.name}.${props.staging.namespace}.svc:${this.staging.service.port}`;
+    const loadable = this.staging.service.modelCacheClaimName === undefined && this.staging.service.nodesPerReplica === 1;
     this.production = new DeliveryEnvironment(scope, `${id}-production`, {
       ...shared,
       ...props.production,
       environment: 'production',
       validation: validationFor(props.production),
       notifications: notified(props.production, NotifiedObject.ROLLOUT),
-      // In process, a PreSync hook would load the model before the Sync phase fills a shared cache: then production is
-      // validated by its canary's ValidationJob only.
-      preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl)
-        : this.staging.service.modelCacheClaimName === undefined ? ValidationTarget.inProcess() : undefined,
+      // In process, a PreSync hook would load the model before the Sync phase fills a shared cache, and cannot load one
+      // spanning nodes: then production is validated by its canary's validation only.
+      preSyncValidation: sameCluster ? ValidationTarget.url(stagingUrl) : loadable ? ValidationTarget.inProcess() : undefined,
     });
 
     // Both environments serve the same model version: one lineage for the pipeline's objects.

@@ -4,14 +4,18 @@ import { Construct, IConstruct } from 'constructs';
 import { checkValidationProps } from './validation-inputs';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
+import { CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
 import { wholeSeconds } from '../internal/duration';
 import { check, propError } from '../internal/errors';
+import { selectorLabels } from '../internal/labels';
 import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { plainEnv, secretEnv } from '../serving/env';
+import type { IModelService } from '../serving/gpu-model-service';
 import { standardLabels } from '../serving/lineage-labels';
 import { releaseOf } from '../serving/multi-node';
+import { NetworkPeer } from '../serving/network-policy';
 
 /** Where the config volume is mounted in the evaluator. */
 export const CONFIG_DIR = '/etc/mlops-validation';
@@ -82,10 +86,16 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const endpoint = target.kind === ValidationTargetKind.URL ? target.endpoint : candidateEndpoint;
   check(inProcess || endpoint !== undefined, scope, 'target', target.kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
     'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
-  // The pod template is one node of a group: a model spanning nodes cannot be loaded in one evaluator pod.
+  // Refused rather than faked: the pod template is one node of a group. Loading the model in process would take an
+  // evaluator group (a Ray head and workers on every node in the server's image, the evaluator a Ray driver of the same
+  // vLLM and Ray builds), and neither engine that runs a validation runs such a group: an Argo Rollouts job metric and
+  // an Argo CD hook each run one Job and wait for it, and Argo CD has no health check for a LeaderWorkerSet hook.
   check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target.kind,
-    'loads the model in one pod, but this service\'s replica spans several nodes (a LeaderWorkerSet group)',
-    'validate the canary groups instead: a ValidationJob (rollout candidate) in a StagedGroupUpdate\'s validation');
+    `loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group (${svc.gpusPerReplica} GPUs over several nodes): `
+    + 'an in-process evaluator would have to be a whole group (a Ray cluster in the server\'s image, the evaluator its driver on the same vLLM and Ray), '
+    + 'and an Argo Rollouts job metric or an Argo CD hook runs and waits for one Job only',
+    'validate the new groups through their endpoint: StagedGroupUpdate\'s validation (it calls the canary groups\' leaders), '
+    + 'or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
   const env = [
     ...Object.entries({
       MLOPS_VALIDATION_CONFIG: `${CONFIG_DIR}/validation.json`,
@@ -156,6 +166,51 @@ export function evaluatorServiceAccount(scope: Construct, rendered: RenderedVali
     metadata: { ...metadata, name: rendered.serviceAccountName, labels: rendered.labels },
     automountServiceAccountToken: false,
   });
+}
+
+/** The URL of a rollout candidate, from the analysis arguments `candidate-service` and `namespace`. */
+export function rolloutCandidateUrl(svc: IModelService): string {
+  return `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
+}
+
+/** A validation rendered as one `job` metric of an analysis, its ServiceAccount and ConfigMap created beside it. */
+export interface JobMetric {
+  /** The name of the evaluator's objects. */
+  readonly name: string;
+  /** The metric, for an AnalysisTemplate's or an AnalysisRun's `metrics`. */
+  readonly metric: { [key: string]: any };
+  /** The evaluator's pods, when they call a rollout candidate. */
+  readonly candidateClient?: NetworkPeer;
+}
+
+/**
+ * Renders a validation as an analysis `job` metric, with the evaluator's ServiceAccount and ConfigMap as children
+ * `ServiceAccount` and `Config` of `scope`. A rollout candidate is called through the analysis arguments
+ * `candidate-service` and `namespace`.
+ */
+export function renderJobMetric(scope: Construct, props: ValidationProps, target: ValidationTarget): JobMetric {
+  const svc = props.service;
+  const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
+  const rendered = renderValidation(scope, props, target, candidate ? rolloutCandidateUrl(svc) : undefined);
+  // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
+  evaluatorServiceAccount(scope, rendered, svc.metadata(rendered.name));
+  new k8s.KubeConfigMap(scope, 'Config', { metadata: svc.metadata(rendered.name), data: rendered.configData });
+  return {
+    name: rendered.name,
+    // Argo runs the Job in the AnalysisRun's namespace, the rollout's: the policy's own.
+    candidateClient: candidate ? NetworkPeer.pods({ labels: selectorLabels(rendered.name) }) : undefined,
+    metric: {
+      name: 'validation',
+      // One verdict: the Job's own retries (backoffLimit) cover evaluator errors.
+      failureLimit: 0,
+      provider: {
+        job: {
+          metadata: { labels: rendered.labels, annotations: svc.annotations },
+          spec: k8s.toJson_JobSpec(rendered.jobSpec),
+        },
+      },
+    },
+  };
 }
 
 function clientPod(scope: IConstruct, props: ValidationProps, evaluator: k8s.Container, mount: k8s.VolumeMount, volume: k8s.Volume): k8s.PodSpec {

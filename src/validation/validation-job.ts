@@ -1,13 +1,11 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { evaluatorServiceAccount, renderValidation } from './evaluator-pod';
+import { renderJobMetric } from './evaluator-pod';
 import { ValidationProps } from './validation-options';
 import { ValidationTarget, ValidationTargetKind } from './validation-target';
 import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
 import { bindInputs } from '../internal/errors';
-import { selectorLabels } from '../internal/labels';
 import { NetworkPeer } from '../serving/network-policy';
 
 /**
@@ -43,32 +41,17 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     const target = props.target ?? ValidationTarget.rolloutCandidate();
     const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
     this.requiredArgs = candidate ? ['namespace', CANDIDATE_SERVICE_ARG] : [];
+    // What loads the model holds a whole replica's GPUs: every node of a multi-node group (gpusPerReplica counts them all).
     this.gpus = target.kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
-    const endpoint = `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
-    const rendered = renderValidation(this, props, target, candidate ? endpoint : undefined);
-    this.templateName = rendered.name;
-    // Argo runs the Job in the AnalysisRun's namespace, the rollout's: the policy's own.
-    this.candidateClient = candidate ? NetworkPeer.pods({ labels: selectorLabels(rendered.name) }) : undefined;
-
-    // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
-    evaluatorServiceAccount(this, rendered, svc.metadata(rendered.name));
-    new k8s.KubeConfigMap(this, 'Config', { metadata: svc.metadata(rendered.name), data: rendered.configData });
+    const job = renderJobMetric(this, props, target);
+    this.templateName = job.name;
+    this.candidateClient = job.candidateClient;
     new ApiObject(this, 'Resource', {
       ...AnalysisTemplate.GVK,
-      metadata: svc.metadata(rendered.name),
+      metadata: svc.metadata(job.name),
       spec: {
         args: this.requiredArgs.length ? this.requiredArgs.map(name => ({ name })) : undefined,
-        metrics: [{
-          name: 'validation',
-          // One verdict: the Job's own retries (backoffLimit) cover evaluator errors.
-          failureLimit: 0,
-          provider: {
-            job: {
-              metadata: { labels: rendered.labels, annotations: svc.annotations },
-              spec: k8s.toJson_JobSpec(rendered.jobSpec),
-            },
-          },
-        }],
+        metrics: [job.metric],
       },
     });
   }

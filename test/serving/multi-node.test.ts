@@ -3,8 +3,8 @@ import { hfSource, service } from './helpers';
 import { DeepSeekR1MultiNodeChart } from '../../examples/deepseek-r1-multi-node';
 import { Llama405bMultiNodeChart } from '../../examples/llama-405b-multi-node';
 import {
-  Accelerator, CanaryRollout, CanaryStep, Gate, GpuModelService, GpuModelServiceProps, Interconnect, MigProfile, ModelAutoscaler, ModelRuntime,
-  Precision, ScalingMetric, StagedGroupUpdate, UpdateStage, ValidationCheck, ValidationJob, ValidationTarget,
+  Accelerator, CanaryRollout, CanaryStep, Comparison, Gate, GpuModelService, GpuModelServiceProps, Interconnect, MigProfile, ModelAutoscaler,
+  ModelRuntime, Precision, ScalingMetric, StagedGroupUpdate, UpdateStage, ValidationCheck, ValidationHook, ValidationJob, ValidationTarget,
 } from '../../src';
 import { checkConformance, expectConformant } from '../conformance';
 import { bound } from '../inputs/bind';
@@ -12,6 +12,7 @@ import { bound } from '../inputs/bind';
 const IMAGE = 'vllm/vllm-openai:v0.11.0';
 const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
 const RELEASE = 'mlops.cdk8s.io/release';
+const EVAL = { image: 'ghcr.io/acme/eval:1.0.0', dataset: { uri: 's3://x/y/', sha256: 'a'.repeat(64) }, checks: [ValidationCheck.schema({ outputSchema: { type: 'object' } })] };
 
 /** 405B BF16 on 2 x 8 H100: the shape every test starts from. */
 const props = (overrides: Partial<GpuModelServiceProps> = {}): Partial<GpuModelServiceProps> => ({
@@ -214,6 +215,10 @@ describe('bad input', () => {
     }, /stage\.stableRelease: is this commit's own release/],
     ['a stable release that is not one', () => bound(UpdateStage.canary({ groups: 1, stableRelease: 'v1' })), /UpdateStage\.canary\.stableRelease: must be the 10-character release/],
     ['no gates', () => staged({}, stage(), undefined, []), /gates: is empty/],
+    ['a broken validation in the full stage (not run there, still checked)', () => {
+      const { chart, svc } = service(props());
+      return new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.full(), gates, validation: { ...EVAL, checks: [] } });
+    }, /\[test\/U\] checks: is empty, so the validation would pass without checking anything/],
     ['a staged update without the scrape', () => staged({ scrape: false }, stage()), /service\.scrape: is off, and only the service's PodMonitor .* \(got false\)/],
     ['a staged update of a single-node service', () => {
       const { chart, svc } = service({ runtime: ModelRuntime.vllm({ image: IMAGE }) });
@@ -223,10 +228,17 @@ describe('bad input', () => {
       const { chart, svc } = service(props());
       return new CanaryRollout(chart, 'R', { service: svc, steps: [CanaryStep.weight(50)] });
     }, /\[test\/Svc\] workload: is a LeaderWorkerSet .* \(got "test\/R"\)\. Fix: update the groups with a StagedGroupUpdate/],
-    ['an in-process validation of a multi-node model', () => {
+    ['an in-process validation (ValidationJob) of a multi-node model', () => {
       const { svc } = service(props());
-      return new ValidationJob(svc, 'V', { service: svc, image: IMAGE, dataset: { uri: 's3://x/y/', sha256: 'a'.repeat(64) }, checks: [ValidationCheck.schema({ outputSchema: { type: 'object' } })], target: ValidationTarget.inProcess() });
-    }, /target: loads the model in one pod, but this service's replica spans several nodes/],
+      return new ValidationJob(svc, 'V', { ...EVAL, service: svc, target: ValidationTarget.inProcess() });
+    }, /\[test\/Svc\/V\] target: loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group \(16 GPUs over several nodes\): an in-process evaluator would have to be a whole group .* and an Argo Rollouts job metric or an Argo CD hook runs and waits for one Job only \(got "in-process"\)\. Fix: validate the new groups through their endpoint: StagedGroupUpdate's validation/],
+    ['an in-process PreSync validation (ValidationHook, in process by default) of a multi-node model', () => {
+      const { chart, svc } = service(props());
+      return new ValidationHook(chart, 'H', { ...EVAL, service: svc });
+    }, /\[test\/H\] target: loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group .*Fix: validate the new groups through their endpoint/],
+    ['a gate reading the stable release itself, with no stableRelease given', () => staged({ namespace: 'llm' }, UpdateStage.canary({ groups: 1 }), undefined,
+      [Gate.custom({ name: 'stable-up', query: 'sum(up{rollouts_pod_template_hash=~"{{args.stable-hash}}"})', comparison: Comparison.AT_LEAST, threshold: 1 })]),
+    /stage\.stableRelease: is unset, and gate stable-up reads \{\{args\.stable-hash\}\} itself.*Fix: give UpdateStage\.canary the stableRelease/],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
   });
@@ -251,10 +263,18 @@ describe('staged, gated update', () => {
     expect(chart.update.release).toBe(release);
     const run = docs.find((d: any) => d.kind === 'AnalysisRun') as any;
     expect(run.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    // No stable release given: the stable series are the service's other releases.
     expect(run.spec.args).toEqual([
-      { name: 'namespace', value: 'llm' }, { name: 'canary-hash', value: release }, { name: 'stable-hash', value: '3f9c2d7a1b' },
-      { name: 'candidate-service', value: 'llama-405b-canary' },
+      { name: 'namespace', value: 'llm' }, { name: 'canary-hash', value: release }, { name: 'candidate-service', value: 'llama-405b-canary' },
     ]);
+    const errorsVsStable = run.spec.metrics.find((m: any) => m.name === 'error-rate-vs-stable').provider.prometheus.query;
+    expect(errorsVsStable).toContain('{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{args.canary-hash}}",');
+    expect(errorsVsStable).toContain('{namespace="{{args.namespace}}",rollouts_pod_template_hash!~"{{args.canary-hash}}|",job="llama-405b",');
+    expect(JSON.stringify(run)).not.toContain('stable-hash');
+    // The evaluator's Job is a metric of the run, which cannot reference a template: none is rendered.
+    expect(docs.filter((d: any) => d.kind === 'AnalysisTemplate')).toEqual([]);
+    expect(docs.filter((d: any) => d.kind === 'ConfigMap' && d.metadata.name === 'llama-405b-validation')).toHaveLength(1);
+    expect(docs.filter((d: any) => d.kind === 'ServiceAccount' && d.metadata.name === 'llama-405b-validation')).toHaveLength(1);
     expect(run.spec.metrics.map((m: any) => m.name)).toEqual(['error-rate', 'error-rate-vs-stable', 'latency-p95', 'latency-p95-vs-stable', 'ttft-p95', 'validation']);
     // The groups' startup timeout (30m) before the gate's own delay: Argo CD may run the hook while they load.
     expect(run.spec.metrics.slice(0, 5).map((m: any) => m.initialDelay)).toEqual(Array(5).fill('31m'));
@@ -279,20 +299,25 @@ describe('staged, gated update', () => {
 
   test('a validation of the canary groups runs in the same AnalysisRun, and the NetworkPolicy admits its evaluator', async () => {
     const { chart, svc } = service(props({ replicas: 3, namespace: 'llm' }));
-    const validation = new ValidationJob(chart, 'V', {
-      service: svc,
-      image: 'ghcr.io/acme/eval:1.0.0',
-      dataset: { uri: 's3://x/y/', sha256: 'a'.repeat(64) },
-      checks: [ValidationCheck.schema({ outputSchema: { type: 'object' } })],
-    });
-    const update = new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.canary({ groups: 2, stableRelease: '0123456789' }), gates: [Gate.errorRate({ maxRatio: 0.01 })], validation });
+    const update = new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.canary({ groups: 2 }), gates: [Gate.errorRate({ maxRatio: 0.01 })], validation: EVAL });
     const docs = await expectConformant(chart);
     expect(update.partition).toBe(1);
     const run = docs.find((d: any) => d.kind === 'AnalysisRun') as any;
     expect(run.spec.metrics.map((m: any) => m.name)).toEqual(['error-rate', 'validation']);
     expect(run.spec.metrics[1].provider.job).toBeDefined();
     const np = docs.find((d: any) => d.kind === 'NetworkPolicy') as any;
-    expect(np.spec.ingress).toContainEqual({ from: [validation.candidateClient!._render()], ports: [{ port: 8000, protocol: 'TCP' }] });
+    expect(update.inferencePeers).toHaveLength(1);
+    expect(np.spec.ingress).toContainEqual({ from: [update.inferencePeers[0]._render()], ports: [{ port: 8000, protocol: 'TCP' }] });
+    expect(docs.filter((d: any) => d.kind === 'AnalysisTemplate')).toEqual([]);
+  });
+
+  test('a stable release given: the gates compare with that release only, passed as the run\'s stable-hash', () => {
+    const { chart, svc } = service(props({ namespace: 'llm' }));
+    new StagedGroupUpdate(chart, 'U', { service: svc, stage: UpdateStage.canary({ groups: 1, stableRelease: '0123456789' }), gates: [Gate.errorRate({ maxRatio: 0.01, stableTolerance: 1 })] });
+    const run = Testing.synth(chart).find((d: any) => d.kind === 'AnalysisRun');
+    expect(run.spec.args).toContainEqual({ name: 'stable-hash', value: '0123456789' });
+    expect(run.spec.metrics[1].provider.prometheus.query).toContain('{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{args.stable-hash}}",');
+    expect(run.spec.metrics[1].provider.prometheus.query).not.toContain('!~');
   });
 
   test('the DeepSeek-R1 example: 2 x 8 H200 over RDMA, conformant', async () => {
