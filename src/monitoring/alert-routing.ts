@@ -6,7 +6,7 @@ import { AlertRoute, RoutedAlert } from './alert-route';
 import { AlertmanagerConfig } from '../imports/alertmanagerconfig-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 
 /** The labels every alert of `ModelAlerts` carries with the model's lineage (Prometheus label names). */
 export const ALERT_LINEAGE_LABELS = {
