@@ -43,35 +43,36 @@ export interface IWorkloadOwner extends IConstruct {
 }
 
 /**
- * A model service as other constructs see it: gates, monitoring and rollouts read its names, ports, runtime and
- * pod template; none of them changes it.
+ * What gates, alerts, dashboards and scaling metrics read of a model service: the model it serves and the series its
+ * runtime exports.
  */
-export interface IModelService extends IServiceRef {
+export interface IServedModel extends IServiceRef {
   /** The inference port (named `http`). */
   readonly port: number;
-  /** Desired replicas. */
-  readonly replicas: number;
-  /** GPUs (or MIG instances) one replica holds. */
-  readonly gpusPerReplica: number;
-  /** How long a new pod may take to become ready. */
-  readonly startupTimeout: Duration;
-  /** The metrics port. */
-  readonly metricsPort: number;
-  /** The metrics path. */
-  readonly metricsPath: string;
-  /** The server kind. */
-  readonly runtimeKind: RuntimeKind;
-  /**
-   * The series the runtime's image exports, which gates, alerts and dashboards read.
-   * @internal
-   */
-  readonly _metricCatalog: MetricCatalog;
   /** The model name clients (and vLLM metrics' `model_name` label) use. */
   readonly servedModelName: string;
   /** Where the served model version comes from. */
   readonly lineage: ModelLineage;
   /** Where the model's files are inside the server container. */
   readonly modelPath: string;
+  /** The server kind. */
+  readonly runtimeKind: RuntimeKind;
+  /** The metrics port. */
+  readonly metricsPort: number;
+  /** The metrics path. */
+  readonly metricsPath: string;
+  /**
+   * The series the runtime's image exports, which gates, alerts and dashboards read.
+   * @internal
+   */
+  readonly _metricCatalog: MetricCatalog;
+}
+
+/**
+ * What workload controllers and evaluators read of a model service to run its pods: the pod template, its labels and
+ * sizing, and which controller runs the pods.
+ */
+export interface IModelWorkload extends IConstruct {
   /** The pod template every workload controller wraps. */
   readonly podTemplate: k8s.PodTemplateSpec;
   /** Labels selecting the service's pods, stable across versions. */
@@ -82,6 +83,12 @@ export interface IModelService extends IServiceRef {
   readonly annotations: { [key: string]: string };
   /** The ports of the service's Service, to copy into variant Services (canary, stable, preview). */
   readonly servicePorts: k8s.ServicePort[];
+  /** Desired replicas. */
+  readonly replicas: number;
+  /** GPUs (or MIG instances) one replica holds. */
+  readonly gpusPerReplica: number;
+  /** How long a new pod may take to become ready. */
+  readonly startupTimeout: Duration;
   /**
    * The workload that runs the pods: the service's own Deployment (or LeaderWorkerSet), or the Argo Rollout that took
    * it over. Decided by the whole app, so read it when rendering (in a `Lazy`), not in a constructor.
@@ -104,3 +111,9 @@ export interface IModelService extends IServiceRef {
    */
   _adoptOwner(owner: IWorkloadOwner): void;
 }
+
+/**
+ * A model service as other constructs see it: its Service, the model it serves, and its workload. Nothing in it
+ * changes the service; a rollout that takes the pods over refers to the service, which then renders no Deployment.
+ */
+export interface IModelService extends IServedModel, IModelWorkload {}
