@@ -29,7 +29,7 @@ export interface IServiceRef extends IConstruct {
    * @default - the namespace of its chart
    */
   readonly namespace?: string;
-  /** The port clients call. */
+  /** The port clients call (a model service's inference port, named `http`). */
   readonly port: number;
 }
 
@@ -47,8 +47,6 @@ export interface IWorkloadOwner extends IConstruct {
  * runtime exports.
  */
 export interface IServedModel extends IServiceRef {
-  /** The inference port (named `http`). */
-  readonly port: number;
   /** The model name clients (and vLLM metrics' `model_name` label) use. */
   readonly servedModelName: string;
   /** Where the served model version comes from. */
