@@ -1,10 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, GpuModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric,
-  TrafficRouter, ValidationCheck, ValidationJob,
+  Accelerator, AlertPreset, BlueGreenRollout, CanaryRollout, CanaryStep, GpuModelService, ModelAlerts, ModelAutoscaler, ModelDashboard,
+  ModelRuntime, ScalingMetric, TrafficRouter, ValidationCheck, ValidationJob,
 } from '../../src';
 import { expectConformant } from '../conformance';
-import { service } from '../serving/helpers';
+import { hfSource, service } from '../serving/helpers';
 
 const IMAGE = `ghcr.io/acme/llm-eval@sha256:${'a'.repeat(64)}`;
 
@@ -81,5 +81,21 @@ describe('workload of a service', () => {
     const other = new Chart(chart.node.root as Chart, 'Delivery', { namespace: 'elsewhere' });
     expect(() => new CanaryRollout(other, 'Rollout', { service: svc, steps: [CanaryStep.weight(100)] }))
       .toThrow(/\[Delivery\/Rollout\] service: is in the namespace undefined of its chart, and the rollout's chart has "elsewhere" \(got "test\/Svc"\)/);
+  });
+});
+
+describe('Services the rollouts create are objects', () => {
+  test('canary and stable, preview and active: names, namespace and port, usable as another rollout\'s active Service', () => {
+    const { chart, svc } = service({ name: 'llm', namespace: 'llm' });
+    const c = new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(100)] });
+    expect([c.canaryService, c.stableService].map(s => [s.name, s.namespace, s.port])).toEqual([['llm-canary', 'llm', 8000], ['llm-stable', 'llm', 8000]]);
+    const { chart: other, svc: clf } = service({ name: 'clf', namespace: 'llm' });
+    const bg = new BlueGreenRollout(other, 'Rollout', { service: clf });
+    expect([bg.activeService, bg.previewService].map(s => s.name)).toEqual(['clf', 'clf-preview']);
+    expect(bg.activeService).toBe(clf);
+    const frontend = new GpuModelService(chart, 'Frontend', { name: 'front', namespace: 'llm', model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM });
+    const front = new BlueGreenRollout(chart, 'Front', { service: frontend, activeService: c.stableService });
+    expect(front.activeService.node.path).toBe('test/Rollout/StableService');
+    expect(Testing.synth(chart).find(d => d.kind === 'Rollout' && d.metadata.name === 'front').spec.strategy.blueGreen.activeService).toBe('llm-stable');
   });
 });
