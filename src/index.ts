@@ -9,6 +9,8 @@ export * from './serving/model-source';
 export * from './serving/model-cache';
 export * from './serving/pre-stop-handler';
 export * from './serving/shared-model-cache';
+export * from './serving/model-service';
+export * from './serving/gpu-model-service-props';
 export * from './serving/gpu-model-service';
 export * from './serving/network-policy';
 export * from './serving/multi-node';

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AnalysisStepOptions } from './canary-step';
 import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
@@ -6,14 +6,17 @@ import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollo
 import { wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
 import { dns1035Label, duration as checkDuration, int, INT32_MAX } from '../internal/validate';
+import { IServiceRef } from '../serving/model-service';
 
 /** Properties of a BlueGreenRollout. */
 export interface BlueGreenRolloutProps extends ProgressiveRolloutProps {
   /**
-   * The Service that sends live traffic to the active version.
+   * The Service that sends live traffic to the active version (Argo points its selector at the active pods): another
+   * Service of the app in the rollout's namespace, e.g. a cdk8s-plus `Service`.
    * @default - the service's own Service
+   * @see https://argo-rollouts.readthedocs.io/en/stable/features/bluegreen/#activeservice
    */
-  readonly activeService?: string;
+  readonly activeService?: IServiceRef;
   /**
    * Analysis of the preview version before it takes traffic; a failure aborts the update.
    * @default - none
@@ -56,9 +59,9 @@ export interface BlueGreenRolloutProps extends ProgressiveRolloutProps {
 export class BlueGreenRollout extends ProgressiveRollout {
   public readonly gpuPlan: GpuCapacityPlan;
   /** The Service in front of the active version. */
-  public readonly activeServiceName: string;
+  public readonly activeService: IServiceRef;
   /** The Service in front of the preview version. */
-  public readonly previewServiceName: string;
+  public readonly previewService: IServiceRef;
 
   constructor(scope: Construct, id: string, props: BlueGreenRolloutProps) {
     super(scope, id, props);
@@ -66,7 +69,7 @@ export class BlueGreenRollout extends ProgressiveRollout {
     if (props.previewReplicaCount !== undefined) {
       int(this, 'previewReplicaCount', props.previewReplicaCount, 1, INT32_MAX, 'e.g. previewReplicaCount: 1 to analyse on one replica before scaling up');
     }
-    if (props.activeService !== undefined) dns1035Label(this, 'activeService', props.activeService);
+    if (props.activeService !== undefined) this.checkActiveService(props.activeService);
     if (props.autoPromotionDelay !== undefined) checkDuration(this, 'autoPromotionDelay', props.autoPromotionDelay, { max: Duration.days(7) });
     if (props.scaleDownDelay !== undefined) checkDuration(this, 'scaleDownDelay', props.scaleDownDelay, { max: Duration.days(1) });
     // Argo Rollouts: "If the AutoPromotionEnabled field is set to false, this field will be ignored".
@@ -75,21 +78,19 @@ export class BlueGreenRollout extends ProgressiveRollout {
     this.gpuPlan = capacityPlan(svc.gpusPerReplica, svc.replicas, 2 * svc.replicas,
       `blue-green runs the new version at ${svc.replicas} replicas beside the old one before switching`,
       Math.max(analysisGpus(props.prePromotionAnalysis?.templates), analysisGpus(props.postPromotionAnalysis?.templates)));
-    this.activeServiceName = props.activeService ?? svc.name;
-    this.previewServiceName = this._variantService('PreviewService', 'preview');
-    // The service's own Service always exists; only a name given here can miss.
-    if (props.activeService !== undefined) this.node.addValidation({ validate: () => this.validateActiveService() });
+    this.activeService = props.activeService ?? svc;
+    this.previewService = this._variantService('PreviewService', 'preview');
 
     this._renderRollout({
       blueGreen: {
-        activeService: this.activeServiceName,
-        previewService: this.previewServiceName,
+        activeService: this.activeService.name,
+        previewService: this.previewService.name,
         autoPromotionEnabled: props.autoPromotionEnabled ?? true,
         autoPromotionSeconds: props.autoPromotionDelay ? wholeSeconds(this, 'autoPromotionDelay', props.autoPromotionDelay, 1) : undefined,
         scaleDownDelaySeconds: wholeSeconds(this, 'scaleDownDelay', props.scaleDownDelay ?? Duration.seconds(30)),
         previewReplicaCount: props.previewReplicaCount,
-        prePromotionAnalysis: props.prePromotionAnalysis ? this._renderAnalysis('PrePromotionAnalysis', props.prePromotionAnalysis.name ?? 'pre-promotion', props.prePromotionAnalysis, this.previewServiceName, true) : undefined,
-        postPromotionAnalysis: props.postPromotionAnalysis ? this._renderAnalysis('PostPromotionAnalysis', props.postPromotionAnalysis.name ?? 'post-promotion', props.postPromotionAnalysis, this.activeServiceName, false) : undefined,
+        prePromotionAnalysis: props.prePromotionAnalysis ? this._renderAnalysis('PrePromotionAnalysis', props.prePromotionAnalysis.name ?? 'pre-promotion', props.prePromotionAnalysis, this.previewService.name, true) : undefined,
+        postPromotionAnalysis: props.postPromotionAnalysis ? this._renderAnalysis('PostPromotionAnalysis', props.postPromotionAnalysis.name ?? 'post-promotion', props.postPromotionAnalysis, this.activeService.name, false) : undefined,
       },
     });
   }
@@ -104,13 +105,17 @@ export class BlueGreenRollout extends ProgressiveRollout {
   }
 
   /**
-   * The active Service must exist in the app: Argo cannot switch traffic on a Service that is not there.
-   * Looked up in the rollout's chart first: searching the whole app for every rollout is quadratic in fleet size.
+   * Argo looks the active Service up by name in the Rollout's namespace: it must be synthesized with this app, into
+   * that namespace.
    */
-  private validateActiveService(): string[] {
-    const hasService = (scope: IConstruct) => scope.node.findAll().some(c => ApiObject.isApiObject(c) && c.kind === 'Service' && c.name === this.activeServiceName);
-    return hasService(Chart.of(this)) || hasService(this.node.root) ? [] : [
-      `activeService: no Service of that name in the app (got ${JSON.stringify(this.activeServiceName)}). Fix: leave activeService unset to use the service's own Service, or create it.`,
-    ];
+  private checkActiveService(ref: IServiceRef): void {
+    dns1035Label(this, 'activeService', ref.name);
+    check(ref.node.root === this.node.root, this, 'activeService', ref.node.path, 'is not part of this app, so it would not be deployed with the Rollout',
+      'leave activeService unset to use the service\'s own Service, or create it in the same app');
+    const namespaceOf = (c: IConstruct, own?: string) => own ?? Chart.of(c).namespace;
+    const expected = namespaceOf(this, this.service.namespace);
+    check(namespaceOf(ref, ref.namespace) === expected, this, 'activeService', ref.node.path,
+      `is in the namespace ${JSON.stringify(namespaceOf(ref, ref.namespace))}, and Argo looks it up in the Rollout's (${JSON.stringify(expected)})`,
+      'create the Service in the rollout\'s namespace');
   }
 }

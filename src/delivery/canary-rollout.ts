@@ -9,6 +9,7 @@ import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavaila
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
 import { duration as checkDuration, int, INT32_MAX } from '../internal/validate';
+import { IServiceRef } from '../serving/model-service';
 import { NetworkPeer } from '../serving/network-policy';
 
 /** Properties of a CanaryRollout. */
@@ -67,9 +68,9 @@ export interface CanaryRolloutProps extends ProgressiveRolloutProps {
 export class CanaryRollout extends ProgressiveRollout {
   public readonly gpuPlan: GpuCapacityPlan;
   /** The Service selecting the new version's pods. */
-  public readonly canaryServiceName: string;
+  public readonly canaryService: IServiceRef;
   /** The Service selecting the stable version's pods. */
-  public readonly stableServiceName: string;
+  public readonly stableService: IServiceRef;
 
   constructor(scope: Construct, id: string, private readonly canary: CanaryRolloutProps) {
     super(scope, id, canary);
@@ -84,12 +85,12 @@ export class CanaryRollout extends ProgressiveRollout {
     this.validateSteps(canary.steps, router);
     this.gpuPlan = this.plan(maxSurge, router !== undefined, canary.dynamicStableScale === true);
 
-    this.canaryServiceName = this._variantService('CanaryService', 'canary');
-    this.stableServiceName = this._variantService('StableService', 'stable');
+    this.canaryService = this._variantService('CanaryService', 'canary');
+    this.stableService = this._variantService('StableService', 'stable');
     const routeNames = canary.steps.flatMap(s => [s.options.headerRoute?.name, s.options.mirrorRoute?.name]);
     const managedRoutes = [...new Set(routeNames.filter((n): n is string => !!n))];
     const trafficRouting = router?.bind(this, {
-      service: this.service, stableService: this.stableServiceName, canaryService: this.canaryServiceName, managedRoutes,
+      service: this.service, stableService: this.stableService.name, canaryService: this.canaryService.name, managedRoutes,
     });
 
     let analyses = 0;
@@ -114,19 +115,19 @@ export class CanaryRollout extends ProgressiveRollout {
         };
         case CanaryStepKind.ANALYSIS: {
           analyses++;
-          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, this.canaryServiceName, true) };
+          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, this.canaryService.name, true) };
         }
       }
     });
 
     const background = canary.backgroundAnalysis?.length
-      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, this.canaryServiceName, false)
+      ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, this.canaryService.name, false)
       : undefined;
 
     this._renderRollout({
       canary: {
-        canaryService: this.canaryServiceName,
-        stableService: this.stableServiceName,
+        canaryService: this.canaryService.name,
+        stableService: this.stableService.name,
         maxSurge: RolloutSpecStrategyCanaryMaxSurge.fromNumber(maxSurge),
         maxUnavailable: RolloutSpecStrategyCanaryMaxUnavailable.fromNumber(maxUnavailable),
         abortScaleDownDelaySeconds: wholeSeconds(this, 'abortScaleDownDelay', canary.abortScaleDownDelay ?? Duration.seconds(30)),

@@ -12,7 +12,7 @@ import { DOMAIN } from '../internal/labels';
 import { childName } from '../internal/names';
 import { NotificationSubscription, subscriptionAnnotations } from '../notifications/notification-subscription';
 import { NotificationTrigger, NotifiedObject } from '../notifications/notification-trigger';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService, IServiceRef, IWorkloadOwner, WorkloadReference } from '../serving/model-service';
 import { IServiceClients, NetworkPeer } from '../serving/network-policy';
 
 /** Properties shared by every progressive rollout. */
@@ -57,7 +57,7 @@ interface RenderedAnalysis {
  *
  * Child ids: `Resource` (the Rollout), analysis templates by their purpose.
  */
-export abstract class ProgressiveRollout extends Construct implements IServiceClients {
+export abstract class ProgressiveRollout extends Construct implements IServiceClients, IWorkloadOwner {
   /** The Rollout's name (the service's). */
   public readonly name: string;
   /** The service. */
@@ -73,8 +73,13 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
     bindInputs(this, props);
     this.service = props.service;
     this.name = props.service.name;
-    props.service.handOverWorkload(this, { apiVersion: `${Rollout.GVK.apiVersion}`, kind: Rollout.GVK.kind, name: this.name });
+    props.service._adoptOwner(this);
     this.node.addValidation({ validate: () => this.validateReferences() });
+  }
+
+  /** The Argo Rollout, which runs the service's pods. */
+  public get workload(): WorkloadReference {
+    return { apiVersion: Rollout.GVK.apiVersion, kind: Rollout.GVK.kind, name: this.name };
   }
 
   /**
@@ -136,10 +141,10 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
    * A Service selecting the rollout's pods under another name; Argo narrows its selector to one version.
    * @internal
    */
-  protected _variantService(id: string, suffix: string): string {
+  protected _variantService(id: string, suffix: string): IServiceRef {
     const svc = this.service;
     const name = childName(svc.name, suffix);
-    new k8s.KubeService(this, id, {
+    return new VariantService(this, id, svc.port, {
       metadata: svc.metadata(name),
       spec: {
         type: 'ClusterIP',
@@ -147,7 +152,6 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
         ports: svc.servicePorts.map(p => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol })),
       },
     });
-    return name;
   }
 
   /**
@@ -209,6 +213,16 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
       }
     }
     return errors;
+  }
+}
+
+/** A Service the rollout creates, referenced by object (an analysis' candidate, Argo's preview Service). */
+class VariantService extends k8s.KubeService implements IServiceRef {
+  public readonly namespace?: string;
+
+  constructor(scope: Construct, id: string, public readonly port: number, props: k8s.KubeServiceProps) {
+    super(scope, id, props);
+    this.namespace = props.metadata?.namespace;
   }
 }
 

@@ -4,7 +4,7 @@ import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
 import { VirtualService } from '../imports/virtualservice-networking.istio.io';
 import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { dns1123Label, dns1123Subdomain } from '../internal/validate';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { NetworkPeer } from '../serving/network-policy';
 
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

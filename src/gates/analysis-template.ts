@@ -4,7 +4,7 @@ import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
 import { bindInputs, propError } from '../internal/errors';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { NetworkPeer } from '../serving/network-policy';
 
 /** The argument a rollout fills with the name of the Service in front of its new version (canary or preview). */

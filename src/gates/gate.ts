@@ -6,7 +6,7 @@ import { histogramFragment, promqlQuery, requestMetricFragments } from '../inter
 import { oneOf } from '../internal/validate';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 
 /** A latency percentile, computed with `histogram_quantile` from histogram buckets. */
 export enum Percentile {

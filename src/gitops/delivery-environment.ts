@@ -1,4 +1,4 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, IResolver, ResolutionContext } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IgnoreDifference, IIgnoreDifferences } from './argo-cd-application';
 import { IResourceKinds, ResourceKind } from './argo-cd-project';
@@ -14,7 +14,8 @@ import { DOMAIN } from '../internal/labels';
 import { checkImageDigest } from '../internal/security';
 import { PrometheusSettings, PrometheusSettingsProps } from '../metrics/prometheus-settings';
 import { NotificationSubscription } from '../notifications/notification-subscription';
-import { GpuModelService, GpuModelServiceProps } from '../serving/gpu-model-service';
+import { GpuModelService } from '../serving/gpu-model-service';
+import { GpuModelServiceProps } from '../serving/gpu-model-service-props';
 import { NetworkPeer, withClients } from '../serving/network-policy';
 import { ValidationJob } from '../validation/validation-job';
 import { ValidationOptions } from '../validation/validation-options';
@@ -132,8 +133,12 @@ export interface DeliveryEnvironmentProps {
  * One environment of a model version in its own chart (one output directory, one Argo CD Application):
  * the GpuModelService, a CanaryRollout whose first steps bring up one canary pod and run the ValidationJob on it
  * before any traffic, an optional PreSync ValidationHook, and Argo CD sync waves on every object
- * (config, validation hook, workload, monitoring), assigned by kind when the app is synthesized to
- * objects that have none. Add monitoring to the chart like to any other.
+ * (config, validation hook, workload, monitoring). Add monitoring to the chart like to any other.
+ *
+ * The waves (by kind, for objects that have no wave or hook of their own) and the waiver annotations are added when
+ * each object of the chart is rendered, by a cdk8s resolver the environment registers with its App: objects added to
+ * the chart later get them too, every output type and `Chart.toJson()` (Terraform's `KubernetesManifests`) render the
+ * same, and the construct tree is never changed after construction.
  *
  * A multi-node service (LeaderWorkerSet groups) is updated by a StagedGroupUpdate instead, in the stage given by
  * `stagedUpdateStage`: which groups run the new version is a commit, everything else (LWS replacing the groups, the
@@ -209,8 +214,9 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
         notifications: props.notifications,
       });
     }
-    // Objects added after this constructor (monitoring) need waves too, so they are assigned once the tree is complete.
-    this.node.addValidation({ validate: () => this.annotateObjects() });
+    // Objects added after this constructor (monitoring) need waves too: the resolver decides per object when rendered.
+    const app = App.of(this);
+    if (!app.resolvers.some(r => r instanceof EnvironmentAnnotations)) app.resolvers.push(new EnvironmentAnnotations());
   }
 
   /**
@@ -270,22 +276,49 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
     return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === (this as Chart));
   }
 
-  private annotateObjects(): string[] {
-    for (const obj of this.ownObjects()) {
-      const annotations = obj.metadata.toJson().annotations ?? {};
-      if (this.validationWaiver) obj.metadata.addAnnotation(`${DOMAIN}/validation-waiver`, this.validationWaiver);
-      if (this.imageDigestWaiver) obj.metadata.addAnnotation(`${DOMAIN}/image-digest-waiver`, this.imageDigestWaiver);
-      if (annotations[HOOK] !== undefined || annotations[WAVE] !== undefined) continue;
-      obj.metadata.addAnnotation(WAVE, String(waveOf(obj)));
-    }
-    return [];
+  /**
+   * The annotations of a rendered object of this chart: its own, the waivers, and its sync wave unless it has a wave
+   * or is a hook.
+   * @internal
+   */
+  public _annotationsOf(kind: string, metadata: RenderedMetadata): { [key: string]: string } {
+    const own = metadata.annotations ?? {};
+    return {
+      ...own,
+      ...this.validationWaiver ? { [`${DOMAIN}/validation-waiver`]: this.validationWaiver } : {},
+      ...this.imageDigestWaiver ? { [`${DOMAIN}/image-digest-waiver`]: this.imageDigestWaiver } : {},
+      ...own[HOOK] === undefined && own[WAVE] === undefined ? { [WAVE]: String(waveOf(kind, metadata.labels ?? {})) } : {},
+    };
   }
 }
 
-function waveOf(obj: ApiObject): SyncWave {
-  if (WORKLOAD_KINDS.has(obj.kind)) return SyncWave.WORKLOAD;
-  if (MODEL_CACHE_KINDS.has(obj.kind)) return SyncWave.MODEL_CACHE;
-  if (MONITORING_KINDS.has(obj.kind)) return SyncWave.MONITORING;
-  if (obj.kind === 'ConfigMap' && obj.metadata.getLabel(DASHBOARD_LABEL) !== undefined) return SyncWave.MONITORING;
+/** An object's metadata as rendered. */
+interface RenderedMetadata {
+  readonly annotations?: { [key: string]: string };
+  readonly labels?: { [key: string]: string };
+}
+
+/**
+ * Adds a DeliveryEnvironment's annotations to the metadata of each of its objects as cdk8s renders it (after the
+ * object's own metadata is resolved), so that the decision sees the finished chart and leaves the tree unchanged.
+ */
+class EnvironmentAnnotations implements IResolver {
+  public resolve(context: ResolutionContext): void {
+    if (context.key.length !== 1 || context.key[0] !== 'metadata') return;
+    // Not `instanceof`: cdk8s makes `instanceof` of any Chart subclass true for every chart.
+    const env: Partial<DeliveryEnvironment> = Chart.of(context.obj);
+    if (env._annotationsOf === undefined) return;
+    const metadata: RenderedMetadata = context.value;
+    const annotations = env._annotationsOf(context.obj.kind, metadata);
+    // cdk8s resolves a replaced value again: replace only while something is missing.
+    if (Object.entries(annotations).some(([k, v]) => metadata.annotations?.[k] !== v)) context.replaceValue({ ...metadata, annotations });
+  }
+}
+
+function waveOf(kind: string, labels: { [key: string]: string }): SyncWave {
+  if (WORKLOAD_KINDS.has(kind)) return SyncWave.WORKLOAD;
+  if (MODEL_CACHE_KINDS.has(kind)) return SyncWave.MODEL_CACHE;
+  if (MONITORING_KINDS.has(kind)) return SyncWave.MONITORING;
+  if (kind === 'ConfigMap' && labels[DASHBOARD_LABEL] !== undefined) return SyncWave.MONITORING;
   return SyncWave.CONFIG;
 }

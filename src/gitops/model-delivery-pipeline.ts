@@ -13,7 +13,7 @@ import { isDnsLabel } from '../internal/names';
 import { PrometheusSettingsProps } from '../metrics/prometheus-settings';
 import { NotificationSubscription, subscriptionsFor } from '../notifications/notification-subscription';
 import { NotifiedObject } from '../notifications/notification-trigger';
-import { GpuModelServiceProps } from '../serving/gpu-model-service';
+import { GpuModelServiceProps } from '../serving/gpu-model-service-props';
 import { lineageAnnotations, lineageLabels } from '../serving/lineage-labels';
 import { NetworkPeer } from '../serving/network-policy';
 import { ValidationCheck } from '../validation/validation-check';

@@ -6,7 +6,7 @@ import { check, deferFactoryChecks } from '../internal/errors';
 import { histogramFragment, labelMatchers, metricName, requestMetricFragments } from '../internal/promql';
 import { duration, oneOf, url as validUrl } from '../internal/validate';
 import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { RuntimeKind } from '../serving/model-runtime';
 import { GPU_LABELS, ModelSeries, modelSeries } from '../serving/model-series';
 

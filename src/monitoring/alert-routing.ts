@@ -7,7 +7,7 @@ import { AlertmanagerConfig } from '../imports/alertmanagerconfig-monitoring.cor
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
 import { sameNamespace } from '../internal/object-ref';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 
 /** The labels every alert of `ModelAlerts` carries with the model's lineage (Prometheus label names). */
 export const ALERT_LINEAGE_LABELS = {

@@ -9,7 +9,7 @@ import { bindInputs, check, propError } from '../internal/errors';
 import { childName } from '../internal/names';
 import { promLabelName } from '../internal/promql';
 import { labelMap, url } from '../internal/validate';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 
 /** One rule of the group as written to the PrometheusRule. */
 interface RenderedRule {

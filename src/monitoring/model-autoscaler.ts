@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ScalingMetric } from './scaling-metric';
 import { ScaledObject } from '../imports/scaledobject-keda.sh';
@@ -6,7 +6,7 @@ import { wholeSeconds } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
 import { duration, int, INT32_MAX } from '../internal/validate';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 
 // Marks a service that has an autoscaler already (KEDA admits one ScaledObject per workload).
 const SCALED_BY = Symbol.for('cdk8s-mlops.scaled-by');
@@ -96,12 +96,9 @@ export class ModelAutoscaler extends Construct {
       ...ScaledObject.GVK,
       metadata: svc.metadata(this.scaledObjectName),
       spec: {
-        // Getters, read at synth time: a rollout created after the autoscaler still becomes the target.
-        scaleTargetRef: {
-          get apiVersion() { return svc.workload.apiVersion; },
-          get kind() { return svc.workload.kind; },
-          get name() { return svc.workload.name; },
-        },
+        // The service's workload is decided by the whole app: read when rendered, a rollout created after the
+        // autoscaler is the target.
+        scaleTargetRef: Lazy.any({ produce: () => ({ ...svc.workload }) }),
         minReplicaCount: min,
         maxReplicaCount: props.maxReplicas,
         idleReplicaCount: scaleToZero ? 0 : undefined,

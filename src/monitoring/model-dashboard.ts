@@ -8,7 +8,7 @@ import { childName, dnsLabel } from '../internal/names';
 import { labelMatchers, metricName } from '../internal/promql';
 import { annotationKey, dns1123Label, labelKey as checkLabelKey, labelValue, nonEmpty } from '../internal/validate';
 import { requestCounters } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from '../serving/model-series';
 
 /** Properties of a ModelDashboard. */

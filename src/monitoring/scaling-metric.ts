@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { promqlQuery } from '../internal/promql';
 import { requireSeries } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { GPU_LABELS, modelSeries } from '../serving/model-series';
 
 /** Scaling on vLLM's waiting queue. */

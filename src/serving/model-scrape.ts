@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IModelService } from './gpu-model-service';
+import type { IModelService } from './model-service';
 import { MODEL_VERSION_LABEL, modelSeries } from './model-series';
 import { RELEASE_LABEL, releaseOf } from './multi-node';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelings } from '../imports/podmonitor-monitoring.coreos.com';

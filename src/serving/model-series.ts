@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { IModelService } from './gpu-model-service';
+import type { IModelService } from './model-service';
 import { releaseOf } from './multi-node';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { SeriesSelector } from '../metrics/runtime-metrics';

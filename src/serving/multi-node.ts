@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
-import type { IModelService, WorkloadReference } from './gpu-model-service';
+import type { IModelService, WorkloadReference } from './model-service';
 import { RuntimeConfig, RuntimeKind } from './model-runtime';
 import { Accelerator } from '../gpu/accelerator';
 import { LeaderWorkerSet } from '../imports/leaderworkerset-leaderworkerset.x-k8s.io';

@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
-import type { IModelService } from './gpu-model-service';
+import type { IModelService } from './model-service';
 import { check, deferFactoryChecks, propError } from '../internal/errors';
 
 /** Istio ambient's HBONE port: ztunnel tunnels every meshed connection to the destination pod on it. */

@@ -1,6 +1,6 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { GpuModelServiceProps } from './gpu-model-service';
+import type { GpuModelServiceProps } from './gpu-model-service-props';
 import { RuntimeKind } from './model-runtime';
 import { checkContainerProps } from '../internal/container-inputs';
 import { check } from '../internal/errors';

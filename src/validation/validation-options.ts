@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { ValidationCheck } from './validation-check';
 import { ValidationTarget } from './validation-target';
-import { IModelService } from '../serving/gpu-model-service';
+import { IModelService } from '../serving/model-service';
 import { SecretKeyRef } from '../serving/secret-ref';
 
 /** The held-out dataset the evaluator scores the model on. */

@@ -1,4 +1,5 @@
-import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { BlueGreenRollout, CanaryRollout, CanaryRolloutProps, CanaryStep, Gate, GateAnalysisTemplate, HeaderMatch, ModelRuntime, PrometheusSettings, TrafficRouter } from '../../src';
 import { expectConformant } from '../conformance';
@@ -188,16 +189,21 @@ describe('bad input', () => {
       .toThrow(/routes traffic to the new version while it has no pods.*canaryScale\(\{ replicas: 1 \}\)/);
   });
 
-  test('blue-green without an active Service', () => {
-    const { chart, svc } = service();
-    new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'typo' });
-    expect(() => Testing.synth(chart)).toThrow(/activeService: no Service of that name in the app \(got "typo"\)/);
+  test('blue-green with an active Service that is not deployed with it', () => {
+    const { svc } = service();
+    const elsewhere = new kplus.Service(Testing.chart(), 'Typo', { metadata: { name: 'typo' }, ports: [{ port: 80 }] });
+    expect(() => new BlueGreenRollout(svc.node.scope!, 'BG', { service: svc, activeService: elsewhere }))
+      .toThrow(/activeService: is not part of this app.*\(got "test\/Typo"\)/);
+    const { chart, svc: other } = service({ name: 'clf' });
+    const otherNamespace = new kplus.Service(new Chart(chart.node.root as Construct, 'Ns', { namespace: 'edge' }), 'Front', { metadata: { name: 'front' }, ports: [{ port: 80 }] });
+    expect(() => new BlueGreenRollout(chart, 'BG', { service: other, activeService: otherNamespace }))
+      .toThrow(/activeService: is in the namespace "edge", and Argo looks it up in the Rollout's \(undefined\)/);
   });
 
   test('blue-green with its active Service in another chart of the app', async () => {
     const { chart, svc } = service();
-    new ApiObject(new Chart(chart.node.root as Construct, 'Edge'), 'Front', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'front' } });
-    const rollout = new BlueGreenRollout(chart, 'BG', { service: svc, activeService: 'front' });
+    const front = new kplus.Service(new Chart(chart.node.root as Construct, 'Edge'), 'Front', { metadata: { name: 'front' }, ports: [{ port: 80 }] });
+    const rollout = new BlueGreenRollout(chart, 'BG', { service: svc, activeService: front });
     expect(svc.workloadOwner).toBe(rollout);
     const docs: any[] = await expectConformant(chart);
     expect(docs.find(d => d.kind === 'Rollout').spec.strategy.blueGreen.activeService).toBe('front');

@@ -1,4 +1,5 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
 import { bound } from './bind';
 import { census, x } from './census';
 import type { BlueGreenRolloutProps, CanaryRolloutProps, ModelAlertsProps, ModelAutoscalerProps, ModelDashboardProps, ValidationJobProps } from '../../src';
@@ -90,7 +91,7 @@ describe('autoscaler, alerts, dashboard and rollout props', () => census([
   }, x(B, 'service', '"test/Svc"', 'on the CanaryRollout instead')],
   ['blue-green previewReplicaCount 0', () => blueGreen({ previewReplicaCount: 0 }), x(B, 'previewReplicaCount', '0', 'previewReplicaCount: 1')],
   ['blue-green previewReplicaCount 1e12', () => blueGreen({ previewReplicaCount: 1e12 }), x(B, 'previewReplicaCount', '1000000000000', 'previewReplicaCount: 1')],
-  ['blue-green activeService invalid', () => blueGreen({ activeService: 'LLM_active' }), x(B, 'activeService', '"LLM_active"', 'llama-70b')],
+  ['blue-green activeService invalid', () => blueGreen({ activeService: new kplus.Service(Testing.chart(), 'Front', { metadata: { name: 'LLM_active' }, ports: [{ port: 80 }] }) }), x(B, 'activeService', '"LLM_active"', 'llama-70b')],
   ['blue-green autoPromotionDelay NaN', () => blueGreen({ autoPromotionDelay: Duration.seconds(NaN) }), x(B, 'autoPromotionDelay', 'NaN ms', 'Duration.seconds')],
   ['blue-green autoPromotionDelay ignored', () => blueGreen({ autoPromotionEnabled: false, autoPromotionDelay: Duration.minutes(5) }),
     x(B, 'autoPromotionDelay', '"5 minutes"', 'enable auto-promotion')],

@@ -1,5 +1,5 @@
 import { Duration, Size, Testing } from 'cdk8s';
-import { Accelerator, CudaVersion, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
+import { Accelerator, CanaryRollout, CanaryStep, CudaVersion, GpuModelService, MigProfile, ModelCache, ModelRuntime, ModelSource, Precision, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { byKind, hfSource, podSpec, server, service, SHA } from './helpers';
 import { bound } from '../inputs/bind';
@@ -97,11 +97,10 @@ describe('defaults', () => {
 
   test('a rollout can take the workload over: the Deployment is removed', async () => {
     const { chart, svc } = service();
-    const owner = Testing.chart();
-    svc.handOverWorkload(owner, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: svc.name });
+    new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(100)] });
     expect(svc.workload.kind).toBe('Rollout');
     expect(Testing.synth(chart).map((d: any) => d.kind)).not.toContain('Deployment');
-    expect(() => svc.handOverWorkload(owner, svc.workload)).toThrow(/workload: is already managed by/);
+    expect(() => new CanaryRollout(chart, 'Second', { service: svc, steps: [CanaryStep.weight(100)] })).toThrow(/workload: is already managed by/);
   });
 });
 
