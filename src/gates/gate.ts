@@ -200,10 +200,10 @@ export interface AnalysisMetric {
 }
 
 /** The arguments every gate AnalysisTemplate declares; rollouts supply them. */
-export const GATE_ARGS = ['namespace', 'canary-hash', 'stable-hash'];
+export const GATE_ARGS: readonly string[] = ['namespace', 'canary-hash', 'stable-hash'];
 
 /** The quantile `histogram_quantile` takes for each percentile. */
-export const QUANTILE: Record<Percentile, string> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
+export const QUANTILE: Readonly<Record<Percentile, string>> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
 
 type Selector = (version: Version, ...extra: string[]) => string;
 type Version = 'canary' | 'stable';

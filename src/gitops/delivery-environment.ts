@@ -170,7 +170,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
         this.preSyncValidation = new ValidationHook(this, 'PreSyncValidation', { ...props.validation, service: this.service, target: props.preSyncValidation });
       }
     }
-    this.managedRoutes = props.steps.some(s => s.options.headerRoute || s.options.mirrorRoute);
+    this.managedRoutes = props.steps.some(s => s._settings.headerRoute || s._settings.mirrorRoute);
     this.rollout = new CanaryRollout(this, 'Rollout', {
       service: this.service,
       trafficRouter: props.trafficRouter,

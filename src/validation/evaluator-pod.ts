@@ -78,12 +78,12 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     ...files,
   };
 
-  const inProcess = target.kind === ValidationTargetKind.IN_PROCESS;
-  const endpoint = target.kind === ValidationTargetKind.URL ? target.endpoint : candidateEndpoint;
-  check(inProcess || endpoint !== undefined, scope, 'target', target.kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
+  const inProcess = target._kind === ValidationTargetKind.IN_PROCESS;
+  const endpoint = target._kind === ValidationTargetKind.URL ? target._endpoint : candidateEndpoint;
+  check(inProcess || endpoint !== undefined, scope, 'target', target._kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
     'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
   // The pod template is one node of a group: a model spanning nodes cannot be loaded in one evaluator pod.
-  check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target.kind,
+  check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target._kind,
     'loads the model in one pod, but this service\'s replica spans several nodes (a LeaderWorkerSet group)',
     'validate the canary groups instead: a ValidationJob (rollout candidate) in a StagedGroupUpdate\'s validation');
   const env = [

@@ -41,9 +41,9 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     bindInputs(this, props);
     const svc = props.service;
     const target = props.target ?? ValidationTarget.rolloutCandidate();
-    const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
+    const candidate = target._kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
     this.requiredArgs = candidate ? ['namespace', CANDIDATE_SERVICE_ARG] : [];
-    this.gpus = target.kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
+    this.gpus = target._kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
     const endpoint = `http://{{args.${CANDIDATE_SERVICE_ARG}}}.{{args.namespace}}.svc:${svc.port}`;
     const rendered = renderValidation(this, props, target, candidate ? endpoint : undefined);
     this.templateName = rendered.name;
