@@ -27,7 +27,7 @@ export interface TrafficRouterBindOptions {
 }
 
 /** Properties of an Istio router. */
-export interface IstioRouterProps {
+export interface IstioRouterOptions {
   /**
    * Hosts of the VirtualService.
    * @default - the service's name (mesh-internal traffic)
@@ -48,7 +48,7 @@ export interface IstioRouterProps {
 }
 
 /** Properties of a Gateway API router. */
-export interface GatewayApiRouterProps {
+export interface GatewayApiRouterOptions {
   /** The Gateway the HTTPRoute attaches to. */
   readonly gatewayName: string;
   /**
@@ -82,7 +82,7 @@ export abstract class TrafficRouter {
    * Supports header routes and mirroring.
    * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
    */
-  public static istio(props: IstioRouterProps = {}): TrafficRouter {
+  public static istio(props: IstioRouterOptions = {}): TrafficRouter {
     (props.hosts ?? []).forEach((h, i) => check(HOST.test(h), undefined, `TrafficRouter.istio.hosts[${i}]`, h,
       'must be a host name (optionally with a leading "*." wildcard), without scheme or port', "e.g. 'llm.example.com' or 'llm'"));
     (props.gateways ?? []).forEach((g, i) => check(g === 'mesh' || GATEWAY_REF.test(g), undefined, `TrafficRouter.istio.gateways[${i}]`, g,
@@ -95,7 +95,7 @@ export abstract class TrafficRouter {
    * which the controller must load). Supports header routes, not mirroring.
    * @see https://rollouts-plugin-trafficrouter-gatewayapi.readthedocs.io/
    */
-  public static gatewayApi(props: GatewayApiRouterProps): TrafficRouter {
+  public static gatewayApi(props: GatewayApiRouterOptions): TrafficRouter {
     dns1123Subdomain(undefined, 'TrafficRouter.gatewayApi.gatewayName', props.gatewayName, "'public-gateway'");
     if (props.gatewayNamespace !== undefined) dns1123Label(undefined, 'TrafficRouter.gatewayApi.gatewayNamespace', props.gatewayNamespace, "'gateway-system'");
     // Gateway API hostnames: RFC 1123 names with an optional "*." prefix; no IP addresses, no ports.
@@ -146,7 +146,7 @@ class IstioRouter extends TrafficRouter {
   public readonly _supportsHeaderRoutes = true;
   public readonly _dataPlane: NetworkPeer[];
 
-  constructor(private readonly props: IstioRouterProps) {
+  constructor(private readonly props: IstioRouterOptions) {
     super();
     const ingress = (props.gateways ?? []).some(g => g !== MESH_GATEWAY);
     if (props.ingressGateway && !ingress) {
@@ -190,7 +190,7 @@ class GatewayApiRouter extends TrafficRouter {
   public readonly _supportsHeaderRoutes = true;
   public readonly _dataPlane: NetworkPeer[];
 
-  constructor(private readonly props: GatewayApiRouterProps) {
+  constructor(private readonly props: GatewayApiRouterOptions) {
     super();
     this._dataPlane = [props.dataPlane ?? NetworkPeer.pods({
       namespace: props.gatewayNamespace, labels: { 'gateway.networking.k8s.io/gateway-name': props.gatewayName },

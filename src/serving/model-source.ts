@@ -45,7 +45,7 @@ export interface DownloaderOptions {
 }
 
 /** A model on the Hugging Face Hub, at one commit. */
-export interface HuggingFaceSourceProps extends DownloaderOptions {
+export interface HuggingFaceSourceOptions extends DownloaderOptions {
   /** Repository id, e.g. `meta-llama/Llama-3.1-70B-Instruct`. */
   readonly repoId: string;
   /**
@@ -66,7 +66,7 @@ export interface HuggingFaceSourceProps extends DownloaderOptions {
 }
 
 /** Properties shared by object-store sources (S3, GCS). */
-export interface ObjectStoreSourceProps extends DownloaderOptions {
+export interface ObjectStoreSourceOptions extends DownloaderOptions {
   /** The prefix that holds the model files, e.g. `s3://models/llama/v3/`. */
   readonly uri: string;
   /** The model's name, for lineage. */
@@ -84,7 +84,7 @@ export interface ObjectStoreSourceProps extends DownloaderOptions {
 }
 
 /** A model in S3 or an S3-compatible store. */
-export interface S3SourceProps extends ObjectStoreSourceProps {
+export interface S3SourceOptions extends ObjectStoreSourceOptions {
   /**
    * Endpoint of an S3-compatible store (MinIO, Ceph).
    * @default - AWS S3
@@ -93,7 +93,7 @@ export interface S3SourceProps extends ObjectStoreSourceProps {
 }
 
 /** A registered model version in MLflow's model registry. */
-export interface MlflowSourceProps extends DownloaderOptions {
+export interface MlflowSourceOptions extends DownloaderOptions {
   /** The MLflow tracking server, e.g. `https://mlflow.example.com`. */
   readonly trackingUri: string;
   /** The registered model's name. */
@@ -129,7 +129,7 @@ export interface MlflowSourceProps extends DownloaderOptions {
 }
 
 /** A model packaged as an OCI image (a "modelcar"). */
-export interface OciSourceProps {
+export interface OciSourceOptions {
   /** The image, pinned by digest: `registry/repo@sha256:<64 hex>`. */
   readonly image: string;
   /**
@@ -150,7 +150,7 @@ export interface OciSourceProps {
 }
 
 /** A model already on a PersistentVolumeClaim. */
-export interface PvcSourceProps {
+export interface PvcSourceOptions {
   /** The claim's name. */
   readonly claimName: string;
   /**
@@ -183,7 +183,7 @@ export abstract class ModelSource {
    * The downloader image defaults to the runtime's image when it bundles `huggingface_hub` (vLLM, TGI).
    * @see https://huggingface.co/docs/huggingface_hub/guides/download
    */
-  public static huggingFace(props: HuggingFaceSourceProps): ModelSource {
+  public static huggingFace(props: HuggingFaceSourceOptions): ModelSource {
     const where = 'ModelSource.huggingFace';
     check(typeof props.repoId === 'string' && HF_REPO_ID.test(props.repoId), undefined, `${where}.repoId`, props.repoId,
       'must be a Hub repository id: "<owner>/<name>" or "<name>", letters, digits, "-", "_" and "."', "e.g. 'meta-llama/Llama-3.1-8B-Instruct'");
@@ -214,7 +214,7 @@ export abstract class ModelSource {
    * A prefix in S3 (or an S3-compatible store), downloaded with `aws s3 sync`.
    * @see https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
    */
-  public static s3(props: S3SourceProps): ModelSource {
+  public static s3(props: S3SourceOptions): ModelSource {
     checkObjectStore('s3', props);
     return new DownloadedSource(lineageOf('s3', props), 's3', dir => ({
       image: props.downloaderImage ?? AWS_CLI_IMAGE,
@@ -228,7 +228,7 @@ export abstract class ModelSource {
    * A prefix in Google Cloud Storage, downloaded with `gcloud storage rsync`.
    * @see https://cloud.google.com/sdk/gcloud/reference/storage/rsync
    */
-  public static gcs(props: ObjectStoreSourceProps): ModelSource {
+  public static gcs(props: ObjectStoreSourceOptions): ModelSource {
     checkObjectStore('gs', props);
     return new DownloadedSource(lineageOf('gcs', props), 'gcs', dir => ({
       image: props.downloaderImage ?? GCLOUD_IMAGE,
@@ -242,7 +242,7 @@ export abstract class ModelSource {
    * A registered model version from MLflow's model registry, downloaded with `mlflow artifacts download`.
    * @see https://mlflow.org/docs/latest/cli.html#mlflow-artifacts-download
    */
-  public static mlflow(props: MlflowSourceProps): ModelSource {
+  public static mlflow(props: MlflowSourceOptions): ModelSource {
     const where = 'ModelSource.mlflow';
     url(undefined, `${where}.trackingUri`, props.trackingUri, ['http', 'https'], "'https://mlflow.example.com'");
     check(typeof props.modelName === 'string' && /^[^/@\s][^/@]*$/.test(props.modelName) && props.modelName.trim() === props.modelName, undefined,
@@ -280,7 +280,7 @@ export abstract class ModelSource {
    * The image must contain `cp`, as busybox-based modelcars do.
    * @see https://kserve.github.io/website/latest/modelserving/storage/oci/
    */
-  public static oci(props: OciSourceProps): ModelSource {
+  public static oci(props: OciSourceOptions): ModelSource {
     check(typeof props.image === 'string' && /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(props.image), undefined, 'ModelSource.oci.image', props.image,
       'must be pinned by digest', 'use registry/repo@sha256:<digest>; a tag can be pushed over');
     if (props.pathInImage !== undefined) absolutePath(undefined, 'ModelSource.oci.pathInImage', props.pathInImage);
@@ -299,7 +299,7 @@ export abstract class ModelSource {
   /**
    * A model already stored on a PersistentVolumeClaim, mounted read-only. No download.
    */
-  public static persistentVolumeClaim(props: PvcSourceProps): ModelSource {
+  public static persistentVolumeClaim(props: PvcSourceOptions): ModelSource {
     const where = 'ModelSource.persistentVolumeClaim';
     objectRef(undefined, `${where}.claimName`, props.claimName, 'PersistentVolumeClaim');
     if (props.path !== undefined && props.path.replace(/^\/+|\/+$/g, '') !== '') relativePath(undefined, `${where}.path`, props.path.replace(/^\/+/, ''), "'models/llama/v3'");
@@ -335,7 +335,7 @@ class DownloadedSource extends ModelSource {
 }
 
 class PvcSource extends ModelSource {
-  constructor(private readonly props: PvcSourceProps) {
+  constructor(private readonly props: PvcSourceOptions) {
     super();
   }
 
@@ -354,7 +354,7 @@ class PvcSource extends ModelSource {
   }
 }
 
-function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): void {
+function checkObjectStore(scheme: string, props: ObjectStoreSourceOptions & S3SourceOptions): void {
   const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}`;
   check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?(/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
     `must start with ${scheme}:// and a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
@@ -379,6 +379,6 @@ function checkDownloader(where: string, props: DownloaderOptions): void {
 
 deferFactoryChecks(ModelSource);
 
-function lineageOf(sourceKind: string, props: ObjectStoreSourceProps): ModelLineage {
+function lineageOf(sourceKind: string, props: ObjectStoreSourceOptions): ModelLineage {
   return { modelName: props.modelName, modelVersion: props.version, sourceKind, sourceUri: props.uri };
 }
