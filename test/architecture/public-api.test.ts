@@ -101,7 +101,37 @@ function apiOf(program: ts.Program) {
     return problems;
   }
 
-  return { checker, resolve, exportsOf, reExported, typeScriptOnly, signatureProblems };
+  /**
+   * Argument types against the naming rule, as `Owner.member: problem`: a factory (a public static method returning
+   * its class) takes `…Options`; a construct's constructor (scope, id, props) takes `…Props`.
+   */
+  function namingProblems(symbols: ts.Symbol[]): string[] {
+    const problems: string[] = [];
+    for (const symbol of symbols) {
+      for (const declaration of (symbol.declarations ?? []).filter(ts.isClassDeclaration)) {
+        for (const member of declaration.members) {
+          if (isHidden(member)) continue;
+          const factory = ts.isMethodDeclaration(member) && ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static // eslint-disable-line no-bitwise
+            && member.type !== undefined && member.type.getText() === symbol.name;
+          const construct = ts.isConstructorDeclaration(member) && member.parameters.length === 3 && member.parameters[1].name.getText() === 'id';
+          const [suffix, parameters] = factory ? ['Options', (member as ts.MethodDeclaration).parameters]
+            : construct ? ['Props', member.parameters.slice(2)] : [undefined, []];
+          for (const p of parameters) {
+            const type = p.type && ts.isTypeReferenceNode(p.type) ? p.type.typeName.getText() : undefined;
+            const declared = type && checker.getSymbolAtLocation((p.type as ts.TypeReferenceNode).typeName);
+            const isStruct = declared && resolve(declared).declarations?.some(ts.isInterfaceDeclaration) && !type.startsWith('I');
+            if (isStruct && !type.endsWith(suffix!)) {
+              const name = ts.isConstructorDeclaration(member) ? 'constructor' : member.name!.getText();
+              problems.push(`${symbol.name}.${name}: takes ${type}, which should be named …${suffix}`);
+            }
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  return { checker, resolve, exportsOf, reExported, typeScriptOnly, signatureProblems, namingProblems };
 }
 
 const compilerOptions = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, {
@@ -123,6 +153,10 @@ describe.each(ENTRY_POINTS)('the TypeScript API of %s', entry => {
 
   test('every public signature names exported types only, without any or unions', () => {
     expect(library.signatureProblems(symbols)).toEqual([]);
+  });
+
+  test('factories take …Options, construct constructors …Props', () => {
+    expect(library.namingProblems(symbols)).toEqual([]);
   });
 });
 
@@ -146,7 +180,7 @@ describe('the checks can fail', () => {
     expect(library.typeScriptOnly(gate).filter(p => p.startsWith('Gate '))).toEqual([]);
   });
 
-  test('functions, constants, type aliases, any, unions and unexported types are reported', () => {
+  test('functions, constants, type aliases, any, unions, unexported types and misnamed arguments are reported', () => {
     const file = path.join(ROOT, 'src', 'bad-api.ts');
     const text = [
       'interface Hidden { readonly x: string }',
@@ -167,6 +201,14 @@ describe('the checks can fail', () => {
       '  public render(): any { return this.secret; }',
       '  /** @internal */ public _render(): Hidden { return this.secret; }',
       '}',
+      'export interface WidgetProps { readonly size: number }',
+      'export class Widget {',
+      '  public static of(props: WidgetProps): Widget { return new Widget(props); }',
+      '  public static configure(props: WidgetProps): void { void props; }',
+      '  private constructor(private readonly props: WidgetProps) {}',
+      '}',
+      'export interface PanelOptions { readonly size: number }',
+      'export class Panel { public constructor(scope: object, id: string, props: PanelOptions) { void [scope, id, props]; } }',
     ].join('\n');
     const host = ts.createCompilerHost(compilerOptions);
     const read = host.getSourceFile.bind(host);
@@ -184,6 +226,10 @@ describe('the checks can fail', () => {
       'BadProps.size: uses the union string | number (src/bad-api.ts)',
       'BadProps.hidden: uses Hidden (src/bad-api.ts), which the entry point does not export',
       'Bad.render: uses any (src/bad-api.ts)',
+    ]);
+    expect(bad.namingProblems(symbols)).toEqual([
+      'Widget.of: takes WidgetProps, which should be named …Options',
+      'Panel.constructor: takes PanelOptions, which should be named …Props',
     ]);
   });
 });
