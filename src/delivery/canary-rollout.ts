@@ -5,8 +5,8 @@ import { analysisGpus, capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan
 import { ProgressiveRollout, ProgressiveRolloutProps } from './progressive-rollout';
 import { TrafficRouter } from './traffic-router';
 import { Gate } from '../gates/gate';
-import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
-import { shortDuration, wholeSeconds } from '../internal/duration';
+import { RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable } from '../imports/rollout-argoproj.io';
+import { wholeSeconds } from '../internal/duration';
 import { check } from '../internal/errors';
 import { duration as checkDuration, int, INT32_MAX } from '../internal/validate';
 import { IServiceRef } from '../serving/model-service';
@@ -87,38 +87,17 @@ export class CanaryRollout extends ProgressiveRollout {
 
     this.canaryService = this._variantService('CanaryService', 'canary');
     this.stableService = this._variantService('StableService', 'stable');
-    const routeNames = canary.steps.flatMap(s => [s.options.headerRoute?.name, s.options.mirrorRoute?.name]);
+    const routeNames = canary.steps.flatMap(s => [s._settings.headerRoute?.name, s._settings.mirrorRoute?.name]);
     const managedRoutes = [...new Set(routeNames.filter((n): n is string => !!n))];
-    const trafficRouting = router?.bind(this, {
+    const trafficRouting = router?._bind(this, {
       service: this.service, stableService: this.stableService.name, canaryService: this.canaryService.name, managedRoutes,
     });
 
     let analyses = 0;
-    const steps: RolloutSpecStrategyCanarySteps[] = canary.steps.map(step => {
-      const o = step.options;
-      switch (step.kind) {
-        case CanaryStepKind.SET_WEIGHT: return { setWeight: o.weight };
-        case CanaryStepKind.PAUSE: return {
-          pause: { duration: o.duration ? RolloutSpecStrategyCanaryStepsPauseDuration.fromString(shortDuration(this, 'steps.pause', o.duration, 1)) : undefined },
-        };
-        case CanaryStepKind.SET_CANARY_SCALE: return { setCanaryScale: o.scale };
-        case CanaryStepKind.SET_HEADER_ROUTE: return {
-          setHeaderRoute: {
-            name: o.headerRoute!.name,
-            match: o.headerRoute!.match.map(m => ({ headerName: m.headerName, headerValue: m.headerValue })),
-          },
-        };
-        case CanaryStepKind.SET_MIRROR_ROUTE: return {
-          setMirrorRoute: o.mirrorRoute!.percentage === 0
-            ? { name: o.mirrorRoute!.name }
-            : { name: o.mirrorRoute!.name, percentage: o.mirrorRoute!.percentage, match: [{ path: { prefix: o.mirrorRoute!.pathPrefix ?? '/' } }] },
-        };
-        case CanaryStepKind.ANALYSIS: {
-          analyses++;
-          return { analysis: this._renderAnalysis(`Analysis${analyses}`, o.analysis!.name ?? `analysis-${analyses}`, o.analysis!, this.canaryService.name, true) };
-        }
-      }
-    });
+    const steps = canary.steps.map(step => step._render(this, options => {
+      analyses++;
+      return this._renderAnalysis(`Analysis${analyses}`, options.name ?? `analysis-${analyses}`, options, this.canaryService.name, true);
+    }));
 
     const background = canary.backgroundAnalysis?.length
       ? this._renderAnalysis('BackgroundAnalysis', 'background', { gates: canary.backgroundAnalysis }, this.canaryService.name, false)
@@ -141,7 +120,7 @@ export class CanaryRollout extends ProgressiveRollout {
 
   /** @internal */
   protected _routerDataPlane(): NetworkPeer[] {
-    return this.canary.trafficRouter?.dataPlane ?? [];
+    return this.canary.trafficRouter?._dataPlane ?? [];
   }
 
   /** @internal */
@@ -167,9 +146,9 @@ export class CanaryRollout extends ProgressiveRollout {
     let weight = 0;
     let scaled = false;
     steps.forEach((step, i) => {
-      const o = step.options;
+      const o = step._settings;
       const prop = `steps[${i}]`;
-      switch (step.kind) {
+      switch (step._kind) {
         case CanaryStepKind.SET_WEIGHT:
           check(Number.isInteger(o.weight) && o.weight! >= 0 && o.weight! <= 100, this, `${prop}.setWeight`, o.weight, 'must be a whole percentage from 0 to 100', 'e.g. CanaryStep.weight(20)');
           check(o.weight! > weight || (i === 0 && o.weight === 0), this, `${prop}.setWeight`, o.weight, `must increase (the previous weight was ${weight})`, 'order the setWeight steps by increasing weight');
@@ -190,10 +169,10 @@ export class CanaryRollout extends ProgressiveRollout {
         }
         case CanaryStepKind.SET_HEADER_ROUTE:
         case CanaryStepKind.SET_MIRROR_ROUTE: {
-          const mirror = step.kind === CanaryStepKind.SET_MIRROR_ROUTE;
+          const mirror = step._kind === CanaryStepKind.SET_MIRROR_ROUTE;
           const kind = mirror ? 'setMirrorRoute' : 'setHeaderRoute';
-          const supported = mirror ? router?.supportsMirror : router?.supportsHeaderRoutes;
-          check(supported === true, this, `${prop}.${kind}`, router?.name ?? 'no traffic router',
+          const supported = mirror ? router?._supportsMirror : router?._supportsHeaderRoutes;
+          check(supported === true, this, `${prop}.${kind}`, router?._name ?? 'no traffic router',
             `needs a traffic router that supports ${mirror ? 'mirroring' : 'header routes'}`,
             mirror ? 'set trafficRouter: TrafficRouter.istio() (only Istio mirrors today)' : 'set trafficRouter: TrafficRouter.istio() or TrafficRouter.gatewayApi(...)');
           const adding = mirror ? o.mirrorRoute!.percentage > 0 : o.headerRoute!.match.length > 0;
@@ -216,7 +195,7 @@ export class CanaryRollout extends ProgressiveRollout {
     const svc = this.service;
     const r = svc.replicas;
     const gpr = svc.gpusPerReplica;
-    const heldByAnalysis = (step: CanaryStep) => step.kind === CanaryStepKind.ANALYSIS ? analysisGpus(step.options.analysis!.templates) : 0;
+    const heldByAnalysis = (step: CanaryStep) => step._kind === CanaryStepKind.ANALYSIS ? analysisGpus(step._settings.analysis!.templates) : 0;
     // Without a step-by-step plan, assume the hungriest analysis runs at the peak.
     const worstAnalysis = Math.max(0, ...this.canary.steps.map(heldByAnalysis));
     if (!routed) {
@@ -230,9 +209,9 @@ export class CanaryRollout extends ProgressiveRollout {
     let stablePods = r;
     let peak = { replicas: r, analysis: 0 };
     for (const step of [...this.canary.steps, CanaryStep.weight(100)]) {
-      const o = step.options;
-      if (step.kind === CanaryStepKind.SET_WEIGHT) weight = o.weight!;
-      if (step.kind === CanaryStepKind.SET_CANARY_SCALE) {
+      const o = step._settings;
+      if (step._kind === CanaryStepKind.SET_WEIGHT) weight = o.weight!;
+      if (step._kind === CanaryStepKind.SET_CANARY_SCALE) {
         fixed = o.scale!.matchTrafficWeight ? undefined : o.scale!.replicas ?? Math.ceil(o.scale!.weight! * r / 100);
       }
       // Argo scales the canary up before it scales the stable version down.

@@ -1,6 +1,9 @@
 import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { CANDIDATE_SERVICE_ARG, IAnalysisTemplate } from '../gates/analysis-template';
 import { Gate, GATE_ARGS } from '../gates/gate';
+import { RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsAnalysis, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollout-argoproj.io';
+import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { dns1123Label, duration as checkDuration, int, INT32_MAX, re2Regex } from '../internal/validate';
 
@@ -106,7 +109,10 @@ export interface MirrorRouteOptions {
   readonly pathPrefix?: string;
 }
 
-/** The kinds of canary steps. */
+/**
+ * The kinds of canary steps.
+ * @internal
+ */
 export enum CanaryStepKind {
   SET_WEIGHT = 'setWeight',
   PAUSE = 'pause',
@@ -199,19 +205,61 @@ export class CanaryStep {
     return new CanaryStep(CanaryStepKind.SET_MIRROR_ROUTE, { mirrorRoute: { name, percentage: 0 } });
   }
 
-  private constructor(
-    /** The step's kind. */
-    public readonly kind: CanaryStepKind,
-    /** The step's settings. */
-    public readonly options: CanaryStepOptions,
-  ) {}
+  private constructor(private readonly kind: CanaryStepKind, private readonly settings: CanaryStepSettings) {}
+
+  /**
+   * The step's kind, for the rollout's checks across steps.
+   * @internal
+   */
+  public get _kind(): CanaryStepKind {
+    return this.kind;
+  }
+
+  /**
+   * The step's settings; which field is set depends on the kind.
+   * @internal
+   */
+  public get _settings(): CanaryStepSettings {
+    return this.settings;
+  }
+
+  /**
+   * The step in the Rollout's `steps`; `renderAnalysis` renders an analysis step's templates and arguments.
+   * @internal
+   */
+  public _render(scope: IConstruct,
+    renderAnalysis: (options: AnalysisStepOptions) => RolloutSpecStrategyCanaryStepsAnalysis): RolloutSpecStrategyCanarySteps {
+    const o = this.settings;
+    switch (this.kind) {
+      case CanaryStepKind.SET_WEIGHT: return { setWeight: o.weight };
+      case CanaryStepKind.PAUSE: return {
+        pause: { duration: o.duration ? RolloutSpecStrategyCanaryStepsPauseDuration.fromString(shortDuration(scope, 'steps.pause', o.duration, 1)) : undefined },
+      };
+      case CanaryStepKind.SET_CANARY_SCALE: return { setCanaryScale: o.scale };
+      case CanaryStepKind.SET_HEADER_ROUTE: return {
+        setHeaderRoute: {
+          name: o.headerRoute!.name,
+          match: o.headerRoute!.match.map(m => ({ headerName: m.headerName, headerValue: m.headerValue })),
+        },
+      };
+      case CanaryStepKind.SET_MIRROR_ROUTE: return {
+        setMirrorRoute: o.mirrorRoute!.percentage === 0
+          ? { name: o.mirrorRoute!.name }
+          : { name: o.mirrorRoute!.name, percentage: o.mirrorRoute!.percentage, match: [{ path: { prefix: o.mirrorRoute!.pathPrefix ?? '/' } }] },
+      };
+      case CanaryStepKind.ANALYSIS: return { analysis: renderAnalysis(o.analysis!) };
+    }
+  }
 }
 
 deferFactoryChecks(HeaderMatch);
 deferFactoryChecks(CanaryStep);
 
-/** The settings of one step; which field is set depends on the kind. */
-export interface CanaryStepOptions {
+/**
+ * The settings of one step; which field is set depends on the kind.
+ * @internal
+ */
+export interface CanaryStepSettings {
   /** setWeight. @default - not a setWeight step */
   readonly weight?: number;
   /** pause. @default - indefinite, for a pause step */

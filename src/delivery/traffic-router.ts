@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HttpRoute } from '../imports/httproute-gateway.networking.k8s.io';
+import { RolloutSpecStrategyCanaryTrafficRouting } from '../imports/rollout-argoproj.io';
 import { VirtualService } from '../imports/virtualservice-networking.istio.io';
 import { check, deferFactoryChecks, propError } from '../internal/errors';
 import { dns1123Label, dns1123Subdomain } from '../internal/validate';
@@ -10,7 +11,10 @@ import { NetworkPeer } from '../serving/network-policy';
 const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const GATEWAY_REF = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** What a router needs to route between the two versions. */
+/**
+ * What a router needs to route between the two versions.
+ * @internal
+ */
 export interface TrafficRouterBindOptions {
   /** The service being rolled out. */
   readonly service: IModelService;
@@ -23,7 +27,7 @@ export interface TrafficRouterBindOptions {
 }
 
 /** Properties of an Istio router. */
-export interface IstioRouterProps {
+export interface IstioRouterOptions {
   /**
    * Hosts of the VirtualService.
    * @default - the service's name (mesh-internal traffic)
@@ -44,7 +48,7 @@ export interface IstioRouterProps {
 }
 
 /** Properties of a Gateway API router. */
-export interface GatewayApiRouterProps {
+export interface GatewayApiRouterOptions {
   /** The Gateway the HTTPRoute attaches to. */
   readonly gatewayName: string;
   /**
@@ -78,7 +82,7 @@ export abstract class TrafficRouter {
    * Supports header routes and mirroring.
    * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
    */
-  public static istio(props: IstioRouterProps = {}): TrafficRouter {
+  public static istio(props: IstioRouterOptions = {}): TrafficRouter {
     (props.hosts ?? []).forEach((h, i) => check(HOST.test(h), undefined, `TrafficRouter.istio.hosts[${i}]`, h,
       'must be a host name (optionally with a leading "*." wildcard), without scheme or port', "e.g. 'llm.example.com' or 'llm'"));
     (props.gateways ?? []).forEach((g, i) => check(g === 'mesh' || GATEWAY_REF.test(g), undefined, `TrafficRouter.istio.gateways[${i}]`, g,
@@ -91,7 +95,7 @@ export abstract class TrafficRouter {
    * which the controller must load). Supports header routes, not mirroring.
    * @see https://rollouts-plugin-trafficrouter-gatewayapi.readthedocs.io/
    */
-  public static gatewayApi(props: GatewayApiRouterProps): TrafficRouter {
+  public static gatewayApi(props: GatewayApiRouterOptions): TrafficRouter {
     dns1123Subdomain(undefined, 'TrafficRouter.gatewayApi.gatewayName', props.gatewayName, "'public-gateway'");
     if (props.gatewayNamespace !== undefined) dns1123Label(undefined, 'TrafficRouter.gatewayApi.gatewayNamespace', props.gatewayNamespace, "'gateway-system'");
     // Gateway API hostnames: RFC 1123 names with an optional "*." prefix; no IP addresses, no ports.
@@ -100,17 +104,32 @@ export abstract class TrafficRouter {
     return new GatewayApiRouter(props);
   }
 
-  /** The router's name, for messages. */
-  public abstract readonly name: string;
-  /** Whether the router supports `setMirrorRoute`. */
-  public abstract readonly supportsMirror: boolean;
-  /** Whether the router supports `setHeaderRoute`. */
-  public abstract readonly supportsHeaderRoutes: boolean;
-  /** The proxies that forward routed requests to the pods, which the service's NetworkPolicy admits. */
-  public abstract readonly dataPlane: NetworkPeer[];
+  /**
+   * The router's name, for messages.
+   * @internal
+   */
+  public abstract readonly _name: string;
+  /**
+   * Whether the router supports `setMirrorRoute`.
+   * @internal
+   */
+  public abstract readonly _supportsMirror: boolean;
+  /**
+   * Whether the router supports `setHeaderRoute`.
+   * @internal
+   */
+  public abstract readonly _supportsHeaderRoutes: boolean;
+  /**
+   * The proxies that forward routed requests to the pods, which the service's NetworkPolicy admits.
+   * @internal
+   */
+  public abstract readonly _dataPlane: NetworkPeer[];
 
-  /** Creates the routing object under `scope` and returns the rollout's `trafficRouting`. */
-  public abstract bind(scope: Construct, options: TrafficRouterBindOptions): any;
+  /**
+   * Creates the routing object under `scope` and returns the rollout's `trafficRouting`.
+   * @internal
+   */
+  public abstract _bind(scope: Construct, options: TrafficRouterBindOptions): RolloutSpecStrategyCanaryTrafficRouting;
 }
 
 /** The route both routers name, so Argo knows which one it shifts weights on. */
@@ -122,12 +141,12 @@ const MESH_GATEWAY = 'mesh';
 deferFactoryChecks(TrafficRouter);
 
 class IstioRouter extends TrafficRouter {
-  public readonly name = 'Istio';
-  public readonly supportsMirror = true;
-  public readonly supportsHeaderRoutes = true;
-  public readonly dataPlane: NetworkPeer[];
+  public readonly _name = 'Istio';
+  public readonly _supportsMirror = true;
+  public readonly _supportsHeaderRoutes = true;
+  public readonly _dataPlane: NetworkPeer[];
 
-  constructor(private readonly props: IstioRouterProps) {
+  constructor(private readonly props: IstioRouterOptions) {
     super();
     const ingress = (props.gateways ?? []).some(g => g !== MESH_GATEWAY);
     if (props.ingressGateway && !ingress) {
@@ -135,12 +154,12 @@ class IstioRouter extends TrafficRouter {
         'is set, but the VirtualService binds to no gateway, so no ingress gateway forwards its routes',
         'add the Gateway to gateways (e.g. \'istio-system/llm-gateway\'), or drop ingressGateway');
     }
-    this.dataPlane = ingress
+    this._dataPlane = ingress
       ? [props.ingressGateway ?? NetworkPeer.pods({ namespace: 'istio-system', labels: { istio: 'ingressgateway' } })]
       : [];
   }
 
-  public bind(scope: Construct, o: TrafficRouterBindOptions): any {
+  public _bind(scope: Construct, o: TrafficRouterBindOptions): RolloutSpecStrategyCanaryTrafficRouting {
     const svc = o.service;
     // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
     new ApiObject(scope, 'VirtualService', {
@@ -166,19 +185,19 @@ class IstioRouter extends TrafficRouter {
 }
 
 class GatewayApiRouter extends TrafficRouter {
-  public readonly name = 'Gateway API';
-  public readonly supportsMirror = false;
-  public readonly supportsHeaderRoutes = true;
-  public readonly dataPlane: NetworkPeer[];
+  public readonly _name = 'Gateway API';
+  public readonly _supportsMirror = false;
+  public readonly _supportsHeaderRoutes = true;
+  public readonly _dataPlane: NetworkPeer[];
 
-  constructor(private readonly props: GatewayApiRouterProps) {
+  constructor(private readonly props: GatewayApiRouterOptions) {
     super();
-    this.dataPlane = [props.dataPlane ?? NetworkPeer.pods({
+    this._dataPlane = [props.dataPlane ?? NetworkPeer.pods({
       namespace: props.gatewayNamespace, labels: { 'gateway.networking.k8s.io/gateway-name': props.gatewayName },
     })];
   }
 
-  public bind(scope: Construct, o: TrafficRouterBindOptions): any {
+  public _bind(scope: Construct, o: TrafficRouterBindOptions): RolloutSpecStrategyCanaryTrafficRouting {
     const svc = o.service;
     new HttpRoute(scope, 'HTTPRoute', {
       metadata: svc.metadata(svc.name),

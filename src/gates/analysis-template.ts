@@ -53,7 +53,7 @@ export interface GateAnalysisTemplateProps {
 export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate {
   public readonly templateName: string;
   public readonly clusterScope = false;
-  public readonly requiredArgs = GATE_ARGS;
+  public readonly requiredArgs = [...GATE_ARGS];
   public readonly gpus = 0;
   /** The rendered metrics. */
   public readonly metrics: AnalysisMetric[];

@@ -102,7 +102,7 @@ export interface RequestMetricOptions {
 }
 
 /** An error-rate gate. */
-export interface ErrorRateGateProps extends GateOptions, RequestMetricOptions {
+export interface ErrorRateGateOptions extends GateOptions, RequestMetricOptions {
   /** The highest error ratio (0 to 1) the new version may have. */
   readonly maxRatio: number;
   /**
@@ -123,7 +123,7 @@ export interface ErrorRateGateProps extends GateOptions, RequestMetricOptions {
 }
 
 /** A latency gate on a request-latency histogram. */
-export interface LatencyGateProps extends GateOptions {
+export interface LatencyGateOptions extends GateOptions {
   /**
    * The percentile compared.
    * @default Percentile.P95
@@ -144,13 +144,13 @@ export interface LatencyGateProps extends GateOptions {
 }
 
 /** A gate on the runtime's waiting-queue depth. */
-export interface QueueDepthGateProps extends GateOptions {
+export interface QueueDepthGateOptions extends GateOptions {
   /** The most requests allowed waiting in any replica's queue (vLLM `vllm:num_requests_waiting`, TGI `tgi_queue_size`). */
   readonly maxWaiting: number;
 }
 
 /** A gate on the runtime's KV-cache usage. */
-export interface KvCacheGateProps extends GateOptions {
+export interface KvCacheGateOptions extends GateOptions {
   /**
    * The highest KV-cache usage (0 to 1) allowed on any replica (vLLM from 0.11 `vllm:kv_cache_usage_perc`,
    * before `vllm:gpu_cache_usage_perc`).
@@ -159,7 +159,7 @@ export interface KvCacheGateProps extends GateOptions {
 }
 
 /** A gate on any PromQL expression. */
-export interface CustomGateProps extends GateOptions {
+export interface CustomGateOptions extends GateOptions {
   /** The metric's name in the AnalysisTemplate (a DNS label). */
   readonly name: string;
   /**
@@ -200,7 +200,7 @@ export interface AnalysisMetric {
 }
 
 /** The arguments every gate AnalysisTemplate declares; rollouts supply them. */
-export const GATE_ARGS = ['namespace', 'canary-hash', 'stable-hash'];
+export const GATE_ARGS: readonly string[] = ['namespace', 'canary-hash', 'stable-hash'];
 
 /** The matcher of one version's series: the pod-template hash label equal to the run's `<version>-hash` argument. */
 export function hashMatcher(hashLabel: string, version: string): string {
@@ -208,7 +208,7 @@ export function hashMatcher(hashLabel: string, version: string): string {
 }
 
 /** The quantile `histogram_quantile` takes for each percentile. */
-export const QUANTILE: Record<Percentile, string> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
+export const QUANTILE: Readonly<Record<Percentile, string>> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
 
 type Selector = (version: Version, ...extra: string[]) => string;
 type Version = 'canary' | 'stable';
@@ -229,7 +229,7 @@ export abstract class Gate {
   /**
    * The share of failed requests (server errors) of the new version.
    */
-  public static errorRate(props: ErrorRateGateProps): Gate {
+  public static errorRate(props: ErrorRateGateOptions): Gate {
     checkRatio('Gate.errorRate', 'maxRatio', props.maxRatio);
     // An error ratio is at most 1, so `<= 1` passes every measurement.
     check(props.maxRatio < 1, undefined, 'Gate.errorRate.maxRatio', props.maxRatio, 'passes even when every request fails', 'e.g. maxRatio: 0.01 for 1%');
@@ -253,7 +253,7 @@ export abstract class Gate {
   /**
    * A request-latency percentile of the new version, from the runtime's end-to-end latency histogram.
    */
-  public static latency(props: LatencyGateProps): Gate {
+  public static latency(props: LatencyGateOptions): Gate {
     histogramFragment('Gate.latency', props.histogram);
     const p = props.percentile ?? Percentile.P95;
     return histogramGate('Gate.latency', `latency-${p}`, props, (svc, scope) => requireLatencyHistogram(svc._metricCatalog, props.histogram, scope, 'Gate.latency'));
@@ -262,21 +262,21 @@ export abstract class Gate {
   /**
    * Time to first token (vLLM): how long users wait before the answer starts streaming.
    */
-  public static timeToFirstToken(props: LatencyGateProps): Gate {
+  public static timeToFirstToken(props: LatencyGateOptions): Gate {
     return histogramGate('Gate.timeToFirstToken', `ttft-${props.percentile ?? Percentile.P95}`, props, catalogSeries('timeToFirstToken', 'Gate.timeToFirstToken'));
   }
 
   /**
    * Inter-token latency (vLLM): the streaming speed once generation started.
    */
-  public static interTokenLatency(props: LatencyGateProps): Gate {
+  public static interTokenLatency(props: LatencyGateOptions): Gate {
     return histogramGate('Gate.interTokenLatency', `itl-${props.percentile ?? Percentile.P95}`, props, catalogSeries('interTokenLatency', 'Gate.interTokenLatency'));
   }
 
   /**
    * Queue depth (vLLM, TGI): the most requests waiting on any replica. Measured only while the version serves traffic.
    */
-  public static queueDepth(props: QueueDepthGateProps): Gate {
+  public static queueDepth(props: QueueDepthGateOptions): Gate {
     check(props.maxWaiting >= 0, undefined, 'Gate.queueDepth.maxWaiting', props.maxWaiting, 'must be >= 0', 'e.g. maxWaiting: 10');
     return saturationGate('queue-depth', 'queueDepth', props, props.maxWaiting, 'Gate.queueDepth');
   }
@@ -284,7 +284,7 @@ export abstract class Gate {
   /**
    * KV-cache usage (vLLM): the fullest replica's cache. Near 1, requests get preempted.
    */
-  public static kvCacheUsage(props: KvCacheGateProps): Gate {
+  public static kvCacheUsage(props: KvCacheGateOptions): Gate {
     checkRatio('Gate.kvCacheUsage', 'maxUsage', props.maxUsage);
     return saturationGate('kv-cache-usage', 'kvCacheUsage', props, props.maxUsage, 'Gate.kvCacheUsage');
   }
@@ -293,7 +293,7 @@ export abstract class Gate {
    * Any PromQL expression returning one sample, compared with a threshold. Missing data and NaN are
    * Inconclusive, as for every gate.
    */
-  public static custom(props: CustomGateProps): Gate {
+  public static custom(props: CustomGateOptions): Gate {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'Gate.custom.name', props.name, 'must be a DNS label', "e.g. name: 'accuracy'");
     promqlQuery(undefined, 'Gate.custom.query', props.query, GATE_ARGS);
     // JavaScript callers can pass any string.
@@ -388,7 +388,7 @@ function conditions(comparison: Comparison, threshold: number, nonNegative: bool
   };
 }
 
-function histogramGate(where: string, name: string, props: LatencyGateProps, histogram: (svc: IModelService, scope: IConstruct) => string): Gate {
+function histogramGate(where: string, name: string, props: LatencyGateOptions, histogram: (svc: IModelService, scope: IConstruct) => string): Gate {
   const seconds = props.threshold.toSeconds({ integral: false });
   check(seconds > 0, undefined, `${where}.threshold`, props.threshold.toHumanString(), 'must be a positive duration', 'e.g. threshold: Duration.seconds(2)');
   if (props.stableTolerance !== undefined) checkTolerance(where, props.stableTolerance, 'e.g. 0.1 allows the new version to be 10% slower');

@@ -200,7 +200,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
     if (props.validation && props.preSyncValidation) {
       this.preSyncValidation = new ValidationHook(this, 'PreSyncValidation', { ...props.validation, service: this.service, target: props.preSyncValidation });
     }
-    this.managedRoutes = props.steps.some(s => s.options.headerRoute || s.options.mirrorRoute);
+    this.managedRoutes = props.steps.some(s => s._settings.headerRoute || s._settings.mirrorRoute);
     if (multiNode) {
       this.update = this.stagedUpdate(props);
     } else {
@@ -254,8 +254,8 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
    */
   private stagedUpdate(props: DeliveryEnvironmentProps): StagedGroupUpdate {
     for (const step of props.steps) {
-      const analysis = step.kind === CanaryStepKind.ANALYSIS ? step.options.analysis! : undefined;
-      check(analysis !== undefined && !analysis.templates?.length && !analysis.args, this, 'steps', step.kind,
+      const analysis = step._kind === CanaryStepKind.ANALYSIS ? step._settings.analysis! : undefined;
+      check(analysis !== undefined && !analysis.templates?.length && !analysis.args, this, 'steps', step._kind,
         'moves traffic or runs templates, but a multi-node service is updated by LeaderWorkerSet groups, not traffic weights',
         'give only CanaryStep.analysis({ gates }) steps: their gates measure the canary groups; set the groups with stagedUpdateStage');
     }
@@ -265,7 +265,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
     return new StagedGroupUpdate(this, 'Update', {
       service: this.service,
       stage: props.stagedUpdateStage ?? UpdateStage.full(),
-      gates: [...props.steps.flatMap(s => s.options.analysis?.gates ?? []), ...props.backgroundAnalysis ?? []],
+      gates: [...props.steps.flatMap(s => s._settings.analysis?.gates ?? []), ...props.backgroundAnalysis ?? []],
       validation: props.validation,
       gpuBudget: props.gpuBudget,
     });

@@ -57,13 +57,13 @@ export class ValidationHook extends Construct {
     const svc = props.service;
     // A hook runs before the sync applies the new version, so there is no rollout candidate to call.
     const target = props.target ?? ValidationTarget.inProcess();
-    check(target.kind !== ValidationTargetKind.ROLLOUT_CANDIDATE, this, 'target', target.kind,
+    check(target._kind !== ValidationTargetKind.ROLLOUT_CANDIDATE, this, 'target', target._kind,
       'a PreSync hook runs before the new version is applied, so there is no rollout candidate to call yet',
       'use ValidationTarget.inProcess() (the hook loads the model on the service\'s GPUs) or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
     // A shared cache's claim and fill Job are Sync-phase objects: a PreSync pod would find no claim (first sync) or
     // not its version (every new version).
-    check(target.kind !== ValidationTargetKind.IN_PROCESS || !svc.podTemplate.spec?.initContainers?.some(c => c.name === WAIT_CONTAINER),
-      this, 'target', target.kind, 'the service loads its model from a shared cache, which is filled in the Sync phase, after every PreSync hook',
+    check(target._kind !== ValidationTargetKind.IN_PROCESS || !svc.podTemplate.spec?.initContainers?.some(c => c.name === WAIT_CONTAINER),
+      this, 'target', target._kind, 'the service loads its model from a shared cache, which is filled in the Sync phase, after every PreSync hook',
       'validate a running endpoint of this version with ValidationTarget.url(...) (e.g. staging), or use a ValidationJob in the rollout');
     const rendered = renderValidation(this, { ...props, name: props.name ?? childName(svc.name, 'presync-validation') }, target);
     this.jobName = rendered.name;

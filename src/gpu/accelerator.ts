@@ -5,7 +5,7 @@ import { int, labelValue, MIG_PROFILE, nonEmpty, size } from '../internal/valida
 /**
  * Properties of a GPU product.
  */
-export interface AcceleratorProps {
+export interface AcceleratorOptions {
   /** A short human name, e.g. `H100 SXM`. */
   readonly name: string;
   /**
@@ -116,7 +116,7 @@ export class Accelerator {
   }
 
   /** A product that is not in the catalog. */
-  public static custom(props: AcceleratorProps): Accelerator {
+  public static custom(props: AcceleratorOptions): Accelerator {
     const where = 'Accelerator.custom';
     nonEmpty(undefined, `${where}.name`, props.name, "e.g. name: 'RTX 6000 Ada'");
     // The label value GFD writes: the nvidia-smi product name with spaces as "-".
@@ -145,7 +145,7 @@ export class Accelerator {
   /** Whether it is a data-center GPU (CUDA forward compatibility works only there). */
   public readonly dataCenter: boolean;
 
-  private constructor(props: AcceleratorProps) {
+  private constructor(props: AcceleratorOptions) {
     const max = props.maxGpusPerNode ?? 8;
     this.name = props.name;
     this.gfdProduct = props.gfdProduct;

@@ -5,7 +5,7 @@ import { CudaVersion } from './cuda-version';
 import { check, propError } from '../internal/errors';
 
 /** GFD node labels of the driver's major version: the current name first, then the deprecated one older releases emit. */
-export const DRIVER_MAJOR_LABELS = ['nvidia.com/cuda.driver-version.major', 'nvidia.com/cuda.driver.major'];
+export const DRIVER_MAJOR_LABELS: readonly string[] = ['nvidia.com/cuda.driver-version.major', 'nvidia.com/cuda.driver.major'];
 
 /** What a GPU pod's node affinity must require so that the node's driver can run the image. */
 export interface DriverRequirementOptions {

@@ -55,7 +55,7 @@ export interface AlertOptions extends AlertCommonOptions {
 }
 
 /** An alert on the share of failed requests. */
-export interface ErrorRateAlertProps extends AlertOptions, RequestMetricOptions {
+export interface ErrorRateAlertOptions extends AlertOptions, RequestMetricOptions {
   /** The highest error ratio (0 to 1) tolerated. */
   readonly maxRatio: number;
   /**
@@ -82,7 +82,7 @@ export interface HistogramAlertOptions extends AlertOptions {
 }
 
 /** An alert on the request-latency percentile. */
-export interface LatencyAlertProps extends HistogramAlertOptions {
+export interface LatencyAlertOptions extends HistogramAlertOptions {
   /**
    * The latency histogram (seconds, without `_bucket`).
    * @default - the runtime's end-to-end latency: vLLM `vllm:e2e_request_latency_seconds`, TGI `tgi_request_duration`
@@ -91,13 +91,13 @@ export interface LatencyAlertProps extends HistogramAlertOptions {
 }
 
 /** An alert on vLLM's waiting queue. */
-export interface QueueDepthAlertProps extends AlertOptions {
+export interface QueueDepthAlertOptions extends AlertOptions {
   /** The most requests allowed waiting on any replica (`vllm:num_requests_waiting`). */
   readonly maxWaiting: number;
 }
 
 /** An alert on vLLM's KV-cache usage. */
-export interface KvCacheAlertProps extends AlertOptions {
+export interface KvCacheAlertOptions extends AlertOptions {
   /** The highest KV-cache usage (0 to 1) tolerated on any replica (vLLM from 0.11 `vllm:kv_cache_usage_perc`, before `vllm:gpu_cache_usage_perc`). */
   readonly maxUsage: number;
 }
@@ -139,10 +139,10 @@ export interface SloAlertOptions extends AlertCommonOptions {
 }
 
 /** An availability SLO: the share of requests that do not fail. */
-export interface AvailabilitySloAlertProps extends SloAlertOptions, RequestMetricOptions {}
+export interface AvailabilitySloAlertOptions extends SloAlertOptions, RequestMetricOptions {}
 
 /** A latency SLO: the share of requests faster than a threshold. */
-export interface LatencySloAlertProps extends SloAlertOptions {
+export interface LatencySloAlertOptions extends SloAlertOptions {
   /**
    * A request slower than this is bad. It must be a bucket boundary (`le`) of the histogram; a
    * `<prefix>SloBucketMissing` alert fires when it is not.
@@ -156,7 +156,7 @@ export interface LatencySloAlertProps extends SloAlertOptions {
 }
 
 /** An alert on GPUs that sit mostly idle. */
-export interface GpuUnderutilizedAlertProps extends AlertOptions {
+export interface GpuUnderutilizedAlertOptions extends AlertOptions {
   /**
    * The lowest average utilization (0 to 1, of `DCGM_FI_DEV_GPU_UTIL`) of the service's GPUs tolerated.
    * @default 0.2
@@ -170,7 +170,7 @@ export interface GpuUnderutilizedAlertProps extends AlertOptions {
 }
 
 /** An alert on GPUs busy all the time. */
-export interface GpuSaturatedAlertProps extends AlertOptions {
+export interface GpuSaturatedAlertOptions extends AlertOptions {
   /**
    * The highest average utilization (0 to 1) of one pod's GPUs tolerated.
    * @default 0.95
@@ -184,7 +184,7 @@ export interface GpuSaturatedAlertProps extends AlertOptions {
 }
 
 /** An alert on GPU framebuffer memory. */
-export interface GpuMemoryAlertProps extends AlertOptions {
+export interface GpuMemoryAlertOptions extends AlertOptions {
   /**
    * The highest used share (0 to 1) of one GPU's framebuffer tolerated. vLLM takes its
    * `gpuMemoryUtilization` (0.9 by default) up front, so the default sits above that.
@@ -194,7 +194,7 @@ export interface GpuMemoryAlertProps extends AlertOptions {
 }
 
 /** An alert on GPU XID errors. */
-export interface GpuXidAlertProps extends AlertOptions {
+export interface GpuXidAlertOptions extends AlertOptions {
   /**
    * A new XID within this window fires the alert.
    * @default Duration.minutes(10)
@@ -219,13 +219,13 @@ export interface PublishedMetricOptions {
 }
 
 /** An alert on a data-drift score (computed elsewhere: the library does not compute drift). */
-export interface DataDriftAlertProps extends AlertOptions, PublishedMetricOptions {
+export interface DataDriftAlertOptions extends AlertOptions, PublishedMetricOptions {
   /** The score above which the inputs have drifted. */
   readonly threshold: number;
 }
 
 /** An alert on a published accuracy or quality metric. */
-export interface QualityAlertProps extends AlertOptions, PublishedMetricOptions {
+export interface QualityAlertOptions extends AlertOptions, PublishedMetricOptions {
   /** The value the model version was validated at. */
   readonly baseline: number;
   /**
@@ -236,7 +236,7 @@ export interface QualityAlertProps extends AlertOptions, PublishedMetricOptions 
 }
 
 /** An alert on how differently canary and stable predict. */
-export interface PredictionShiftAlertProps extends AlertOptions {
+export interface PredictionShiftAlertOptions extends AlertOptions {
   /** The distribution of predictions the server publishes. */
   readonly distribution: PredictionDistribution;
   /** The largest distance (0 to 1) tolerated between the versions' distributions. */
@@ -347,7 +347,7 @@ const VLLM_E2E_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 
  */
 export abstract class AlertPreset {
   /** The share of failed requests of a version (`ModelHighErrorRate`, critical, for 5m). */
-  public static errorRate(props: ErrorRateAlertProps): AlertPreset {
+  public static errorRate(props: ErrorRateAlertOptions): AlertPreset {
     checkRatio('AlertPreset.errorRate.maxRatio', props.maxRatio);
     neverAbove1('AlertPreset.errorRate.maxRatio', props.maxRatio);
     requestMetricFragments('AlertPreset.errorRate', props);
@@ -365,7 +365,7 @@ export abstract class AlertPreset {
   }
 
   /** A request-latency percentile of a version (`ModelHighLatencyP95`, warning, for 5m). */
-  public static latency(props: LatencyAlertProps): AlertPreset {
+  public static latency(props: LatencyAlertOptions): AlertPreset {
     histogramFragment('AlertPreset.latency', props.histogram);
     return histogramPreset('AlertPreset.latency', 'ModelHighLatency', 'request latency', props,
       ctx => requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latency'));
@@ -378,7 +378,7 @@ export abstract class AlertPreset {
   }
 
   /** vLLM requests waiting on the busiest replica of a version (`ModelQueueBacklog`, warning, for 5m). */
-  public static queueDepth(props: QueueDepthAlertProps): AlertPreset {
+  public static queueDepth(props: QueueDepthAlertOptions): AlertPreset {
     check(Number.isFinite(props.maxWaiting) && props.maxWaiting >= 0, undefined, 'AlertPreset.queueDepth.maxWaiting', props.maxWaiting, 'must be >= 0', 'e.g. maxWaiting: 10');
     return preset(props, ctx => {
       const metric = requireSeries(ctx.svc._metricCatalog, 'queueDepth', ctx.scope, 'AlertPreset.queueDepth');
@@ -390,7 +390,7 @@ export abstract class AlertPreset {
   }
 
   /** vLLM KV-cache usage of the fullest replica of a version (`ModelKvCacheNearFull`, warning, for 5m). */
-  public static kvCacheUsage(props: KvCacheAlertProps): AlertPreset {
+  public static kvCacheUsage(props: KvCacheAlertOptions): AlertPreset {
     checkRatio('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
     neverAbove1('AlertPreset.kvCacheUsage.maxUsage', props.maxUsage);
     return preset(props, ctx => {
@@ -406,7 +406,7 @@ export abstract class AlertPreset {
    * An availability SLO with multi-window, multi-burn-rate alerts (`ModelAvailabilityBudgetBurnFast`,
    * `ModelAvailabilityBudgetBurnSlow`), reading recording rules `model:request_error_ratio:rate<window>`.
    */
-  public static availabilitySlo(props: AvailabilitySloAlertProps): AlertPreset {
+  public static availabilitySlo(props: AvailabilitySloAlertOptions): AlertPreset {
     checkObjective('AlertPreset.availabilitySlo', props.objective);
     requestMetricFragments('AlertPreset.availabilitySlo', props);
     return preset(props, ctx => {
@@ -424,7 +424,7 @@ export abstract class AlertPreset {
    * `model:request_slow_ratio:rate<window>`, plus `ModelLatencySloBucketMissing` when the histogram has no
    * bucket at `threshold`.
    */
-  public static latencySlo(props: LatencySloAlertProps): AlertPreset {
+  public static latencySlo(props: LatencySloAlertOptions): AlertPreset {
     checkObjective('AlertPreset.latencySlo', props.objective);
     histogramFragment('AlertPreset.latencySlo', props.histogram);
     const seconds = positiveSeconds('AlertPreset.latencySlo.threshold', props.threshold);
@@ -454,7 +454,7 @@ export abstract class AlertPreset {
    * GPUs of the service mostly idle: wasted accelerators (`ModelGpuUnderutilized`, warning, for 15m). An idle
    * service (no traffic) fires it too, by design.
    */
-  public static gpuUnderutilized(props: GpuUnderutilizedAlertProps = {}): AlertPreset {
+  public static gpuUnderutilized(props: GpuUnderutilizedAlertOptions = {}): AlertPreset {
     const min = props.minUtilization ?? 0.2;
     checkRatio('AlertPreset.gpuUnderutilized.minUtilization', min);
     return preset(props, ctx => {
@@ -468,7 +468,7 @@ export abstract class AlertPreset {
   }
 
   /** The GPUs of a pod busy all the time (`ModelGpuSaturated`, warning, for 15m). */
-  public static gpuSaturated(props: GpuSaturatedAlertProps = {}): AlertPreset {
+  public static gpuSaturated(props: GpuSaturatedAlertOptions = {}): AlertPreset {
     const max = props.maxUtilization ?? 0.95;
     checkRatio('AlertPreset.gpuSaturated.maxUtilization', max);
     return preset(props, ctx => {
@@ -482,7 +482,7 @@ export abstract class AlertPreset {
   }
 
   /** GPU framebuffer memory of one GPU nearly full (`ModelGpuMemoryNearFull`, warning, for 5m). */
-  public static gpuMemoryNearFull(props: GpuMemoryAlertProps = {}): AlertPreset {
+  public static gpuMemoryNearFull(props: GpuMemoryAlertOptions = {}): AlertPreset {
     const max = props.maxUsage ?? 0.98;
     checkRatio('AlertPreset.gpuMemoryNearFull.maxUsage', max);
     return preset(props, ctx => {
@@ -499,7 +499,7 @@ export abstract class AlertPreset {
    * XID code as a gauge that stays set, so the alert fires when it changes to a non-zero code.
    * @see https://docs.nvidia.com/deploy/xid-errors/
    */
-  public static gpuXidErrors(props: GpuXidAlertProps = {}): AlertPreset {
+  public static gpuXidErrors(props: GpuXidAlertOptions = {}): AlertPreset {
     return preset(props, ctx => {
       const name = alertName(props, 'ModelGpuXidError');
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(10), 60);
@@ -534,7 +534,7 @@ export abstract class AlertPreset {
    * A data-drift score above its threshold (`ModelDataDrift`, warning, for 15m), plus `ModelDataDriftMissing`
    * when the score is not published. The score comes from the model server or a drift exporter.
    */
-  public static dataDrift(props: DataDriftAlertProps): AlertPreset {
+  public static dataDrift(props: DataDriftAlertOptions): AlertPreset {
     checkMetricName('AlertPreset.dataDrift.metric', props.metric);
     check(Number.isFinite(props.threshold), undefined, 'AlertPreset.dataDrift.threshold', props.threshold, 'must be a finite number', 'e.g. threshold: 0.2');
     checkSelector('AlertPreset.dataDrift.selector', props.selector);
@@ -553,7 +553,7 @@ export abstract class AlertPreset {
    * the prediction distributions of the versions now serving (told apart by the pod-template-hash label)
    * exceeds `maxDistance`. Silent while only one version serves.
    */
-  public static predictionShift(props: PredictionShiftAlertProps): AlertPreset {
+  public static predictionShift(props: PredictionShiftAlertOptions): AlertPreset {
     checkRatio('AlertPreset.predictionShift.maxDistance', props.maxDistance);
     return preset(props, ctx => {
       const name = alertName(props, 'ModelPredictionShift');
@@ -584,7 +584,7 @@ export abstract class AlertPreset {
    * A published accuracy or quality metric below the validated baseline (`ModelQualityBelowBaseline`,
    * critical, for 15m), plus `ModelQualityBelowBaselineMissing` when the metric is not published.
    */
-  public static qualityBelowBaseline(props: QualityAlertProps): AlertPreset {
+  public static qualityBelowBaseline(props: QualityAlertOptions): AlertPreset {
     checkMetricName('AlertPreset.qualityBelowBaseline.metric', props.metric);
     check(Number.isFinite(props.baseline), undefined, 'AlertPreset.qualityBelowBaseline.baseline', props.baseline, 'must be a finite number', 'give the validated value, e.g. baseline: 0.87');
     const tolerance = props.tolerance ?? 0;

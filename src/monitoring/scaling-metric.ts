@@ -6,19 +6,19 @@ import { IModelService } from '../serving/model-service';
 import { GPU_LABELS, modelSeries } from '../serving/model-series';
 
 /** Scaling on vLLM's waiting queue. */
-export interface QueueDepthScalingProps {
+export interface QueueDepthScalingOptions {
   /** Waiting requests per replica the autoscaler aims for (`vllm:num_requests_waiting` summed over replicas). */
   readonly targetPerReplica: number;
 }
 
 /** Scaling on GPU utilization. */
-export interface GpuUtilizationScalingProps {
+export interface GpuUtilizationScalingOptions {
   /** The average utilization (0 to 1, of `DCGM_FI_DEV_GPU_UTIL`) of a replica's GPUs the autoscaler aims for. */
   readonly target: number;
 }
 
 /** Scaling on any Prometheus query. */
-export interface PrometheusScalingProps {
+export interface PrometheusScalingOptions {
   /** The trigger's name (a DNS label). */
   readonly name: string;
   /** PromQL returning one sample: the total across replicas (KEDA divides by the replica count). */
@@ -53,7 +53,7 @@ export interface ScalingTrigger {
  */
 export abstract class ScalingMetric {
   /** The runtime's waiting requests (vLLM, TGI), summed over the service's replicas. */
-  public static queueDepth(props: QueueDepthScalingProps): ScalingMetric {
+  public static queueDepth(props: QueueDepthScalingOptions): ScalingMetric {
     check(Number.isFinite(props.targetPerReplica) && props.targetPerReplica > 0, undefined, 'ScalingMetric.queueDepth.targetPerReplica', props.targetPerReplica,
       'must be > 0', 'e.g. targetPerReplica: 5');
     return new RenderedMetric((scope, svc) => ({
@@ -65,7 +65,7 @@ export abstract class ScalingMetric {
   }
 
   /** The average utilization of each replica's GPUs (DCGM), summed over replicas. */
-  public static gpuUtilization(props: GpuUtilizationScalingProps): ScalingMetric {
+  public static gpuUtilization(props: GpuUtilizationScalingOptions): ScalingMetric {
     check(Number.isFinite(props.target) && props.target > 0 && props.target <= 1, undefined, 'ScalingMetric.gpuUtilization.target', props.target,
       'must be a ratio above 0 and at most 1', 'e.g. target: 0.8 for 80%');
     return new RenderedMetric((scope, svc) => ({
@@ -80,7 +80,7 @@ export abstract class ScalingMetric {
    * Any Prometheus query. A query on series that exist without the model's pods (a gateway's request
    * rate, a message queue) is what can wake a workload from zero replicas.
    */
-  public static prometheus(props: PrometheusScalingProps): ScalingMetric {
+  public static prometheus(props: PrometheusScalingOptions): ScalingMetric {
     check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(props.name), undefined, 'ScalingMetric.prometheus.name', props.name, 'must be a DNS label', "e.g. name: 'gateway-requests'");
     check(props.query.trim().length > 0, undefined, 'ScalingMetric.prometheus.query', props.query, 'must not be empty', 'give a PromQL expression returning one sample');
     promqlQuery(undefined, 'ScalingMetric.prometheus.query', props.query);

@@ -47,7 +47,7 @@ export interface DownloaderOptions {
 }
 
 /** A model on the Hugging Face Hub, at one commit. */
-export interface HuggingFaceSourceProps extends DownloaderOptions {
+export interface HuggingFaceSourceOptions extends DownloaderOptions {
   /** Repository id, e.g. `meta-llama/Llama-3.1-70B-Instruct`. */
   readonly repoId: string;
   /**
@@ -68,7 +68,7 @@ export interface HuggingFaceSourceProps extends DownloaderOptions {
 }
 
 /** Properties shared by object-store sources (S3, GCS). */
-export interface ObjectStoreSourceProps extends DownloaderOptions {
+export interface ObjectStoreSourceOptions extends DownloaderOptions {
   /** The prefix that holds the model files, e.g. `s3://models/llama/v3/`. */
   readonly uri: string;
   /** The model's name, for lineage. */
@@ -92,7 +92,7 @@ export interface ObjectStoreSourceProps extends DownloaderOptions {
 }
 
 /** A model in S3 or an S3-compatible store. */
-export interface S3SourceProps extends ObjectStoreSourceProps {
+export interface S3SourceOptions extends ObjectStoreSourceOptions {
   /**
    * Endpoint of an S3-compatible store (MinIO, Ceph).
    * @default - AWS S3
@@ -101,7 +101,7 @@ export interface S3SourceProps extends ObjectStoreSourceProps {
 }
 
 /** A registered model version in MLflow's model registry. */
-export interface MlflowSourceProps extends DownloaderOptions {
+export interface MlflowSourceOptions extends DownloaderOptions {
   /** The MLflow tracking server, e.g. `https://mlflow.example.com`. */
   readonly trackingUri: string;
   /** The registered model's name. */
@@ -143,7 +143,7 @@ export interface MlflowSourceProps extends DownloaderOptions {
 }
 
 /** A model packaged as an OCI image (a "modelcar"). */
-export interface OciSourceProps {
+export interface OciSourceOptions {
   /** The image, pinned by digest: `registry/repo@sha256:<64 hex>`. */
   readonly image: string;
   /**
@@ -164,7 +164,7 @@ export interface OciSourceProps {
 }
 
 /** A model already on a PersistentVolumeClaim. */
-export interface PvcSourceProps {
+export interface PvcSourceOptions {
   /**
    * The claim's name. Exactly one of this and `claim`.
    * @default - the name of `claim`
@@ -208,7 +208,7 @@ export abstract class ModelSource {
    * The downloader image defaults to the runtime's image when it bundles `huggingface_hub` (vLLM, TGI).
    * @see https://huggingface.co/docs/huggingface_hub/guides/download
    */
-  public static huggingFace(props: HuggingFaceSourceProps): ModelSource {
+  public static huggingFace(props: HuggingFaceSourceOptions): ModelSource {
     const where = 'ModelSource.huggingFace';
     check(typeof props.repoId === 'string' && HF_REPO_ID.test(props.repoId), undefined, `${where}.repoId`, props.repoId,
       'must be a Hub repository id: "<owner>/<name>" or "<name>", letters, digits, "-", "_" and "."', "e.g. 'meta-llama/Llama-3.1-8B-Instruct'");
@@ -239,7 +239,7 @@ export abstract class ModelSource {
    * A prefix in S3 (or an S3-compatible store), downloaded with `aws s3 sync`.
    * @see https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
    */
-  public static s3(props: S3SourceProps): ModelSource {
+  public static s3(props: S3SourceOptions): ModelSource {
     const credentials = checkObjectStore('s3', props);
     return withCredentials('s3', props, new DownloadedSource(lineageOf('s3', props), 's3', dir => ({
       image: props.downloaderImage ?? AWS_CLI_IMAGE,
@@ -253,7 +253,7 @@ export abstract class ModelSource {
    * A prefix in Google Cloud Storage, downloaded with `gcloud storage rsync`.
    * @see https://cloud.google.com/sdk/gcloud/reference/storage/rsync
    */
-  public static gcs(props: ObjectStoreSourceProps): ModelSource {
+  public static gcs(props: ObjectStoreSourceOptions): ModelSource {
     const credentials = checkObjectStore('gs', props);
     return withCredentials('gcs', props, new DownloadedSource(lineageOf('gcs', props), 'gcs', dir => ({
       image: props.downloaderImage ?? GCLOUD_IMAGE,
@@ -267,7 +267,7 @@ export abstract class ModelSource {
    * A registered model version from MLflow's model registry, downloaded with `mlflow artifacts download`.
    * @see https://mlflow.org/docs/latest/cli.html#mlflow-artifacts-download
    */
-  public static mlflow(props: MlflowSourceProps): ModelSource {
+  public static mlflow(props: MlflowSourceOptions): ModelSource {
     const where = 'ModelSource.mlflow';
     url(undefined, `${where}.trackingUri`, props.trackingUri, ['http', 'https'], "'https://mlflow.example.com'");
     check(typeof props.modelName === 'string' && /^[^/@\s][^/@]*$/.test(props.modelName) && props.modelName.trim() === props.modelName, undefined,
@@ -305,7 +305,7 @@ export abstract class ModelSource {
    * The image must contain `cp`, as busybox-based modelcars do.
    * @see https://kserve.github.io/website/latest/modelserving/storage/oci/
    */
-  public static oci(props: OciSourceProps): ModelSource {
+  public static oci(props: OciSourceOptions): ModelSource {
     check(typeof props.image === 'string' && /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(props.image), undefined, 'ModelSource.oci.image', props.image,
       'must be pinned by digest', 'use registry/repo@sha256:<digest>; a tag can be pushed over');
     if (props.pathInImage !== undefined) absolutePath(undefined, 'ModelSource.oci.pathInImage', props.pathInImage);
@@ -324,7 +324,7 @@ export abstract class ModelSource {
   /**
    * A model already stored on a PersistentVolumeClaim, mounted read-only. No download.
    */
-  public static persistentVolumeClaim(props: PvcSourceProps): ModelSource {
+  public static persistentVolumeClaim(props: PvcSourceOptions): ModelSource {
     const where = 'ModelSource.persistentVolumeClaim';
     const claimName = referencedName(undefined,
       { nameProp: `${where}.claimName`, name: props.claimName, objectProp: `${where}.claim`, object: props.claim, kind: 'PersistentVolumeClaim', required: true })!;
@@ -361,7 +361,7 @@ class DownloadedSource extends ModelSource {
 }
 
 class PvcSource extends ModelSource {
-  constructor(private readonly claimName: string, private readonly props: PvcSourceProps) {
+  constructor(private readonly claimName: string, private readonly props: PvcSourceOptions) {
     super();
   }
 
@@ -381,7 +381,7 @@ class PvcSource extends ModelSource {
 }
 
 /** Checks an object-store source's props; returns the name of its credentials Secret, if any. */
-function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3SourceProps): string | undefined {
+function checkObjectStore(scheme: string, props: ObjectStoreSourceOptions & S3SourceOptions): string | undefined {
   const where = `ModelSource.${scheme === 'gs' ? 'gcs' : scheme}`;
   check(typeof props.uri === 'string' && new RegExp(`^${scheme}://[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?(/\\S*)?$`).test(props.uri), undefined, `${where}.uri`, props.uri,
     `must start with ${scheme}:// and a valid bucket name`, `give the full ${scheme}://bucket/prefix/ of the model files`);
@@ -398,7 +398,7 @@ function checkObjectStore(scheme: string, props: ObjectStoreSourceProps & S3Sour
 }
 
 /** The credentials Secret's name, given by name or as a cdk8s-plus object. */
-function credentialsName(where: string, props: ObjectStoreSourceProps | MlflowSourceProps): string | undefined {
+function credentialsName(where: string, props: ObjectStoreSourceOptions | MlflowSourceOptions): string | undefined {
   return referencedName(undefined,
     { nameProp: `${where}.credentialsSecretName`, name: props.credentialsSecretName, objectProp: `${where}.credentialsSecret`, object: props.credentialsSecret, kind: 'Secret' });
 }
@@ -417,6 +417,6 @@ function checkDownloader(where: string, props: DownloaderOptions): void {
 
 deferFactoryChecks(ModelSource);
 
-function lineageOf(sourceKind: string, props: ObjectStoreSourceProps): ModelLineage {
+function lineageOf(sourceKind: string, props: ObjectStoreSourceOptions): ModelLineage {
   return { modelName: props.modelName, modelVersion: props.version, sourceKind, sourceUri: props.uri };
 }

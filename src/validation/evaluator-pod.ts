@@ -82,15 +82,15 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
     ...files,
   };
 
-  const inProcess = target.kind === ValidationTargetKind.IN_PROCESS;
-  const endpoint = target.kind === ValidationTargetKind.URL ? target.endpoint : candidateEndpoint;
-  check(inProcess || endpoint !== undefined, scope, 'target', target.kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
+  const inProcess = target._kind === ValidationTargetKind.IN_PROCESS;
+  const endpoint = target._kind === ValidationTargetKind.URL ? target._endpoint : candidateEndpoint;
+  check(inProcess || endpoint !== undefined, scope, 'target', target._kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
     'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
   // Refused rather than faked: the pod template is one node of a group. Loading the model in process would take an
   // evaluator group (a Ray head and workers on every node in the server's image, the evaluator a Ray driver of the same
   // vLLM and Ray builds), and neither engine that runs a validation runs such a group: an Argo Rollouts job metric and
   // an Argo CD hook each run one Job and wait for it, and Argo CD has no health check for a LeaderWorkerSet hook.
-  check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target.kind,
+  check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target._kind,
     `loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group (${svc.gpusPerReplica} GPUs over several nodes): `
     + 'an in-process evaluator would have to be a whole group (a Ray cluster in the server\'s image, the evaluator its driver on the same vLLM and Ray), '
     + 'and an Argo Rollouts job metric or an Argo CD hook runs and waits for one Job only',
@@ -190,7 +190,7 @@ export interface JobMetric {
  */
 export function renderJobMetric(scope: Construct, props: ValidationProps, target: ValidationTarget): JobMetric {
   const svc = props.service;
-  const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
+  const candidate = target._kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
   const rendered = renderValidation(scope, props, target, candidate ? rolloutCandidateUrl(svc) : undefined);
   // A plain object: the analysis runs its Job during the rollout, after every object of the sync's earlier waves exists.
   evaluatorServiceAccount(scope, rendered, svc.metadata(rendered.name));

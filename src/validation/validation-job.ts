@@ -39,10 +39,10 @@ export class ValidationJob extends Construct implements IAnalysisTemplate {
     bindInputs(this, props);
     const svc = props.service;
     const target = props.target ?? ValidationTarget.rolloutCandidate();
-    const candidate = target.kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
+    const candidate = target._kind === ValidationTargetKind.ROLLOUT_CANDIDATE;
     this.requiredArgs = candidate ? ['namespace', CANDIDATE_SERVICE_ARG] : [];
     // What loads the model holds a whole replica's GPUs: every node of a multi-node group (gpusPerReplica counts them all).
-    this.gpus = target.kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
+    this.gpus = target._kind === ValidationTargetKind.IN_PROCESS ? svc.gpusPerReplica : 0;
     const job = renderJobMetric(this, props, target);
     this.templateName = job.name;
     this.candidateClient = job.candidateClient;

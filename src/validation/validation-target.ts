@@ -1,7 +1,10 @@
 import { deferFactoryChecks } from '../internal/errors';
 import { url as checkUrl } from '../internal/validate';
 
-/** How the evaluator reaches the model under test. */
+/**
+ * How the evaluator reaches the model under test.
+ * @internal
+ */
 export enum ValidationTargetKind {
   /** Over HTTP, at the Service in front of the rollout's new version. */
   ROLLOUT_CANDIDATE = 'rollout-candidate',
@@ -39,12 +42,23 @@ export class ValidationTarget {
     return new ValidationTarget(ValidationTargetKind.IN_PROCESS);
   }
 
-  private constructor(
-    /** The kind of target. */
-    public readonly kind: ValidationTargetKind,
-    /** The URL, for a URL target. */
-    public readonly endpoint?: string,
-  ) {}
+  private constructor(private readonly kind: ValidationTargetKind, private readonly endpoint?: string) {}
+
+  /**
+   * The kind of target.
+   * @internal
+   */
+  public get _kind(): ValidationTargetKind {
+    return this.kind;
+  }
+
+  /**
+   * The URL, for a URL target.
+   * @internal
+   */
+  public get _endpoint(): string | undefined {
+    return this.endpoint;
+  }
 }
 
 deferFactoryChecks(ValidationTarget);

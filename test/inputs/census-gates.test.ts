@@ -4,7 +4,7 @@
  */
 import { Duration } from 'cdk8s';
 import { census, x } from './census';
-import type { CustomGateProps, ErrorRateGateProps } from '../../src';
+import type { CustomGateOptions, ErrorRateGateOptions } from '../../src';
 import { CanaryRollout, CanaryStep, Comparison, Gate, Percentile } from '../../src';
 import { service } from '../serving/helpers';
 
@@ -21,8 +21,8 @@ const analysisArgs = (args: Record<string, string>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.analysis({ gates: [Gate.errorRate({ maxRatio: 0.01 })], args }), CanaryStep.weight(100)] });
 };
-const errors = (o: Partial<ErrorRateGateProps>) => gated(Gate.errorRate({ maxRatio: 0.01, requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', ...o }));
-const custom = (o: Partial<CustomGateProps>) => gated(Gate.custom({ name: 'accuracy', query: 'avg(model_accuracy)', comparison: Comparison.AT_LEAST, threshold: 0.8, ...o }));
+const errors = (o: Partial<ErrorRateGateOptions>) => gated(Gate.errorRate({ maxRatio: 0.01, requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', ...o }));
+const custom = (o: Partial<CustomGateOptions>) => gated(Gate.custom({ name: 'accuracy', query: 'avg(model_accuracy)', comparison: Comparison.AT_LEAST, threshold: 0.8, ...o }));
 
 describe('gate factories and their PromQL fragments', () => census([
   ['errorRate maxRatio 1.5', () => gated(Gate.errorRate({ maxRatio: 1.5 })), x(P, 'Gate.errorRate.maxRatio', '1.5', 'maxRatio: 0.01')],

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { census, x } from './census';
-import type { GpuModelServiceProps, MlflowSourceProps, PvcSourceProps, S3SourceProps, SecretKeyRef, ValidationJobProps } from '../../src';
+import type { GpuModelServiceProps, MlflowSourceOptions, PvcSourceOptions, S3SourceOptions, SecretKeyRef, ValidationJobProps } from '../../src';
 import {
   Accelerator, AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, GpuModelService, ModelAlerts, ModelCache, ModelRuntime, ModelSource,
   ValidationCheck, ValidationJob,
@@ -28,9 +28,9 @@ function svc(props: (o: Objects) => Partial<GpuModelServiceProps>): GpuModelServ
   return new GpuModelService(o.chart, 'Svc', { model: hfSource(), runtime: ModelRuntime.vllm(), accelerator: Accelerator.H100_SXM, ...props(o) });
 }
 const secretEnv = (ref: (o: Objects) => SecretKeyRef) => svc(o => ({ secretEnv: { HF_TOKEN: ref(o) } }));
-const s3 = (p: (o: Objects) => Partial<S3SourceProps>) => svc(o => ({ model: ModelSource.s3({ uri: 's3://models/llama/v3/', modelName: 'llama', version: 'v3', ...p(o) }) }));
-const mlflow = (p: (o: Objects) => Partial<MlflowSourceProps>) => svc(o => ({ model: ModelSource.mlflow({ trackingUri: 'https://mlflow.example.com', modelName: 'fraud', version: '7', ...p(o) }) }));
-const pvc = (p: (o: Objects) => Partial<PvcSourceProps>) => svc(o => ({ model: ModelSource.persistentVolumeClaim({ modelName: 'llama', version: 'v3', ...p(o) }) }));
+const s3 = (p: (o: Objects) => Partial<S3SourceOptions>) => svc(o => ({ model: ModelSource.s3({ uri: 's3://models/llama/v3/', modelName: 'llama', version: 'v3', ...p(o) }) }));
+const mlflow = (p: (o: Objects) => Partial<MlflowSourceOptions>) => svc(o => ({ model: ModelSource.mlflow({ trackingUri: 'https://mlflow.example.com', modelName: 'fraud', version: '7', ...p(o) }) }));
+const pvc = (p: (o: Objects) => Partial<PvcSourceOptions>) => svc(o => ({ model: ModelSource.persistentVolumeClaim({ modelName: 'llama', version: 'v3', ...p(o) }) }));
 const hfToken = (ref: (o: Objects) => SecretKeyRef) => svc(o => ({ model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: SHA, token: ref(o) }) }));
 const cache = (claim: (o: Objects) => kplus.IPersistentVolumeClaim) => svc(o => ({ modelCache: ModelCache.fromPersistentVolumeClaim(claim(o)) }));
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { census, Case, x } from './census';
-import type { DataDriftAlertProps, PrometheusScalingProps, QualityAlertProps } from '../../src';
+import type { DataDriftAlertOptions, PrometheusScalingOptions, QualityAlertOptions } from '../../src';
 import { AlertPreset, ModelAlerts, ModelAutoscaler, Percentile, PredictionDistribution, ScalingMetric } from '../../src';
 import { service } from '../serving/helpers';
 
@@ -14,9 +14,9 @@ const scaler = (...metrics: ScalingMetric[]) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ModelAutoscaler(chart, 'Scaler', { service: svc, metrics, maxReplicas: 4 });
 };
-const drift = (o: Partial<DataDriftAlertProps>) => alerts(AlertPreset.dataDrift({ metric: 'model_drift_score', threshold: 0.3, ...o }));
-const quality = (o: Partial<QualityAlertProps>) => alerts(AlertPreset.qualityBelowBaseline({ metric: 'model_accuracy', baseline: 0.8, ...o }));
-const prom = (o: Partial<PrometheusScalingProps>) => scaler(ScalingMetric.prometheus({ name: 'gateway', query: 'sum(rate(gateway_requests_total[1m]))', threshold: 10, ...o }));
+const drift = (o: Partial<DataDriftAlertOptions>) => alerts(AlertPreset.dataDrift({ metric: 'model_drift_score', threshold: 0.3, ...o }));
+const quality = (o: Partial<QualityAlertOptions>) => alerts(AlertPreset.qualityBelowBaseline({ metric: 'model_accuracy', baseline: 0.8, ...o }));
+const prom = (o: Partial<PrometheusScalingOptions>) => scaler(ScalingMetric.prometheus({ name: 'gateway', query: 'sum(rate(gateway_requests_total[1m]))', threshold: 10, ...o }));
 const RATIO = 'for 5%';
 
 const ratioCases: Case[] = ([

@@ -1,17 +1,17 @@
 import { Size } from 'cdk8s';
 import { census, x } from './census';
-import type { AcceleratorProps, CustomRuntimeOptions, HuggingFaceSourceProps, MlflowSourceProps, ObjectStoreSourceProps, OciSourceProps, PvcSourceProps, S3SourceProps, TgiOptions, TritonOptions, VllmOptions } from '../../src';
+import type { AcceleratorOptions, CustomRuntimeOptions, HuggingFaceSourceOptions, MlflowSourceOptions, ObjectStoreSourceOptions, OciSourceOptions, PvcSourceOptions, S3SourceOptions, TgiOptions, TritonOptions, VllmOptions } from '../../src';
 import { Accelerator, CudaVersion, MigProfile, ModelCache, ModelRuntime, ModelSource, PreStopHandler } from '../../src';
 import { SHA, service } from '../serving/helpers';
 
 const P = 'test/Svc';
 const svc = service;
-const s3 = (o: Partial<S3SourceProps>) => svc({ model: ModelSource.s3({ uri: 's3://models/llama/v3/', modelName: 'llama', version: 'v3', ...o }) });
-const gcs = (o: Partial<ObjectStoreSourceProps>) => svc({ model: ModelSource.gcs({ uri: 'gs://models/llama/v3/', modelName: 'llama', version: 'v3', ...o }) });
-const hf = (o: Partial<HuggingFaceSourceProps>) => svc({ model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: SHA, ...o }) });
-const mlflow = (o: Partial<MlflowSourceProps>) => svc({ model: ModelSource.mlflow({ trackingUri: 'https://mlflow.example.com', modelName: 'fraud', version: '7', ...o }) });
-const oci = (o: Partial<OciSourceProps>) => svc({ model: ModelSource.oci({ image: `ghcr.io/acme/llama@sha256:${'a'.repeat(64)}`, ...o }) });
-const pvc = (o: Partial<PvcSourceProps>) => svc({ model: ModelSource.persistentVolumeClaim({ claimName: 'models', modelName: 'llama', version: 'v3', ...o }) });
+const s3 = (o: Partial<S3SourceOptions>) => svc({ model: ModelSource.s3({ uri: 's3://models/llama/v3/', modelName: 'llama', version: 'v3', ...o }) });
+const gcs = (o: Partial<ObjectStoreSourceOptions>) => svc({ model: ModelSource.gcs({ uri: 'gs://models/llama/v3/', modelName: 'llama', version: 'v3', ...o }) });
+const hf = (o: Partial<HuggingFaceSourceOptions>) => svc({ model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-8B-Instruct', revision: SHA, ...o }) });
+const mlflow = (o: Partial<MlflowSourceOptions>) => svc({ model: ModelSource.mlflow({ trackingUri: 'https://mlflow.example.com', modelName: 'fraud', version: '7', ...o }) });
+const oci = (o: Partial<OciSourceOptions>) => svc({ model: ModelSource.oci({ image: `ghcr.io/acme/llama@sha256:${'a'.repeat(64)}`, ...o }) });
+const pvc = (o: Partial<PvcSourceOptions>) => svc({ model: ModelSource.persistentVolumeClaim({ claimName: 'models', modelName: 'llama', version: 'v3', ...o }) });
 const vllm = (o: VllmOptions) => svc({ runtime: ModelRuntime.vllm(o) });
 const tgi = (o: TgiOptions) => svc({ runtime: ModelRuntime.tgi(o) });
 const triton = (o: TritonOptions) => svc({ runtime: ModelRuntime.triton(o) });
@@ -19,7 +19,7 @@ const custom = (o: Partial<CustomRuntimeOptions>) => svc({
   runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 9000, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_8, ...o }),
   drain: { preStopHandler: PreStopHandler.execSleep() },
 });
-const accel = (o: Partial<AcceleratorProps>) => svc({ accelerator: Accelerator.custom({ name: 'X', gfdProduct: 'NVIDIA-X', memory: Size.gibibytes(48), nvlink: false, ...o }) });
+const accel = (o: Partial<AcceleratorOptions>) => svc({ accelerator: Accelerator.custom({ name: 'X', gfdProduct: 'NVIDIA-X', memory: Size.gibibytes(48), nvlink: false, ...o }) });
 
 describe('model sources', () => census([
   ['hf repoId empty', () => hf({ repoId: '' }), x(P, 'ModelSource.huggingFace.repoId', '""', 'meta-llama')],
