@@ -1,8 +1,9 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
+import { AlertPreset } from './alert-preset';
 import { RoutedAlert } from './alert-route';
 import { ALERT_LINEAGE_LABELS, AlertRouting, AlertRoutingOptions, IModelAlerts } from './alert-routing';
+import { AlertingRule, RecordingRule } from './alert-rules';
 import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, propError } from '../internal/errors';
