@@ -1,8 +1,8 @@
-import { ApiObject, ApiObjectMetadata, Chart, Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
-import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
+import { analysisMetricsJson, CANDIDATE_SERVICE_ARG, settingsFindings } from '../gates/analysis-template';
 import { Gate } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
@@ -170,10 +170,12 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
     // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
     const startup = svc.startupTimeout.toSeconds();
-    const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
+    // Rendered with the chart's PrometheusSettings, wherever they were created; checked now for what does not depend on them.
+    props.gates.forEach(g => g._metricNames(this, svc));
+    const gateMetrics = () => props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
       ...m, initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
     }));
-    const metrics = analysisMetricsJson(gateMetrics, PrometheusSettings.of(this).address);
+    this.node.addValidation({ validate: () => settingsFindings(gateMetrics) });
     const validationMetrics = validation
       ? ApiObject.of(validation.node.findChild('Resource')).toJson().spec.metrics.map((m: object) => ({ ...m, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }))
       : [];
@@ -190,7 +192,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       metadata,
       spec: {
         args: Object.entries(args).map(([name, value]) => ({ name, value })),
-        metrics: [...metrics, ...validationMetrics],
+        metrics: Lazy.any({ produce: () => [...analysisMetricsJson(gateMetrics(), PrometheusSettings.of(this).address), ...validationMetrics] }),
       },
     });
   }

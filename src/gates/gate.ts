@@ -289,8 +289,20 @@ export abstract class Gate {
   /** The metric name(s) in the AnalysisTemplate. */
   public abstract readonly name: string;
 
-  /** Renders the gate's metrics for a service; `scope` is the construct the template belongs to. */
+  /**
+   * Renders the gate's metrics for a service with the PrometheusSettings of the chart of `scope` as they are now:
+   * call it when rendering; `scope` is the construct the template belongs to.
+   */
   public abstract bind(scope: IConstruct, service: IModelService): AnalysisMetric[];
+
+  /**
+   * The names of the gate's metrics, after the checks that hold whatever the chart's PrometheusSettings (which may
+   * be created later): what a template checks when it is created.
+   * @internal
+   */
+  public _metricNames(scope: IConstruct, service: IModelService): string[] {
+    return this.bind(scope, service).map(m => m.name);
+  }
 }
 
 interface StableComparison {
@@ -315,6 +327,16 @@ class PromGate extends Gate {
   }
 
   public bind(scope: IConstruct, service: IModelService): AnalysisMetric[] {
+    return this.render(scope, service, true);
+  }
+
+  /** @internal */
+  public _metricNames(scope: IConstruct, service: IModelService): string[] {
+    return this.render(scope, service, false).map(m => m.name);
+  }
+
+  /** The metrics with the chart's settings as they are now; `withSettings: false` skips the checks that depend on them. */
+  private render(scope: IConstruct, service: IModelService, withSettings: boolean): AnalysisMetric[] {
     const o = this.options;
     const settings = PrometheusSettings.of(scope);
     const sel: Selector = (version, ...extra) => `{${[
@@ -324,7 +346,7 @@ class PromGate extends Gate {
     ].join(',')}}`;
     const scrape = settings.scrapeInterval.toSeconds({ integral: false });
     const windowLength = o.window ?? Duration.minutes(5);
-    check(windowLength.toSeconds({ integral: false }) >= 2 * scrape, scope, `${this.name}.window`, windowLength.toHumanString(),
+    check(!withSettings || windowLength.toSeconds({ integral: false }) >= 2 * scrape, scope, `${this.name}.window`, windowLength.toHumanString(),
       `must span at least two scrape intervals (PrometheusSettings scrapeInterval ${settings.scrapeInterval.toHumanString()}), or rate() finds one sample and every measurement is Inconclusive`,
       `e.g. window: Duration.seconds(${4 * scrape})`);
     const window = shortDuration(scope, `${this.name}.window`, windowLength, 1);

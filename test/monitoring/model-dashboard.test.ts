@@ -104,19 +104,20 @@ describe('ModelDashboard', () => {
       [`up{${leader('llama-405b-0', 'v1', 'aaaaaaaaaa')}}`]: '1x20',
       [`up{${leader('llama-405b-1', 'v2', 'bbbbbbbbbb')}}`]: '1x20',
     };
-    // Group 0 (v1): leader GPUs at 80, its worker's at 40; group 1 (v2): leader at 90, worker at 10.
-    for (const [pod, util] of [['llama-405b-0', 80], ['llama-405b-0-1', 40], ['llama-405b-1', 90], ['llama-405b-1-1', 10]] as const) {
+    // Group 0 (v1): leader GPUs 80% busy and half full, its worker's 40% and empty; group 1 (v2): leader 90%, worker
+    // 10%, all a quarter full. Leaders alone would read 80 and 0.5 for v1, 90 for v2.
+    for (const [pod, util, used] of [['llama-405b-0', 80, 50], ['llama-405b-0-1', 40, 0], ['llama-405b-1', 90, 25], ['llama-405b-1-1', 10, 25]] as const) {
       for (const g of ['0', '1']) {
         series[gpu(pod, g, 'DCGM_FI_DEV_GPU_UTIL')] = `${util}x20`;
-        series[gpu(pod, g, 'DCGM_FI_DEV_FB_USED')] = `${util}x20`;
-        series[gpu(pod, g, 'DCGM_FI_DEV_FB_FREE')] = `${100 - util}x20`;
+        series[gpu(pod, g, 'DCGM_FI_DEV_FB_USED')] = `${used}x20`;
+        series[gpu(pod, g, 'DCGM_FI_DEV_FB_FREE')] = `${100 - used}x20`;
       }
     }
     const v1 = '{model_version="v1",rollouts_pod_template_hash="aaaaaaaaaa"}';
     const v2 = '{model_version="v2",rollouts_pod_template_hash="bbbbbbbbbb"}';
     expectPromqlResults(series, [
       { expr: panel('GPU utilization'), evalTime: '10m', samples: { [v1]: 60, [v2]: 50 } },
-      { expr: panel('GPU memory used'), evalTime: '10m', samples: { [v1]: 0.6, [v2]: 0.5 } },
+      { expr: panel('GPU memory used'), evalTime: '10m', samples: { [v1]: 0.25, [v2]: 0.25 } },
     ]);
   });
 });
