@@ -170,7 +170,7 @@ export abstract class AlertPreset {
       const prefix = props.alertNamePrefix ?? 'ModelLatency';
       // Without a bucket at the threshold the ratios are empty and the burn-rate alerts could never fire.
       const missing = single(ctx, props, checkAlertName(`${prefix}SloBucketMissing`), Duration.minutes(15), AlertSeverity.WARNING,
-        `absent(${h}_bucket${sel(le)}) and on () (sum(rate(${h}_count${sel()}[5m])) > 0)`,
+        `absent(${h}_bucket${sel(le)}) and on () (${sumRate(`${h}_count${sel()}`, '5m')} > 0)`,
         `${ctx.svc.name}: no ${h} bucket at ${seconds}s`,
         `${ctx.model} version ${ctx.version} serves requests but ${h} has no bucket le="${seconds}", so the latency SLO of ${ctx.svc.name} cannot be measured: use a bucket boundary as the threshold.`);
       return { recordingRules: rules.recordingRules, alertingRules: [...rules.alertingRules, ...missing.alertingRules] };
@@ -285,7 +285,7 @@ export abstract class AlertPreset {
       const w = ctx.duration(`${name}.window`, props.window ?? Duration.minutes(30), 60);
       const d = props.distribution;
       const { runtime: sel, hashLabel: hash } = ctx.series;
-      const perVersion = `sum by (namespace, job, ${hash}) (rate(${d.isHistogram ? `${d.metric}_count` : d.metric}${sel()}[${w}])) > 0`;
+      const perVersion = `${sumRate(`${d.isHistogram ? `${d.metric}_count` : d.metric}${sel()}`, w, `namespace, job, ${hash}`)} > 0`;
       const record = `model:prediction_${d.isHistogram ? 'cdf' : 'share'}:rate${w}`;
       const share = `${record}${sel()}`;
       const [expr, distance] = d.isHistogram
@@ -298,7 +298,7 @@ export abstract class AlertPreset {
       return {
         recordingRules: [{
           record,
-          expr: `sum by (namespace, job, ${hash}, ${d.label}) (rate(${d.isHistogram ? `${d.metric}_bucket` : d.metric}${sel()}[${w}])) / on (namespace, job, ${hash}) group_left () (${perVersion})`,
+          expr: `${sumRate(`${d.isHistogram ? `${d.metric}_bucket` : d.metric}${sel()}`, w, `namespace, job, ${hash}, ${d.label}`)} / on (namespace, job, ${hash}) group_left () (${perVersion})`,
         }],
         alertingRules: rules.alertingRules,
       };
