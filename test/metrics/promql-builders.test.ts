@@ -32,8 +32,10 @@ describe('PromQL builders', () => {
     // Group 0: leader 80, worker 40 (60 per replica); group 1: leader 90, worker 10 (50). KEDA divides the sum by the 2
     // replicas: 55 against the target 80. Summed per pod it would read 220, twice the load.
     expectPromqlResults({
-      [gpu('llama-405b-0', '0')]: '80x20', [gpu('llama-405b-0-1', '0')]: '40x20',
-      [gpu('llama-405b-1', '0')]: '90x20', [gpu('llama-405b-1-1', '0')]: '10x20',
+      [gpu('llama-405b-0', '0')]: '80x20',
+      [gpu('llama-405b-0-1', '0')]: '40x20',
+      [gpu('llama-405b-1', '0')]: '90x20',
+      [gpu('llama-405b-1-1', '0')]: '10x20',
     }, [{ expr: trigger.metadata.query, evalTime: '10m', samples: { '{}': 110 } }]);
     expect(trigger.metadata.threshold).toBe('80');
   });
