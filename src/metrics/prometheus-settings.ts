@@ -60,7 +60,9 @@ export class PrometheusSettings extends Construct implements ResolvedPrometheusS
    */
   public static configure(scope: IConstruct, props: PrometheusSettingsProps): PrometheusSettings {
     const chart = Chart.of(scope);
-    check(settingsOf(chart) === undefined, chart, 'PrometheusSettings', chart.node.path, 'already configured for this chart', 'call PrometheusSettings.configure() once per chart');
+    const existing = settingsOf(chart);
+    check(existing === undefined, chart, 'PrometheusSettings', existing?.node.path, 'already configured for this chart',
+      'call PrometheusSettings.configure() (or create a PrometheusSettings) once per chart');
     return new PrometheusSettings(chart, 'PrometheusSettings', props);
   }
 

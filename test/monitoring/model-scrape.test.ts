@@ -132,8 +132,10 @@ describe('ModelScrape, created by GpuModelService', () => {
   });
 
   test.each([
-    ['configure() twice', (c: Chart) => { PrometheusSettings.configure(c, {}); PrometheusSettings.configure(c, {}); }, /\[test\] PrometheusSettings: already configured for this chart/],
-    ['configure() after new', (c: Chart) => { new PrometheusSettings(c, 'Prom', {}); PrometheusSettings.configure(c, {}); }, /\[test\] PrometheusSettings: already configured for this chart/],
+    ['configure() twice', (c: Chart) => { PrometheusSettings.configure(c, {}); PrometheusSettings.configure(c, {}); },
+      /\[test\] PrometheusSettings: already configured for this chart \(got "test\/PrometheusSettings"\)/],
+    ['configure() after new', (c: Chart) => { new PrometheusSettings(c, 'Prom', {}); PrometheusSettings.configure(c, {}); },
+      /\[test\] PrometheusSettings: already configured for this chart \(got "test\/Prom"\)/],
     ['new after configure()', (c: Chart) => { PrometheusSettings.configure(c, {}); new PrometheusSettings(c, 'Prom', {}); },
       /\[test\/Prom\] PrometheusSettings: the chart already has PrometheusSettings at test\/PrometheusSettings/],
     ['two new', (c: Chart) => { new PrometheusSettings(c, 'A', {}); new PrometheusSettings(c, 'B', {}); }, /\[test\/B\] PrometheusSettings: the chart already has PrometheusSettings at test\/A/],
