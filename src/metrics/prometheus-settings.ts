@@ -71,9 +71,13 @@ export class PrometheusSettings extends Construct implements ResolvedPrometheusS
     return settingsOf(Chart.of(scope)) ?? DEFAULTS;
   }
 
+  /** The Prometheus HTTP API base URL. */
   public readonly address: string;
+  /** The series label carrying the pod template hash. */
   public readonly podTemplateHashLabel: string;
+  /** The series label carrying the namespace. */
   public readonly namespaceLabel: string;
+  /** How often the model servers are scraped. */
   public readonly scrapeInterval: Duration;
 
   constructor(scope: Construct, id: string, props: PrometheusSettingsProps = {}) {
