@@ -53,7 +53,7 @@ export interface ResolvedPrometheusSettings {
  *
  * Child ids: none.
  */
-export class PrometheusSettings extends Construct implements ResolvedPrometheusSettings {
+export class PrometheusSettings extends Construct {
   /**
    * Sets the Prometheus of the chart that contains `scope`: a `PrometheusSettings` in that chart, with the id
    * `PrometheusSettings`.
