@@ -1,8 +1,8 @@
-import { ApiObject, ApiObjectMetadata, Chart, Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
-import { analysisMetricsJson, CANDIDATE_SERVICE_ARG } from '../gates/analysis-template';
+import { analysisMetricsJson, CANDIDATE_SERVICE_ARG, settingsFindings } from '../gates/analysis-template';
 import { Gate, hashMatcher } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, deferFactoryChecks, propError } from '../internal/errors';
@@ -194,13 +194,14 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
     // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
     // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
     const startup = svc.startupTimeout.toSeconds();
-    const settings = PrometheusSettings.of(this);
-    const gateMetrics = props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
+    // Rendered with the chart's PrometheusSettings, wherever they were created; checked now for what does not depend on them.
+    props.gates.forEach(g => g._metricNames(this, svc));
+    const gateMetrics = () => props.gates.flatMap(g => g.bind(this, svc)).map(m => ({
       ...m,
-      query: stage.stableRelease ? m.query : otherReleases(this, m.name, m.query, settings.podTemplateHashLabel, svc.name),
+      query: stage.stableRelease ? m.query : otherReleases(this, m.name, m.query, PrometheusSettings.of(this).podTemplateHashLabel, svc.name),
       initialDelay: shortDuration(this, 'gates.initialDelay', Duration.seconds(startup + seconds(m.initialDelay))),
     }));
-    const metrics = analysisMetricsJson(gateMetrics, settings.address);
+    this.node.addValidation({ validate: () => settingsFindings(gateMetrics) });
     const validationMetrics = validation ? [{ ...validation.metric, initialDelay: shortDuration(this, 'validation', svc.startupTimeout) }] : [];
     const metadata: ApiObjectMetadata = svc.metadata(childName(svc.name, `stage-${release}`), {
       // After the Sync phase; Argo CD reads the run's health: Successful → Healthy, Failed/Error → Degraded (the
@@ -215,7 +216,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       metadata,
       spec: {
         args: Object.entries(args).map(([name, value]) => ({ name, value })),
-        metrics: [...metrics, ...validationMetrics],
+        metrics: Lazy.any({ produce: () => [...analysisMetricsJson(gateMetrics(), PrometheusSettings.of(this).address), ...validationMetrics] }),
       },
     });
   }

@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { AnalysisMetric, Gate, GATE_ARGS } from './gate';
 import { AnalysisTemplate } from '../imports/analysistemplate-argoproj.io';
-import { bindInputs, propError } from '../internal/errors';
+import { bindInputs, describe, InputError, propError } from '../internal/errors';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { IModelService } from '../serving/model-service';
 import { NetworkPeer } from '../serving/network-policy';
@@ -55,8 +55,8 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
   public readonly clusterScope = false;
   public readonly requiredArgs = [...GATE_ARGS];
   public readonly gpus = 0;
-  /** The rendered metrics. */
-  public readonly metrics: AnalysisMetric[];
+  private readonly gates: Gate[];
+  private readonly service: IModelService;
 
   constructor(scope: Construct, id: string, props: GateAnalysisTemplateProps) {
     super(scope, id);
@@ -65,15 +65,15 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
       throw propError(this, 'gates', [], 'is empty, so the analysis would measure nothing', 'give at least one Gate');
     }
     this.templateName = props.name;
-    this.metrics = props.gates.flatMap(g => g.bind(this, props.service));
+    this.gates = props.gates;
+    this.service = props.service;
     const seen = new Set<string>();
-    for (const m of this.metrics) {
-      if (seen.has(m.name)) {
-        throw propError(this, 'gates', m.name, 'has two gates with the same metric name', 'give custom gates distinct names, and use each built-in gate once per analysis');
+    for (const name of props.gates.flatMap(g => g._metricNames(this, props.service))) {
+      if (seen.has(name)) {
+        throw propError(this, 'gates', name, 'has two gates with the same metric name', 'give custom gates distinct names, and use each built-in gate once per analysis');
       }
-      seen.add(m.name);
+      seen.add(name);
     }
-    const address = PrometheusSettings.of(this).address;
     // Plain JSON, as the Rollout is written: the typed L1 wraps each limit in a union class and converts the whole
     // spec again at synth, half of what a gated canary's objects cost at synth beyond their JSON (see bench/).
     new ApiObject(this, 'Resource', {
@@ -81,9 +81,31 @@ export class GateAnalysisTemplate extends Construct implements IAnalysisTemplate
       metadata: props.service.metadata(props.name),
       spec: {
         args: GATE_ARGS.map(name => ({ name })),
-        metrics: analysisMetricsJson(this.metrics, address),
+        // Rendered with the chart's PrometheusSettings, wherever they were created.
+        metrics: Lazy.any({ produce: () => analysisMetricsJson(this.metrics, PrometheusSettings.of(this).address) }),
       },
     });
+    this.node.addValidation({ validate: () => settingsFindings(() => this.metrics) });
+  }
+
+  /** The rendered metrics, with the chart's PrometheusSettings. */
+  public get metrics(): AnalysisMetric[] {
+    return this.gates.flatMap(g => g.bind(this, this.service));
+  }
+}
+
+/**
+ * The problem of gate metrics that only the chart's PrometheusSettings reveal (a window shorter than two scrapes),
+ * as a validation finding: the settings may be created after the gates.
+ */
+export function settingsFindings(render: () => unknown): string[] {
+  try {
+    render();
+    return [];
+  } catch (e) {
+    // cdk8s prefixes each finding with the construct's path.
+    if (e instanceof InputError) return [`${e.prop}: ${e.problem} (got ${describe(e.value)}). Fix: ${e.fix}`];
+    throw e;
   }
 }
 

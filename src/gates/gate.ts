@@ -4,19 +4,11 @@ import { shortDuration } from '../internal/duration';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { histogramFragment, promqlQuery, requestMetricFragments } from '../internal/promql';
 import { oneOf } from '../internal/validate';
+import { Percentile } from '../metrics/percentile';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
+import { errorRatio, fullestReplica, histogramQuantile, whileServing } from '../metrics/promql-builders';
 import { CatalogSeries, requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/model-service';
-
-/** A latency percentile, computed with `histogram_quantile` from histogram buckets. */
-export enum Percentile {
-  /** The median. */
-  P50 = 'p50',
-  /** The 95th percentile. */
-  P95 = 'p95',
-  /** The 99th percentile. */
-  P99 = 'p99',
-}
 
 /** How a custom gate compares its value to the threshold. */
 export enum Comparison {
@@ -207,9 +199,6 @@ export function hashMatcher(hashLabel: string, version: string): string {
   return `${hashLabel}="{{args.${version}-hash}}"`;
 }
 
-/** The quantile `histogram_quantile` takes for each percentile. */
-export const QUANTILE: Readonly<Record<Percentile, string>> = { [Percentile.P50]: '0.5', [Percentile.P95]: '0.95', [Percentile.P99]: '0.99' };
-
 type Selector = (version: Version, ...extra: string[]) => string;
 type Version = 'canary' | 'stable';
 
@@ -242,8 +231,7 @@ export abstract class Gate {
       'must be a ratio above 0 and at most 1', 'e.g. stableFloor: 0.0005 (one error in 2,000 requests)');
     const ratio: ValueQuery = (sel, v, w, svc, scope) => {
       const c = requireRequestCounters(svc._metricCatalog, props, scope, 'Gate.errorRate');
-      const of = (...extra: string[]) => sel(v, ...extra);
-      return `(sum(rate(${c.errors(of)}[${w}])) or vector(0)) / sum(rate(${c.total(of)}[${w}]))`;
+      return errorRatio(c, (...extra) => sel(v, ...extra), w);
     };
     // clamp_min keeps NaN (a stable without traffic): the comparison is then Inconclusive, never a pass.
     return new PromGate('error-rate', props, ratio, Comparison.AT_MOST, props.maxRatio,
@@ -306,8 +294,20 @@ export abstract class Gate {
   /** The metric name(s) in the AnalysisTemplate. */
   public abstract readonly name: string;
 
-  /** Renders the gate's metrics for a service; `scope` is the construct the template belongs to. */
+  /**
+   * Renders the gate's metrics for a service with the PrometheusSettings of the chart of `scope` as they are now:
+   * call it when rendering; `scope` is the construct the template belongs to.
+   */
   public abstract bind(scope: IConstruct, service: IModelService): AnalysisMetric[];
+
+  /**
+   * The names of the gate's metrics, after the checks that hold whatever the chart's PrometheusSettings (which may
+   * be created later): what a template checks when it is created.
+   * @internal
+   */
+  public _metricNames(scope: IConstruct, service: IModelService): string[] {
+    return this.bind(scope, service).map(m => m.name);
+  }
 }
 
 interface StableComparison {
@@ -332,6 +332,16 @@ class PromGate extends Gate {
   }
 
   public bind(scope: IConstruct, service: IModelService): AnalysisMetric[] {
+    return this.render(scope, service, true);
+  }
+
+  /** @internal */
+  public _metricNames(scope: IConstruct, service: IModelService): string[] {
+    return this.render(scope, service, false).map(m => m.name);
+  }
+
+  /** The metrics with the chart's settings as they are now; `withSettings: false` skips the checks that depend on them. */
+  private render(scope: IConstruct, service: IModelService, withSettings: boolean): AnalysisMetric[] {
     const o = this.options;
     const settings = PrometheusSettings.of(scope);
     const sel: Selector = (version, ...extra) => `{${[
@@ -341,7 +351,7 @@ class PromGate extends Gate {
     ].join(',')}}`;
     const scrape = settings.scrapeInterval.toSeconds({ integral: false });
     const windowLength = o.window ?? Duration.minutes(5);
-    check(windowLength.toSeconds({ integral: false }) >= 2 * scrape, scope, `${this.name}.window`, windowLength.toHumanString(),
+    check(!withSettings || windowLength.toSeconds({ integral: false }) >= 2 * scrape, scope, `${this.name}.window`, windowLength.toHumanString(),
       `must span at least two scrape intervals (PrometheusSettings scrapeInterval ${settings.scrapeInterval.toHumanString()}), or rate() finds one sample and every measurement is Inconclusive`,
       `e.g. window: Duration.seconds(${4 * scrape})`);
     const window = shortDuration(scope, `${this.name}.window`, windowLength, 1);
@@ -392,8 +402,8 @@ function histogramGate(where: string, name: string, props: LatencyGateOptions, h
   const seconds = props.threshold.toSeconds({ integral: false });
   check(seconds > 0, undefined, `${where}.threshold`, props.threshold.toHumanString(), 'must be a positive duration', 'e.g. threshold: Duration.seconds(2)');
   if (props.stableTolerance !== undefined) checkTolerance(where, props.stableTolerance, 'e.g. 0.1 allows the new version to be 10% slower');
-  const q = QUANTILE[oneOf(undefined, `${where}.percentile`, props.percentile ?? Percentile.P95, Object.values(Percentile))];
-  const value: ValueQuery = (sel, v, w, svc, scope) => `histogram_quantile(${q}, sum by (le) (rate(${histogram(svc, scope)}_bucket${sel(v)}[${w}])))`;
+  const p = oneOf(undefined, `${where}.percentile`, props.percentile ?? Percentile.P95, Object.values(Percentile));
+  const value: ValueQuery = (sel, v, w, svc, scope) => histogramQuantile(p, histogram(svc, scope), sel(v), w);
   return new PromGate(name, props, value, Comparison.AT_MOST, seconds,
     props.stableTolerance === undefined ? undefined : { combine: (c, s) => `(${c}) / (${s})`, limit: 1 + props.stableTolerance });
 }
@@ -402,7 +412,7 @@ function saturationGate(name: string, series: CatalogSeries, options: GateOption
   const gauge = catalogSeries(series, where);
   // A gauge reads 0 on an idle version: measure it only while the version has finished (inference) requests.
   const value: ValueQuery = (sel, v, w, svc, scope) =>
-    `max(${gauge(svc, scope)}${sel(v)}) and on() (sum(rate(${requireSeries(svc._metricCatalog, 'requestLatency', scope, where)}_count${sel(v)}[${w}])) > 0)`;
+    whileServing(fullestReplica(gauge(svc, scope), sel(v)), requireSeries(svc._metricCatalog, 'requestLatency', scope, where), sel(v), w);
   return new PromGate(name, options, value, Comparison.AT_MOST, threshold);
 }
 

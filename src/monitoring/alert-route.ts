@@ -1,5 +1,5 @@
-import { AlertSeverity } from './alert-preset';
 import { AlertReceiver } from './alert-receiver';
+import { AlertSeverity } from './alert-rules';
 import { check, deferFactoryChecks } from '../internal/errors';
 
 /** Routes the alerts of one severity. */

@@ -1,8 +1,8 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { AlertSeverity } from './alert-preset';
 import { uniqueReceivers } from './alert-receiver';
 import { AlertRoute, RoutedAlert } from './alert-route';
+import { AlertSeverity } from './alert-rules';
 import { AlertmanagerConfig } from '../imports/alertmanagerconfig-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';

@@ -1,8 +1,9 @@
-import { ApiObject, Chart, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertingRule, AlertPreset, RecordingRule } from './alert-preset';
+import { AlertPreset } from './alert-preset';
 import { RoutedAlert } from './alert-route';
 import { ALERT_LINEAGE_LABELS, AlertRouting, AlertRoutingOptions, IModelAlerts } from './alert-routing';
+import { AlertingRule, RecordingRule } from './alert-rules';
 import { PrometheusRule } from '../imports/prometheusrule-monitoring.coreos.com';
 import { shortDuration } from '../internal/duration';
 import { bindInputs, check, propError } from '../internal/errors';
@@ -89,7 +90,7 @@ export class ModelAlerts extends Construct implements IModelAlerts {
   private readonly alertLabels: { [key: string]: string };
   private readonly records = new Map<string, RecordingRule>();
   private readonly alerts = new Map<string, AlertingRule>();
-  private readonly rules: RenderedRule[] = [];
+  private readonly presets: AlertPreset[] = [];
 
   constructor(scope: Construct, id: string, props: ModelAlertsProps) {
     super(scope, id);
@@ -125,8 +126,9 @@ export class ModelAlerts extends Construct implements IModelAlerts {
         groups: [{
           name: `${props.service.name}.model`,
           interval: props.evaluationInterval ? shortDuration(this, 'evaluationInterval', props.evaluationInterval, 1) : undefined,
-          // Read at synth time, so alerts added later are included; recording rules go first.
-          rules: this.rules,
+          // Rendered at synth time, so alerts added later are included and the series' labels follow the chart's
+          // PrometheusSettings wherever they were created; recording rules go first.
+          rules: Lazy.any({ produce: () => this.renderRules() }),
         }],
       },
     });
@@ -148,6 +150,7 @@ export class ModelAlerts extends Construct implements IModelAlerts {
   /** Adds the rules of an alert preset. */
   public addAlert(preset: AlertPreset): void {
     bindInputs(this, preset);
+    // Rendered now for the checks and the names; the rules themselves are rendered again at synth time.
     const rules = preset.bind(this, this.service);
     for (const r of rules.recordingRules) {
       const known = this.records.get(r.record);
@@ -155,9 +158,7 @@ export class ModelAlerts extends Construct implements IModelAlerts {
         throw propError(this, 'alerts', r.record, 'two presets record the same rule name with different expressions',
           'use each SLO preset once per ModelAlerts, or put the second one in another ModelAlerts');
       }
-      if (known) continue;
       this.records.set(r.record, r);
-      this.rules.splice(this.records.size - 1, 0, { record: r.record, expr: r.expr });
     }
     for (const a of rules.alertingRules) {
       if (this.alerts.has(a.alert)) {
@@ -165,14 +166,28 @@ export class ModelAlerts extends Construct implements IModelAlerts {
           "give one of them another alertName (or alertNamePrefix), e.g. alertName: 'ModelHighLatencyP95Strict'");
       }
       this.alerts.set(a.alert, a);
-      const runbook = a.runbookUrl ?? (this.runbookBaseUrl ? `${this.runbookBaseUrl}/${a.alert.toLowerCase()}` : undefined);
-      this.rules.push({
-        alert: a.alert,
-        expr: a.expr,
-        for: a.for,
-        labels: { ...this.alertLabels, ...a.labels, severity: a.severity, service: this.service.name },
-        annotations: { summary: a.summary, description: a.description, ...(runbook ? { runbook_url: runbook } : {}) },
-      });
     }
+    this.presets.push(preset);
+  }
+
+  /** The rule group's rules: each recording rule once, first, then the alerts, in the order the presets were added. */
+  private renderRules(): RenderedRule[] {
+    const records = new Map<string, RenderedRule>();
+    const alerts: RenderedRule[] = [];
+    for (const preset of this.presets) {
+      const rules = preset.bind(this, this.service);
+      for (const r of rules.recordingRules) if (!records.has(r.record)) records.set(r.record, { record: r.record, expr: r.expr });
+      for (const a of rules.alertingRules) {
+        const runbook = a.runbookUrl ?? (this.runbookBaseUrl ? `${this.runbookBaseUrl}/${a.alert.toLowerCase()}` : undefined);
+        alerts.push({
+          alert: a.alert,
+          expr: a.expr,
+          for: a.for,
+          labels: { ...this.alertLabels, ...a.labels, severity: a.severity, service: this.service.name },
+          annotations: { summary: a.summary, description: a.description, ...(runbook ? { runbook_url: runbook } : {}) },
+        });
+      }
+    }
+    return [...records.values(), ...alerts];
   }
 }

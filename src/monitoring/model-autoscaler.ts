@@ -88,7 +88,6 @@ export class ModelAutoscaler extends Construct {
     if (props.cooldown !== undefined) duration(this, 'cooldown', props.cooldown, { max: Duration.days(1) });
     if (props.pollingInterval !== undefined) duration(this, 'pollingInterval', props.pollingInterval, { max: Duration.hours(1) });
     const cooldown = wholeSeconds(this, 'cooldown', props.cooldown ?? Duration.minutes(5));
-    const address = PrometheusSettings.of(this).address;
 
     this.scaledObjectName = svc.name;
     // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
@@ -110,7 +109,8 @@ export class ModelAutoscaler extends Construct {
           name: t.name,
           metricType: 'AverageValue',
           metadata: {
-            serverAddress: address,
+            // Read when rendered: the chart's PrometheusSettings may come after the autoscaler.
+            serverAddress: Lazy.any({ produce: () => PrometheusSettings.of(this).address }),
             query: t.query,
             threshold: String(t.threshold),
             ...(t.activationThreshold !== undefined ? { activationThreshold: String(t.activationThreshold) } : {}),

@@ -1,15 +1,18 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { RequestMetricOptions } from '../gates/gate';
 import { bindInputs } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
 import { labelMatchers, metricName } from '../internal/promql';
 import { annotationKey, dns1123Label, labelKey as checkLabelKey, labelValue, nonEmpty } from '../internal/validate';
+import {
+  acrossReplicas, errorRatio, fullestReplica, gpuMemoryUsed, gpuUtilization, histogramQuantile, PERCENTILES, sumRate,
+} from '../metrics/promql-builders';
 import { requestCounters } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/model-service';
-import { GPU_LABELS, MODEL_VERSION_LABEL, modelSeries } from '../serving/model-series';
+import { MODEL_VERSION_LABEL, modelSeries } from '../serving/model-series';
 
 /** Properties of a ModelDashboard. */
 export interface ModelDashboardProps extends RequestMetricOptions {
@@ -59,6 +62,12 @@ interface Target {
   readonly legend: string;
 }
 
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly targets: Target[];
+}
+
 /**
  * A Grafana dashboard of a model service in a ConfigMap the Grafana sidecar discovers: request rate,
  * latency percentiles, errors, and for vLLM time to first token, queue and KV cache, then GPU utilization
@@ -80,44 +89,11 @@ export class ModelDashboard extends Construct {
     bindInputs(this, props);
     this.checkProps(props);
     const svc = props.service;
-    const series = modelSeries(this, svc);
-    const sel = series.runtime;
-    const by = `${MODEL_VERSION_LABEL}, ${series.hashLabel}`;
-    const version = `{{${MODEL_VERSION_LABEL}}} {{${series.hashLabel}}}`;
-    const rate = (m: string) => `sum by (${by}) (rate(${m}[$__rate_interval]))`;
-    const quantile = (q: string, h: string) => `histogram_quantile(${q}, sum by (le, ${by}) (rate(${h}_bucket${sel()}[$__rate_interval])))`;
-    const percentiles = (h: string) => [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99']].map(([q, p]) => ({ expr: quantile(q, h), legend: `${p} ${version}` }));
-    // DCGM series carry no pod labels: take the version labels from the runtime's `up` series of the same pod.
-    const perVersion = (gpuExpr: string) => `avg by (${by}) (${gpuExpr} * on (namespace, pod) group_left (${by}) group by (namespace, pod, ${by}) (up${sel()}))`;
-    const gpu = (metric: string) => `${metric}${series.gpu()}`;
-
-    const panels: Array<[string, string, Target[]]> = [];
-    const catalog = svc._metricCatalog;
-    const counters = requestCounters(catalog, props, this, 'requestsMetric');
-    if (counters) {
-      panels.push(['Request rate', 'reqps', [{ expr: rate(counters.total(sel)), legend: version }]]);
-      panels.push(['Error ratio', 'percentunit', [{
-        expr: `(${rate(counters.errors(sel))} or ${rate(counters.total(sel))} * 0) / ${rate(counters.total(sel))}`, legend: version,
-      }]]);
-    }
-    const latency = props.latencyHistogram ?? catalog.requestLatency;
-    if (latency) panels.push(['Request latency', 's', percentiles(latency)]);
-    if (catalog.timeToFirstToken) panels.push(['Time to first token', 's', percentiles(catalog.timeToFirstToken)]);
-    const queue = [['waiting', catalog.queueDepth], ['running', catalog.requestsRunning]].filter(([, m]) => m !== undefined);
-    if (queue.length > 0) {
-      panels.push(['Requests waiting and running', 'short', queue.map(([what, m]) => ({ expr: `sum by (${by}) (${m}${sel()})`, legend: `${what} ${version}` }))]);
-    }
-    if (catalog.kvCacheUsage) {
-      panels.push(['KV cache usage (fullest replica)', 'percentunit', [{ expr: `max by (${by}) (${catalog.kvCacheUsage}${sel()})`, legend: version }]]);
-    }
-    panels.push(['GPU utilization', 'percent', [{ expr: perVersion(`max by (${GPU_LABELS}) (${gpu('DCGM_FI_DEV_GPU_UTIL')})`), legend: version }]]);
-    panels.push(['GPU memory used', 'percentunit', [{
-      expr: perVersion(`max by (${GPU_LABELS}) (${gpu('DCGM_FI_DEV_FB_USED')} / (${gpu('DCGM_FI_DEV_FB_USED')} + ${gpu('DCGM_FI_DEV_FB_FREE')}))`), legend: version,
-    }]]);
-
-    this.panelTitles = panels.map(([title]) => title);
+    // The series' labels follow the chart's PrometheusSettings: read when the ConfigMap is rendered.
+    const panels = () => modelPanels(this, props);
+    this.panelTitles = panels().map(p => p.title);
     this.uid = dnsLabel(`${DOMAIN}-${svc.name}`, 40);
-    const dashboard = {
+    const dashboard = () => ({
       uid: this.uid,
       title: props.title ?? `${svc.name} (${svc.lineage.modelName})`,
       tags: ['cdk8s-mlops', 'model-serving'],
@@ -126,7 +102,7 @@ export class ModelDashboard extends Construct {
       time: { from: 'now-6h', to: 'now' },
       refresh: '30s',
       templating: { list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus' }] },
-      panels: panels.map(([title, unit, targets], i) => ({
+      panels: panels().map(({ title, unit, targets }, i) => ({
         id: i + 1,
         type: 'timeseries',
         title,
@@ -135,11 +111,10 @@ export class ModelDashboard extends Construct {
         fieldConfig: { defaults: { unit }, overrides: [] },
         targets: targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), expr: t.expr, legendFormat: t.legend })),
       })),
-    };
+    });
 
     const labelKey = checkLabelKey(this, 'sidecarLabel', props.sidecarLabel ?? 'grafana_dashboard');
     const meta = svc.metadata(childName(svc.name, 'dashboard'), props.folder ? { [props.folderAnnotation ?? 'k8s-sidecar-target-directory']: props.folder } : undefined);
-    const json = JSON.stringify(dashboard, undefined, 2);
     // A plain ApiObject: the typed L1 would copy the large dashboard JSON through its converter at synth.
     new ApiObject(this, 'Resource', {
       ...k8s.KubeConfigMap.GVK,
@@ -147,7 +122,7 @@ export class ModelDashboard extends Construct {
       // The sidecar needs a file name unique per service, so the data key differs per service. Built at synth and
       // dropped right after: kept in the tree, 2,000 such keys exhausted V8's hidden-class transitions from `{}`
       // and made synth of 2,000 services 2.5x slower than of 1,000 (bench/RESULTS.md).
-      data: Lazy.any({ produce: () => ({ [`${svc.name}.json`]: json }) }),
+      data: Lazy.any({ produce: () => ({ [`${svc.name}.json`]: JSON.stringify(dashboard(), undefined, 2) }) }),
     });
   }
 
@@ -161,4 +136,44 @@ export class ModelDashboard extends Construct {
     if (props.requestsMetric !== undefined) metricName(this, 'requestsMetric', props.requestsMetric, "'http_requests_total'");
     if (props.errorsMatcher !== undefined) labelMatchers(this, 'errorsMatcher', props.errorsMatcher);
   }
+}
+
+/** The panels of the service's dashboard: those whose series the runtime publishes, every query split by version. */
+function modelPanels(scope: IConstruct, props: ModelDashboardProps): Panel[] {
+  const svc = props.service;
+  const series = modelSeries(scope, svc);
+  const sel = series.runtime;
+  const by = `${MODEL_VERSION_LABEL}, ${series.hashLabel}`;
+  const version = `{{${MODEL_VERSION_LABEL}}} {{${series.hashLabel}}}`;
+  const window = '$__rate_interval';
+  const percentiles = (h: string) => PERCENTILES.map(p => ({ expr: histogramQuantile(p, h, sel(), window, by), legend: `${p} ${version}` }));
+  // DCGM series carry no pod labels: take the version labels from the runtime's `up` series of the same pod (a
+  // multi-node group's workers: of their leader).
+  const perVersion = (gpuExpr: string) =>
+    `avg by (${by}) (${series.scrapedPod(gpuExpr)} * on (namespace, pod) group_left (${by}) group by (namespace, pod, ${by}) (up${sel()}))`;
+
+  const panels: Panel[] = [];
+  const catalog = svc._metricCatalog;
+  const counters = requestCounters(catalog, props, scope, 'requestsMetric');
+  if (counters) {
+    panels.push({ title: 'Request rate', unit: 'reqps', targets: [{ expr: sumRate(counters.total(sel), window, by), legend: version }] });
+    panels.push({ title: 'Error ratio', unit: 'percentunit', targets: [{ expr: errorRatio(counters, sel, window, by), legend: version }] });
+  }
+  const latency = props.latencyHistogram ?? catalog.requestLatency;
+  if (latency) panels.push({ title: 'Request latency', unit: 's', targets: percentiles(latency) });
+  if (catalog.timeToFirstToken) panels.push({ title: 'Time to first token', unit: 's', targets: percentiles(catalog.timeToFirstToken) });
+  const queue = [['waiting', catalog.queueDepth], ['running', catalog.requestsRunning]].filter(([, m]) => m !== undefined);
+  if (queue.length > 0) {
+    panels.push({
+      title: 'Requests waiting and running',
+      unit: 'short',
+      targets: queue.map(([what, m]) => ({ expr: acrossReplicas(m!, sel(), by), legend: `${what} ${version}` })),
+    });
+  }
+  if (catalog.kvCacheUsage) {
+    panels.push({ title: 'KV cache usage (fullest replica)', unit: 'percentunit', targets: [{ expr: fullestReplica(catalog.kvCacheUsage, sel(), by), legend: version }] });
+  }
+  panels.push({ title: 'GPU utilization', unit: 'percent', targets: [{ expr: perVersion(gpuUtilization(series.gpu())), legend: version }] });
+  panels.push({ title: 'GPU memory used', unit: 'percentunit', targets: [{ expr: perVersion(gpuMemoryUsed(series.gpu())), legend: version }] });
+  return panels;
 }

@@ -1,9 +1,10 @@
 import { IConstruct } from 'constructs';
 import { check, deferFactoryChecks } from '../internal/errors';
 import { promqlQuery } from '../internal/promql';
+import { acrossReplicas, aggregate, gpuUtilization } from '../metrics/promql-builders';
 import { requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/model-service';
-import { GPU_LABELS, modelSeries } from '../serving/model-series';
+import { modelSeries } from '../serving/model-series';
 
 /** Scaling on vLLM's waiting queue. */
 export interface QueueDepthScalingOptions {
@@ -58,7 +59,7 @@ export abstract class ScalingMetric {
       'must be > 0', 'e.g. targetPerReplica: 5');
     return new RenderedMetric((scope, svc) => ({
       name: 'queue-depth',
-      query: `sum(${requireSeries(svc._metricCatalog, 'queueDepth', scope, 'ScalingMetric.queueDepth')}${modelSeries(scope, svc).runtime()})`,
+      query: acrossReplicas(requireSeries(svc._metricCatalog, 'queueDepth', scope, 'ScalingMetric.queueDepth'), modelSeries(scope, svc).runtime()),
       threshold: props.targetPerReplica,
       fromModelPods: true,
     }));
@@ -68,12 +69,16 @@ export abstract class ScalingMetric {
   public static gpuUtilization(props: GpuUtilizationScalingOptions): ScalingMetric {
     check(Number.isFinite(props.target) && props.target > 0 && props.target <= 1, undefined, 'ScalingMetric.gpuUtilization.target', props.target,
       'must be a ratio above 0 and at most 1', 'e.g. target: 0.8 for 80%');
-    return new RenderedMetric((scope, svc) => ({
-      name: 'gpu-utilization',
-      query: `sum(avg by (namespace, pod) (max by (${GPU_LABELS}) (DCGM_FI_DEV_GPU_UTIL${modelSeries(scope, svc).gpu()})))`,
-      threshold: Number((props.target * 100).toPrecision(12)),
-      fromModelPods: true,
-    }));
+    return new RenderedMetric((scope, svc) => {
+      const series = modelSeries(scope, svc);
+      // One average per replica: a multi-node replica's workers count with their group's leader.
+      return {
+        name: 'gpu-utilization',
+        query: aggregate('sum', aggregate('avg', series.scrapedPod(gpuUtilization(series.gpu())), 'namespace, pod')),
+        threshold: Number((props.target * 100).toPrecision(12)),
+        fromModelPods: true,
+      };
+    });
   }
 
   /**

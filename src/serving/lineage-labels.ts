@@ -2,20 +2,11 @@ import { ModelLineage as Lineage } from './lineage';
 import { LabelKeys, MANAGED_BY, selectorLabels } from '../internal/labels';
 import { labelValue } from '../internal/names';
 
-// Every object of a service carries the same lineage labels; shortening a value hashes it, so compute them once.
-const labelsOf = new WeakMap<Lineage, Record<string, string>>();
-
-/** Labels for selecting objects by model and version; values are shortened to valid label values. */
+/**
+ * Labels for selecting objects by model and version; values are shortened to valid label values. Computed on each
+ * call (a hash only for a value that is too long or invalid): no cache kept across charts or apps.
+ */
 export function lineageLabels(l: Lineage): Record<string, string> {
-  let labels = labelsOf.get(l);
-  if (!labels) {
-    labels = renderLineageLabels(l);
-    labelsOf.set(l, labels);
-  }
-  return { ...labels };
-}
-
-function renderLineageLabels(l: Lineage): Record<string, string> {
   return {
     [LabelKeys.MODEL_NAME]: labelValue(l.modelName),
     [LabelKeys.MODEL_VERSION]: labelValue(l.modelVersion),

@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IModelService } from './model-service';
 import { MODEL_VERSION_LABEL, modelSeries } from './model-series';
@@ -9,7 +9,7 @@ import { shortDuration } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
 import { childName } from '../internal/names';
-import { PrometheusSettings } from '../metrics/prometheus-settings';
+import { PrometheusSettings, ResolvedPrometheusSettings } from '../metrics/prometheus-settings';
 
 /** Where the DCGM exporter runs (the NVIDIA GPU Operator's defaults). */
 export interface DcgmExporterOptions {
@@ -94,7 +94,6 @@ export class ModelScrape extends Construct {
     super(scope, id);
     bindInputs(this, props);
     const svc = props.service;
-    const settings = PrometheusSettings.of(this);
     const interval = props.interval ? shortDuration(this, 'interval', props.interval, 1) : undefined;
     const metadata = (name: string) => {
       const meta = svc.metadata(name);
@@ -108,6 +107,16 @@ export class ModelScrape extends Construct {
     const fromPodLabel = (label: string, targetLabel: string): PodMonitorSpecPodMetricsEndpointsRelabelings => ({
       sourceLabels: [`__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`], targetLabel,
     });
+    const relabelings = (settings: ResolvedPrometheusSettings): PodMonitorSpecPodMetricsEndpointsRelabelings[] => [
+      // The gates select canary and stable by this label; a Deployment's pods simply have none.
+      fromPodLabel('rollouts-pod-template-hash', settings.podTemplateHashLabel),
+      // A LeaderWorkerSet's revision hash is the controller's, unknown at synth: its pods carry the release
+      // (the rendered template's hash) instead. `(.+)` leaves pods without it untouched.
+      ...releaseOf(svc.podTemplate) ? [{ ...fromPodLabel(RELEASE_LABEL, settings.podTemplateHashLabel), regex: '(.+)' }] : [],
+      fromPodLabel(LabelKeys.VERSION, MODEL_VERSION_LABEL),
+      // prometheus-operator always writes `namespace`; the gates may read another name.
+      ...settings.namespaceLabel === 'namespace' ? [] : [{ sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: settings.namespaceLabel }],
+    ];
     this.podMonitorName = svc.name;
     // Plain JSON rather than the typed L1, which converts the whole spec again at synth: a fleet's cost.
     new ApiObject(this, 'Resource', {
@@ -120,27 +129,9 @@ export class ModelScrape extends Construct {
           port,
           path: svc.metricsPath,
           interval,
-          relabelings: [
-            // The gates select canary and stable by this label; a Deployment's pods simply have none.
-            fromPodLabel('rollouts-pod-template-hash', settings.podTemplateHashLabel),
-            // A LeaderWorkerSet's revision hash is the controller's, unknown at synth: its pods carry the release
-            // (the rendered template's hash) instead. `(.+)` leaves pods without it untouched.
-            ...releaseOf(svc.podTemplate) ? [{ ...fromPodLabel(RELEASE_LABEL, settings.podTemplateHashLabel), regex: '(.+)' }] : [],
-            fromPodLabel(LabelKeys.VERSION, MODEL_VERSION_LABEL),
-            // prometheus-operator always writes `namespace`; the gates may read another name.
-            ...settings.namespaceLabel === 'namespace' ? [] : [{ sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: settings.namespaceLabel }],
-          ],
+          // The label names the gates read: the chart's PrometheusSettings, wherever it was created.
+          relabelings: Lazy.any({ produce: () => relabelings(PrometheusSettings.of(this)) }),
         }],
-      },
-    });
-
-    this.node.addValidation({
-      validate: () => {
-        const now = PrometheusSettings.of(this);
-        return now.podTemplateHashLabel === settings.podTemplateHashLabel && now.namespaceLabel === settings.namespaceLabel ? [] : [
-          'PrometheusSettings: configured after this scrape was created, so its PodMonitor writes other labels than '
-          + 'the gates query (got a configure() call after new GpuModelService()). Fix: call PrometheusSettings.configure() right after creating the chart.',
-        ];
       },
     });
 

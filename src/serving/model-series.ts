@@ -3,13 +3,11 @@ import { IConstruct } from 'constructs';
 import type { IModelService } from './model-service';
 import { releaseOf } from './multi-node';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
+import { renamePod } from '../metrics/promql-builders';
 import { SeriesSelector } from '../metrics/runtime-metrics';
 
 /** The series label the PodMonitor copies the pod's `app.kubernetes.io/version` (the model version) into. */
 export const MODEL_VERSION_LABEL = 'model_version';
-
-/** The labels that identify one GPU in DCGM exporter series (after the per-pod join). */
-export const GPU_LABELS = 'namespace, pod, Hostname, gpu, UUID';
 
 /**
  * How the library's own scrape labels a model service's series, in one place for the PodMonitor, the
@@ -37,6 +35,12 @@ export interface ModelSeries {
   readonly hashLabel: string;
   /** Anchored regular expression matching the names of the service's pods. */
   readonly podPattern: string;
+  /**
+   * DCGM series of the service's pods, each under the name of the pod whose runtime series (`up`, the version
+   * labels) describe it: the pod itself, or for a multi-node group the group's leader, the only pod with a
+   * metrics port (its workers run Ray, not the server).
+   */
+  scrapedPod(gpuExpr: string): string;
 }
 
 export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries {
@@ -47,7 +51,8 @@ export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries 
   // a StatefulSet's `<name>-embed-0` or a Deployment `<name>-canary`'s pods never match.
   const safe = '[bcdfghjklmnpqrstvwxz2456789]';
   // A LeaderWorkerSet's pods are StatefulSet pods: leaders `<name>-<group>`, workers `<name>-<group>-<index>`.
-  const podPattern = releaseOf(svc.podTemplate) === undefined ? `${svc.name}-${safe}{1,10}-${safe}{5}` : `${svc.name}-[0-9]+(-[0-9]+)?`;
+  const multiNode = releaseOf(svc.podTemplate) !== undefined;
+  const podPattern = multiNode ? `${svc.name}-[0-9]+(-[0-9]+)?` : `${svc.name}-${safe}{1,10}-${safe}{5}`;
   const selector = (base: string[]) => (...extra: string[]) => `{${[...base, ...extra].join(',')}}`;
   return {
     name: svc.name,
@@ -57,5 +62,7 @@ export function modelSeries(scope: IConstruct, svc: IModelService): ModelSeries 
     versionLabels: `namespace, job, ${MODEL_VERSION_LABEL}, ${settings.podTemplateHashLabel}`,
     hashLabel: settings.podTemplateHashLabel,
     podPattern,
+    // A worker `<name>-<group>-<index>` becomes its leader `<name>-<group>`; label_replace anchors the regex.
+    scrapedPod: gpuExpr => (multiNode ? renamePod(gpuExpr, `(${svc.name}-[0-9]+)(-[0-9]+)?`) : gpuExpr),
   };
 }

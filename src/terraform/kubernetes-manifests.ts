@@ -39,9 +39,6 @@ export interface KubernetesManifestsProps {
   readonly provider?: TerraformProvider;
 }
 
-/** Resource names already taken per stack: two sets of manifests must not write the same resource. */
-const takenIds = new WeakMap<TerraformStack, Map<string, string>>();
-
 /**
  * The objects of cdk8s charts as Terraform `kubernetes_manifest` resources, one per synthesized document.
  *
@@ -66,8 +63,11 @@ export class KubernetesManifests extends Construct {
     // toJson() runs the validations of the whole cdk8s app, as `cdk8s synth` would.
     const documents: KubeDocument[] = charts.flatMap(chart => chart.toJson());
 
-    const taken = takenIds.get(TerraformStack.of(this)) ?? new Map<string, string>();
-    takenIds.set(TerraformStack.of(this), taken);
+    // Resource names the stack's other KubernetesManifests took: two sets of manifests must not write the same object.
+    const taken = new Map<string, string>();
+    for (const other of TerraformStack.of(this).node.findAll()) {
+      if (other instanceof KubernetesManifests && other !== this) other.resources.forEach(r => taken.set(r.node.id, other.node.path));
+    }
     const created = new Map<string, Manifest>();
     this.resources = planApply(this, documents).map(step => {
       check(!taken.has(step.id), this, 'chart/app', step.id, `the stack already has this kubernetes_manifest (from ${taken.get(step.id)})`,

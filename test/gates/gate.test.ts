@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { AlertPreset, Comparison, Gate, GateAnalysisTemplate, GateOptions, ModelAlerts, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler, PrometheusSettings, CudaVersion } from '../../src';
 import { expectConformant } from '../conformance';
 import { bound } from '../inputs/bind';
@@ -21,6 +21,8 @@ function refuses(gate: Gate, runtime = ModelRuntime.vllm(), scrape?: Duration): 
     const { chart, svc } = service({ name: 'llm', runtime, model: s3(), drain: { preStopHandler: PreStopHandler.execSleep() } });
     if (scrape) PrometheusSettings.configure(chart, { scrapeInterval: scrape });
     new GateAnalysisTemplate(chart, 'Gates', { service: svc, gates: [gate], name: 'gates' });
+    // What depends on the chart's PrometheusSettings (the window against the scrape interval) is checked at synth.
+    Testing.synth(chart);
   };
 }
 

@@ -1,3 +1,5 @@
+import { App } from 'cdk8s';
+import { Llama405bMultiNodeChart } from '../../examples/llama-405b-multi-node';
 import { CudaVersion, ModelDashboard, ModelRuntime, ModelSource, PreStopHandler } from '../../src';
 import { expectConformant } from '../conformance';
 import { expectPromqlResults } from './promtool-rules';
@@ -88,5 +90,34 @@ describe('ModelDashboard', () => {
       { model: s3, runtime: ModelRuntime.custom({ image: 'ghcr.io/acme/server:1.2.3', port: 8080, livenessPath: '/healthz', cudaVersion: CudaVersion.CUDA_12_4 }), drain: { preStopHandler: PreStopHandler.execSleep() } },
       { requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', latencyHistogram: 'http_request_duration_seconds' });
     expect(withCounters.dash.panelTitles).toEqual(['Request rate', 'Error ratio', 'Request latency', 'GPU utilization', 'GPU memory used']);
+  });
+
+  test('multi-node (LeaderWorkerSet): the GPU panels count the workers\' GPUs, under their group\'s leader', async () => {
+    // Only the leader runs the server, so only it has `up` and the version labels; a worker's DCGM series name the
+    // worker pod (`<name>-<group>-<index>`). Joined on their own pod name, the workers' GPUs would drop out.
+    const docs = await expectConformant(new Llama405bMultiNodeChart(new App(), 'llama-405b')) as any[];
+    const json = JSON.parse(Object.values(docs.find(d => d.kind === 'ConfigMap' && d.metadata.name === 'llama-405b-dashboard').data)[0] as string);
+    const panel = (title: string) => json.panels.find((p: any) => p.title === title).targets[0].expr;
+    const leader = (name: string, version: string, hash: string) => `namespace="llm",job="llama-405b",pod="${name}",model_version="${version}",rollouts_pod_template_hash="${hash}"`;
+    const gpu = (pod: string, g: string, metric: string) => `${metric}{namespace="llm",pod="${pod}",gpu="${g}",UUID="GPU-${pod}-${g}",Hostname="${pod}",job="llama-405b-gpu"}`;
+    const series: Record<string, string> = {
+      [`up{${leader('llama-405b-0', 'v1', 'aaaaaaaaaa')}}`]: '1x20',
+      [`up{${leader('llama-405b-1', 'v2', 'bbbbbbbbbb')}}`]: '1x20',
+    };
+    // Group 0 (v1): leader GPUs 80% busy and half full, its worker's 40% and empty; group 1 (v2): leader 90%, worker
+    // 10%, all a quarter full. Leaders alone would read 80 and 0.5 for v1, 90 for v2.
+    for (const [pod, util, used] of [['llama-405b-0', 80, 50], ['llama-405b-0-1', 40, 0], ['llama-405b-1', 90, 25], ['llama-405b-1-1', 10, 25]] as const) {
+      for (const g of ['0', '1']) {
+        series[gpu(pod, g, 'DCGM_FI_DEV_GPU_UTIL')] = `${util}x20`;
+        series[gpu(pod, g, 'DCGM_FI_DEV_FB_USED')] = `${used}x20`;
+        series[gpu(pod, g, 'DCGM_FI_DEV_FB_FREE')] = `${100 - used}x20`;
+      }
+    }
+    const v1 = '{model_version="v1",rollouts_pod_template_hash="aaaaaaaaaa"}';
+    const v2 = '{model_version="v2",rollouts_pod_template_hash="bbbbbbbbbb"}';
+    expectPromqlResults(series, [
+      { expr: panel('GPU utilization'), evalTime: '10m', samples: { [v1]: 60, [v2]: 50 } },
+      { expr: panel('GPU memory used'), evalTime: '10m', samples: { [v1]: 0.25, [v2]: 0.25 } },
+    ]);
   });
 });

@@ -1,5 +1,9 @@
-import { Duration, Testing } from 'cdk8s';
-import { Accelerator, CanaryRollout, CanaryStep, CudaVersion, Gate, GpuModelService, ModelRuntime, ModelScrape, ModelSource, PreStopHandler, PrometheusSettings } from '../../src';
+import { Chart, Duration, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  Accelerator, AlertPreset, CanaryRollout, CanaryStep, CudaVersion, Gate, GpuModelService, ModelAlerts, ModelAutoscaler, ModelDashboard, ModelRuntime,
+  ModelScrape, ModelSource, PreStopHandler, PrometheusSettings, ScalingMetric,
+} from '../../src';
 import { expectConformant } from '../conformance';
 import { hfSource, service } from '../serving/helpers';
 
@@ -73,10 +77,72 @@ describe('ModelScrape, created by GpuModelService', () => {
     ]);
   });
 
-  test('PrometheusSettings configured after the service: refused, or the gates would query labels nobody writes', () => {
+  test('PrometheusSettings created after the service, its gates, rollout, alerts, autoscaler and dashboard: all of them use it', async () => {
+    const { chart, svc } = service({ name: 'llm', namespace: 'llm' });
+    const rollout = new CanaryRollout(chart, 'Rollout', {
+      service: svc,
+      steps: [
+        CanaryStep.weight(20),
+        CanaryStep.analysis({ gates: [Gate.errorRate({ maxRatio: 0.01 }), Gate.latency({ threshold: Duration.seconds(2) })] }),
+        CanaryStep.weight(100),
+      ],
+    });
+    new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [AlertPreset.errorRate({ maxRatio: 0.01 })] });
+    new ModelAutoscaler(chart, 'Autoscaler', { service: svc, maxReplicas: 4, metrics: [ScalingMetric.queueDepth({ targetPerReplica: 5 })] });
+    new ModelDashboard(chart, 'Dashboard', { service: svc });
+    expect(rollout.node.path).toBe('test/Rollout');
+    // Last: with the defaults, every one of these would render 30s scrapes, rollouts_pod_template_hash and namespace.
+    new PrometheusSettings(chart, 'Prometheus', {
+      address: 'http://prom.example:9090',
+      podTemplateHashLabel: 'pod_template_hash',
+      namespaceLabel: 'kubernetes_namespace',
+      scrapeInterval: Duration.seconds(10),
+    });
+    const docs = await expectConformant(chart);
+    const [template] = of(docs, 'AnalysisTemplate');
+    for (const m of template.spec.metrics) {
+      expect(m.provider.prometheus.address).toBe('http://prom.example:9090');
+      // The default initialDelay is two scrapes of the configured interval.
+      expect(m.initialDelay).toBe('20s');
+      expect(m.provider.prometheus.query).toContain('{kubernetes_namespace="{{args.namespace}}",pod_template_hash="{{args.canary-hash}}"');
+      expect(m.provider.prometheus.query).not.toMatch(/rollouts_pod_template_hash|[{,]namespace=/);
+    }
+    expect(of(docs, 'PodMonitor')[0].spec.podMetricsEndpoints[0].relabelings).toEqual([
+      { sourceLabels: ['__meta_kubernetes_pod_label_rollouts_pod_template_hash'], targetLabel: 'pod_template_hash' },
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_version'], targetLabel: 'model_version' },
+      { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'kubernetes_namespace' },
+    ]);
+    const [rule] = of(docs, 'PrometheusRule')[0].spec.groups[0].rules;
+    expect(rule.expr).toContain('sum by (namespace, job, model_version, pod_template_hash) (rate(');
+    expect(of(docs, 'ScaledObject')[0].spec.triggers[0].metadata.serverAddress).toBe('http://prom.example:9090');
+    const dashboard = JSON.parse(Object.values(of(docs, 'ConfigMap').find(d => d.metadata.name === 'llm-dashboard').data)[0] as string);
+    for (const panel of dashboard.panels) expect(panel.targets[0].legendFormat).toContain('{{pod_template_hash}}');
+  });
+
+  test('a window shorter than two scrapes of PrometheusSettings created later: refused at synth', () => {
+    const { chart, svc } = service({ name: 'llm', namespace: 'llm' });
+    new CanaryRollout(chart, 'Rollout', {
+      service: svc,
+      steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates: [Gate.queueDepth({ maxWaiting: 5, window: Duration.minutes(1) })] }),
+        CanaryStep.weight(100)],
+    });
+    PrometheusSettings.configure(chart, { scrapeInterval: Duration.minutes(1) });
+    expect(() => Testing.synth(chart))
+      .toThrow(/\[test\/Rollout\/Analysis1\] queue-depth.window: must span at least two scrape intervals \(PrometheusSettings scrapeInterval 1 minute\)/);
+  });
+
+  test.each([
+    ['configure() twice', (c: Chart) => { PrometheusSettings.configure(c, {}); PrometheusSettings.configure(c, {}); },
+      /\[test\] PrometheusSettings: already configured for this chart \(got "test\/PrometheusSettings"\)/],
+    ['configure() after new', (c: Chart) => { new PrometheusSettings(c, 'Prom', {}); PrometheusSettings.configure(c, {}); },
+      /\[test\] PrometheusSettings: already configured for this chart \(got "test\/Prom"\)/],
+    ['new after configure()', (c: Chart) => { PrometheusSettings.configure(c, {}); new PrometheusSettings(c, 'Prom', {}); },
+      /\[test\/Prom\] PrometheusSettings: the chart already has PrometheusSettings at test\/PrometheusSettings/],
+    ['two new', (c: Chart) => { new PrometheusSettings(c, 'A', {}); new PrometheusSettings(c, 'B', {}); }, /\[test\/B\] PrometheusSettings: the chart already has PrometheusSettings at test\/A/],
+    ['not in the chart itself', (c: Chart) => new PrometheusSettings(new Construct(c, 'Group'), 'Prom', {}), /\[test\/Group\/Prom\] scope: is not a chart/],
+  ])('one PrometheusSettings per chart, directly in it: %s is refused', (_, build, message) => {
     const { chart } = service();
-    PrometheusSettings.configure(chart, { podTemplateHashLabel: 'pod_template_hash' });
-    expect(() => Testing.synth(chart)).toThrow(/PrometheusSettings: configured after this scrape was created.*Fix: call PrometheusSettings.configure\(\) right after creating the chart/);
+    expect(() => build(chart)).toThrow(message);
   });
 
   test('switched off with scrape: false; scrapeOptions without scraping is refused', async () => {
