@@ -236,8 +236,9 @@ describe('bad input', () => {
       const { chart, svc } = service(props());
       return new ValidationHook(chart, 'H', { ...EVAL, service: svc });
     }, /\[test\/H\] target: loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group .*Fix: validate the new groups through their endpoint/],
-    ['a gate reading the stable release itself, with no stableRelease given', () => staged({ namespace: 'llm' }, UpdateStage.canary({ groups: 1 }), undefined,
-      [Gate.custom({ name: 'stable-up', query: 'sum(up{rollouts_pod_template_hash=~"{{args.stable-hash}}"})', comparison: Comparison.AT_LEAST, threshold: 1 })]),
+    // Found when the chart is validated: the gate queries are rendered with the chart's PrometheusSettings.
+    ['a gate reading the stable release itself, with no stableRelease given', () => Testing.synth(Chart.of(staged({ namespace: 'llm' }, UpdateStage.canary({ groups: 1 }), undefined,
+      [Gate.custom({ name: 'stable-up', query: 'sum(up{rollouts_pod_template_hash=~"{{args.stable-hash}}"})', comparison: Comparison.AT_LEAST, threshold: 1 })]))),
     /stage\.stableRelease: is unset, and gate stable-up reads \{\{args\.stable-hash\}\} itself.*Fix: give UpdateStage\.canary the stableRelease/],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
