@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { AnalysisStepOptions } from './canary-step';
 import { GpuCapacityPlan } from './gpu-capacity-plan';
+import { VariantService } from './variant-service';
 import { CANDIDATE_SERVICE_ARG, GateAnalysisTemplate, IAnalysisTemplate } from '../gates/analysis-template';
 import { GATE_ARGS } from '../gates/gate';
 import { Rollout, RolloutSpecStrategy, toJson_RolloutSpecStrategy } from '../imports/rollout-argoproj.io';
@@ -213,16 +214,6 @@ export abstract class ProgressiveRollout extends Construct implements IServiceCl
       }
     }
     return errors;
-  }
-}
-
-/** A Service the rollout creates, referenced by object (an analysis' candidate, Argo's preview Service). */
-class VariantService extends k8s.KubeService implements IServiceRef {
-  public readonly namespace?: string;
-
-  constructor(scope: Construct, id: string, public readonly port: number, props: k8s.KubeServiceProps) {
-    super(scope, id, props);
-    this.namespace = props.metadata?.namespace;
   }
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { capacityPlan, GpuCapacityPlan } from './gpu-capacity-plan';
+import { VariantService } from './variant-service';
 import { analysisMetricsJson, CANDIDATE_SERVICE_ARG, settingsFindings } from '../gates/analysis-template';
 import { Gate, hashMatcher } from '../gates/gate';
 import { shortDuration } from '../internal/duration';
@@ -11,7 +11,7 @@ import { childName } from '../internal/names';
 import { int } from '../internal/validate';
 import { PrometheusSettings } from '../metrics/prometheus-settings';
 import { GpuModelService } from '../serving/gpu-model-service';
-import { IModelService } from '../serving/model-service';
+import { IModelService, IServiceRef } from '../serving/model-service';
 import { IGroupUpdate, LwsLabels, RELEASE_LABEL, releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
 import { renderJobMetric, renderValidation, rolloutCandidateUrl } from '../validation/evaluator-pod';
@@ -124,7 +124,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
   /** The release (pod template hash) this commit's groups run. */
   public readonly release: string;
   /** The Service in front of the canary groups' leaders, in the canary stage. */
-  public readonly canaryServiceName?: string;
+  public readonly canaryService?: IServiceRef;
   /** The GPUs the update holds at its peak. */
   public readonly gpuPlan: GpuCapacityPlan;
   /** The evaluators that call the canary groups, which the service's NetworkPolicy admits. */
@@ -169,9 +169,8 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       this.inferencePeers = [];
       return;
     }
-    this.canaryServiceName = childName(svc.name, 'canary');
-    new k8s.KubeService(this, 'CanaryService', {
-      metadata: svc.metadata(this.canaryServiceName),
+    this.canaryService = new VariantService(this, 'CanaryService', svc.port, {
+      metadata: svc.metadata(childName(svc.name, 'canary')),
       spec: {
         type: 'ClusterIP',
         selector: { ...svc.selectorLabels, [LwsLabels.WORKER_INDEX]: '0', [RELEASE_LABEL]: release },
@@ -189,7 +188,7 @@ export class StagedGroupUpdate extends Construct implements IGroupUpdate {
       'namespace': namespace!,
       'canary-hash': release,
       ...stage.stableRelease ? { 'stable-hash': stage.stableRelease } : {},
-      [CANDIDATE_SERVICE_ARG]: this.canaryServiceName,
+      [CANDIDATE_SERVICE_ARG]: this.canaryService.name,
     };
     // Argo CD may start the PostSync hook as soon as the LeaderWorkerSet is applied (it has no built-in health check for
     // it): every measurement, the evaluator's too, waits out the groups' startup timeout, so loading groups are never measured.
