@@ -7,7 +7,8 @@ import { Duration, Size, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { census, x } from './census';
 import {
-  AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, Gate, ModelCache, ModelRuntime, ModelSource, NetworkPeer, ScalingMetric, TrafficRouter, ValidationCheck,
+  AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, Gate, ModelCache, ModelRuntime, ModelSource, NetworkPeer, ScalingMetric, TrafficRouter,
+  ValidationCheck,
 } from '../../src';
 import { service } from '../serving/helpers';
 
