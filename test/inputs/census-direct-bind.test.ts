@@ -32,7 +32,7 @@ describe('refused factory values used outside a construct', () => census([
   ['ValidationCheck.bind', () => ValidationCheck.quality({ metric: 'accuracy', threshold: 82 }).bind(), x('', 'ValidationCheck.quality(accuracy).threshold', '82', '0.82 for 82%')],
   ['ModelRuntime.bind', () => ModelRuntime.vllm({ maxModelLen: 0 }).bind({ modelPath: '/models/m', servedModelName: 'm', tensorParallelSize: 1, pipelineParallelSize: 1 }),
     x('', 'ModelRuntime.vllm.maxModelLen', '0', '')],
-  ['ModelSource.bind', () => ModelSource.huggingFace({ repoId: '' }).bind({ mountPath: '/models' }), x('', 'ModelSource.huggingFace.repoId', '""', '')],
+  ['ModelSource.bind', () => ModelSource.huggingFace({ repoId: '', revision: 'main' }).bind({ mountPath: '/models' }), x('', 'ModelSource.huggingFace.repoId', '""', '')],
   ['ModelCache.volume (emptyDir)', () => ModelCache.emptyDir({ sizeLimit: Size.kibibytes(1) }).volume(), x('', 'ModelCache.emptyDir.sizeLimit', '1 KiB', '')],
   ['ModelCache.volume (claim)', () => ModelCache.persistentVolumeClaim('Models_V1').volume(), x('', 'ModelCache.persistentVolumeClaim.claimName', '"Models_V1"', '')],
   ['AlertReceiver._render', () => AlertReceiver.webhook({ name: 'Bad Name', url: { secretName: 'a', key: 'u' } })._render(), x('', 'AlertReceiver.name', '"Bad Name"', "name: 'ml-oncall'")],
