@@ -48,8 +48,18 @@ export function describe(value: unknown): string {
 
 function durationText(d: Duration): string {
   const ms = d.toMilliseconds({ integral: false });
-  // toHumanString renders NaN as an empty string.
-  return Number.isFinite(ms) ? JSON.stringify(d.toHumanString()) : `${ms} ms`;
+  // toHumanString renders NaN as an empty string, and drops the sub-second part of longer durations.
+  if (!Number.isFinite(ms)) return `${ms} ms`;
+  if (ms % 1000 === 0) return JSON.stringify(d.toHumanString());
+  if (Math.abs(ms) < 1000) return JSON.stringify(`${ms} ms`);
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
+    rest -= n * size;
+  }
+  return JSON.stringify([...parts, `${Number((rest / 1000).toPrecision(12))} seconds`].join(' '));
 }
 
 /** Throws a propError when `ok` is false. */
