@@ -47,7 +47,7 @@ export function dns1123Subdomain(scope: Scope, prop: string, value: string, exam
   return value;
 }
 
-function isDns1123Subdomain(value: unknown): boolean {
+export function isDns1123Subdomain(value: unknown): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= 253 && value.split('.').every(p => DNS1123_LABEL.test(p));
 }
 

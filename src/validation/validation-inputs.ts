@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ValidationProps } from './validation-options';
 import { checkContainerProps } from '../internal/container-inputs';
+import { check } from '../internal/errors';
 import { dns1123Label, dns1123Subdomain, duration, int, INT32_MAX } from '../internal/validate';
 
 /** The plain props of a ValidationJob or ValidationHook (the evaluator's Job). */
@@ -11,4 +12,9 @@ export function checkValidationProps(scope: IConstruct, props: ValidationProps):
   if (props.serviceAccountName !== undefined) dns1123Subdomain(scope, 'serviceAccountName', props.serviceAccountName, "'evaluator'");
   if (props.backoffLimit !== undefined) int(scope, 'backoffLimit', props.backoffLimit, 0, INT32_MAX, 'e.g. backoffLimit: 1');
   if (props.timeout !== undefined) duration(scope, 'timeout', props.timeout, { max: Duration.days(1) });
+  if (props.command !== undefined) {
+    check(props.command.length > 0 && props.command.every(w => typeof w === 'string' && w.length > 0), scope, 'command', props.command,
+      'must be a non-empty list of non-empty words (an empty list runs the image\'s entrypoint, an empty word cannot be executed)',
+      "e.g. command: ['python', '-m', 'evaluate'], or leave it out for the image's entrypoint");
+  }
 }
