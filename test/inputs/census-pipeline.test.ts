@@ -76,7 +76,7 @@ describe('ModelDeliveryPipeline environment props', () => census([
     service: { ...serviceProps(), runtime: ModelRuntime.vllm({ image: 'vllm/vllm-openai:v0.11.0' }) },
     production: { namespace: 'llm', replicas: 4, steps: steps(), gpuBudget: 56, imageDigestWaiver: ' ' },
   }),
-    x('llm-production', 'service.runtime.image', q('vllm/vllm-openai:v0.11.0'), 'imageDigestWaiver')],
+  x('llm-production', 'service.runtime.image', q('vllm/vllm-openai:v0.11.0'), 'imageDigestWaiver')],
   ['staging.replicas 0', () => staging({ replicas: 0 }), x('llm-staging/Service', 'replicas', '0', '')],
   ['production.replicas 1.5', () => production({ replicas: 1.5 }), x('llm-production/Service', 'replicas', '1.5', '')],
   ['production.gpuBudget below one replica', () => production({ gpuBudget: 4 }), x('llm-production/Rollout', 'gpuBudget', '4', '')],
