@@ -18,8 +18,9 @@ export function checkEnvironmentProps(scope: IConstruct, props: DeliveryEnvironm
  * its cluster-scoped kinds (Kubernetes kinds are PascalCase; `*` is Argo CD's wildcard).
  */
 export function checkProjectProps(scope: IConstruct, props: ArgoCdProjectProps): void {
-  props.sourceRepos.forEach((r, i) => check(typeof r === 'string' && /^\S+$/.test(r), scope, `sourceRepos[${i}]`, r,
-    'must be a Git URL or an Argo CD glob, without spaces', "use https://host/org/repo.git, or '*' for any repository"));
+  // Blank entries only: a pipeline's Applications check its repository URL in full, with their own message.
+  props.sourceRepos.forEach((r, i) => check(typeof r === 'string' && r.trim().length > 0, scope, `sourceRepos[${i}]`, r,
+    'is blank: it admits no repository', "use https://host/org/repo.git, or '*' for any repository"));
   if (props.description !== undefined) {
     check(typeof props.description === 'string' && props.description.trim().length > 0, scope, 'description', props.description, 'is blank',
       'describe the project, or leave it out');

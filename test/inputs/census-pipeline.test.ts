@@ -100,8 +100,7 @@ describe('DeliveryEnvironment props', () => census([
 
 describe('ArgoCdProject repositories and kinds', () => census([
   ['sourceRepos entry empty', () => project({ sourceRepos: [''] }), x('test/P', 'sourceRepos[0]', '""', GIT)],
-  ['sourceRepos entry with a space', () => project({ sourceRepos: ['https://github.com/acme/deploy.git', 'github.com/acme other'] }),
-    x('test/P', 'sourceRepos[1]', q('github.com/acme other'), GIT)],
+  ['sourceRepos entry blank', () => project({ sourceRepos: ['https://github.com/acme/deploy.git', ' '] }), x('test/P', 'sourceRepos[1]', '" "', GIT)],
   ['description blank', () => project({ description: ' ' }), x('test/P', 'description', '" "', 'or leave it out')],
   ['clusterResources kind empty', () => project({ clusterResources: [{ group: '', kind: '' }] }), x('test/P', 'clusterResources[0].kind', '""', "kind: 'Namespace'")],
   ['clusterResources kind lowercase', () => project({ clusterResources: [{ group: '', kind: 'namespace' }] }), x('test/P', 'clusterResources[0].kind', q('namespace'), "kind: 'Namespace'")],
