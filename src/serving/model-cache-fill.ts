@@ -306,6 +306,8 @@ function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: Model
         'use CacheIntegrity.sha256Manifest({ files }) for this source');
       checkListed(scope, 'modelCache.integrity.objects', entries, weightBytes);
       for (const o of entries) {
+        check(o.versionId === undefined || /^\S+$/.test(o.versionId), scope, `modelCache.integrity.objects[${o.path}].versionId`, o.versionId,
+          'must be an S3 version id (no spaces, not empty)', 'copy VersionId from aws s3api head-object');
         check(o.versionId !== undefined || o.eTag !== undefined, scope, `modelCache.integrity.objects[${o.path}]`, undefined,
           'pins nothing: without a version id or an ETag any object at that key would pass', 'give versionId (a versioned bucket) or eTag');
         check(o.eTag === undefined || /^[0-9a-f]{32}(-[1-9][0-9]*)?$/.test(o.eTag), scope, `modelCache.integrity.objects[${o.path}].eTag`, o.eTag,

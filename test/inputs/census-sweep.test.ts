@@ -2,13 +2,16 @@
  * Props found by the sweep over every exported props interface (string, number, Duration, Size) that no other
  * census table named: one wrong value each.
  */
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { App as TfApp, TerraformStack } from 'cdktf';
 import { census, x } from './census';
 import { serviceProps } from './sweep-helpers';
 import {
-  AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate, GpuModelService, ModelAlerts,
-  ModelCache, ModelRuntime, PredictionDistribution, ValidationCheck, ValidationJob,
+  AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, ArgoCdApplication, CacheIntegrity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate,
+  GpuModelService, ModelAlerts, ModelCache, ModelRuntime, ModelSource, Precision, PredictionDistribution, ValidationCheck, ValidationJob,
 } from '../../src';
+import { KubernetesManifests } from '../../src/terraform';
 import { service } from '../serving/helpers';
 
 const A = 'test/Alerts';
@@ -43,6 +46,14 @@ const S = 'test/Svc';
 const svc = (o: object) => new GpuModelService(Testing.chart(), 'Svc', { ...serviceProps(), ...o });
 const audit = (webhookName: string) => new DeliveryAuditTrail(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 'Audit', { urlSecretKey: 'url', webhookName });
 const q = (s: string) => JSON.stringify(s);
+const application = () => new ArgoCdApplication(Testing.chart(), 'App', {
+  name: 'llm-prod', repoUrl: 'https://github.com/acme/deploy.git', path: 'deploy/llm', destinationNamespace: 'llm', project: 'llm',
+});
+const manifests = (fieldManager: string) => {
+  const stack = new TerraformStack(new TfApp(), 'test');
+  new KubernetesProvider(stack, 'kubernetes', {});
+  return new KubernetesManifests(stack, 'Manifests', { chart: service({ name: 'llm' }).chart, fieldManager });
+};
 
 describe('props found by the sweep', () => census([
   ['AlertReceiver.slack channel blank', () => routedTo(AlertReceiver.slack({ apiUrl: { secretName: 'alerting', key: 'slack' }, channel: ' ' })),
@@ -78,5 +89,19 @@ describe('props found by the sweep', () => census([
   ['ephemeralStorage NaN', () => svc({ ephemeralStorage: Size.gibibytes(NaN) }), x(S, 'ephemeralStorage', 'NaN KiB', 'Size.gibibytes(10)')],
   ['shared cache sizePerVersion 0', () => svc({ modelCache: ModelCache.shared({ storageClassName: 'efs', size: Size.gibibytes(100), sizePerVersion: Size.gibibytes(0) }) }),
     x(S, 'modelCache.sizePerVersion', '0 KiB', 'Size.gibibytes(16)')],
+  ['S3 pin versionId blank', () => svc({
+    footprint: { parametersBillions: 8, precision: Precision.BF16 },
+    replicas: 2,
+    model: ModelSource.s3({ uri: 's3://models/llm/v3/', modelName: 'llm', version: 'v3' }),
+    modelCache: ModelCache.shared({
+      storageClassName: 'efs', size: Size.gibibytes(100), integrity: CacheIntegrity.s3Objects({ objects: [{ path: 'm.safetensors', size: Size.gibibytes(16), versionId: '' }] }),
+    }),
+  }), x(S, 'modelCache.integrity.objects[m.safetensors].versionId', '""', 'aws s3api head-object')],
+  ['Application ignoreDifference JSON pointer without /', () => application().addIgnoreDifference({ group: 'apps', kind: 'Deployment', jsonPointers: ['spec/replicas'] }),
+    x('test/App', 'ignoreDifference(Deployment).jsonPointers[0]', q('spec/replicas'), "'/spec/replicas'")],
+  ['Application ignoreDifference jq path blank', () => application().addIgnoreDifference({ group: 'apps', kind: 'Deployment', jqPathExpressions: [' '] }),
+    x('test/App', 'ignoreDifference(Deployment).jqPathExpressions[0]', '" "', '.spec.http[].route[].weight')],
+  ['KubernetesManifests fieldManager empty', () => manifests(''), x('test/Manifests', 'fieldManager', '""', "fieldManager: 'terraform'")],
+  ['KubernetesManifests fieldManager of 129 characters', () => manifests('f'.repeat(129)), x('test/Manifests', 'fieldManager', q('f'.repeat(129)), "fieldManager: 'terraform'")],
   ['provenance trainingDataHash with a space', () => svc({ provenance: { trainingDataHash: 'sha256 abc' } }), x(S, 'provenance.trainingDataHash', q('sha256 abc'), 'exact id')],
 ]));
