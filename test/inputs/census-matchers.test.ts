@@ -4,23 +4,16 @@
  * counted with both), inside the selectors of a custom query, and matchers on labels the library's own
  * selectors set (the namespace, the pod-template hash, the metric name).
  */
+import { alerts, gated } from './builders';
 import { census, Case, x } from './census';
 import type { ErrorRateGateProps } from '../../src';
-import { AlertPreset, CanaryRollout, CanaryStep, Comparison, Gate, ModelAlerts, ModelAutoscaler, ModelDashboard, ScalingMetric } from '../../src';
+import { AlertPreset, Comparison, Gate, ModelAutoscaler, ModelDashboard, ScalingMetric } from '../../src';
 import { service } from '../serving/helpers';
 
 const R = 'test/Rollout';
 const A = 'test/Alerts';
 const D = 'test/Dashboard';
 const S = 'test/Scaler';
-const gated = (gate: Gate) => {
-  const { chart, svc } = service({ name: 'llm' });
-  return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates: [gate] }), CanaryStep.weight(100)] });
-};
-const alerts = (preset: AlertPreset) => {
-  const { chart, svc } = service({ name: 'llm' });
-  return new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [preset] });
-};
 const dashboard = (o: Partial<ErrorRateGateProps>) => {
   const { chart, svc } = service({ name: 'llm' });
   return new ModelDashboard(chart, 'Dashboard', { service: svc, requestsMetric: 'http_requests_total', errorsMatcher: 'code=~"5.."', ...o });

@@ -5,8 +5,8 @@
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { App as TfApp, TerraformStack } from 'cdktf';
+import { alerts, gated, serviceProps } from './builders';
 import { census, x } from './census';
-import { serviceProps } from './sweep-helpers';
 import {
   AlertPreset, AlertReceiver, AlertRoute, AlertSeverity, ArgoCdApplication, CacheIntegrity, CanaryRollout, CanaryStep, DeliveryAuditTrail, Gate,
   GpuModelService, ModelAlerts, ModelCache, ModelRuntime, ModelSource, Precision, PredictionDistribution, ValidationCheck, ValidationJob,
@@ -15,10 +15,6 @@ import { KubernetesManifests } from '../../src/terraform';
 import { service } from '../serving/helpers';
 
 const A = 'test/Alerts';
-const alerts = (preset: AlertPreset) => {
-  const { chart, svc } = service({ name: 'llm' });
-  return new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [preset] });
-};
 const routedTo = (receiver: AlertReceiver) => {
   const { chart, svc } = service({ name: 'llm', namespace: 'llm' });
   return new ModelAlerts(chart, 'Alerts', {
@@ -28,10 +24,6 @@ const routedTo = (receiver: AlertReceiver) => {
   });
 };
 const R = 'test/Rollout';
-const gated = (gate: Gate) => {
-  const { chart, svc } = service({ name: 'llm' });
-  return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(20), CanaryStep.analysis({ gates: [gate] }), CanaryStep.weight(100)] });
-};
 const rollout = (progressDeadline: Duration) => {
   const { chart, svc } = service({ name: 'llm' });
   return new CanaryRollout(chart, 'Rollout', { service: svc, steps: [CanaryStep.weight(100)], progressDeadline });
