@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { ArgoCdApplicationProps } from './argo-cd-application';
+import type { ArgoCdApplicationProps, IgnoreDifference } from './argo-cd-application';
 import { check } from '../internal/errors';
 import { annotationKey, dns1123Label, dns1123Subdomain, duration, int, INT32_MAX, labelMap, url } from '../internal/validate';
 
@@ -18,4 +18,12 @@ export function checkApplicationProps(scope: IConstruct, props: ArgoCdApplicatio
   if (props.retryBackoff !== undefined) duration(scope, 'retryBackoff', props.retryBackoff, { max: Duration.days(1) });
   labelMap(scope, 'labels', props.labels);
   Object.keys(props.annotations ?? {}).forEach(k => annotationKey(scope, 'annotations key', k));
+}
+
+/** An ignored difference must name a field: JSON pointers start with `/`, jq paths are not blank. */
+export function checkIgnoreDifference(scope: IConstruct, d: IgnoreDifference): void {
+  (d.jsonPointers ?? []).forEach((p, i) => check(typeof p === 'string' && p.startsWith('/'), scope, `ignoreDifference(${d.kind}).jsonPointers[${i}]`, p,
+    'must be a JSON pointer starting with "/"', "e.g. '/spec/replicas'"));
+  (d.jqPathExpressions ?? []).forEach((p, i) => check(typeof p === 'string' && p.trim().length > 0, scope, `ignoreDifference(${d.kind}).jqPathExpressions[${i}]`, p,
+    'is blank', "e.g. '.spec.http[].route[].weight'"));
 }

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkApplicationProps } from './argo-cd-application-inputs';
+import { checkApplicationProps, checkIgnoreDifference } from './argo-cd-application-inputs';
 import { Application } from '../imports/application-argoproj.io';
 import { shortDuration, wholeSeconds } from '../internal/duration';
 import { bindInputs, check } from '../internal/errors';
@@ -198,6 +198,7 @@ export class ArgoCdApplication extends Construct {
 
   /** Tells Argo CD to ignore a field a controller owns. */
   public addIgnoreDifference(difference: IgnoreDifference): void {
+    checkIgnoreDifference(this, difference);
     this.ignored.push(difference);
   }
 }

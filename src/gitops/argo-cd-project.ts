@@ -1,5 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkProjectProps } from './gitops-inputs';
 import { checkDestinationNamespace } from './namespaces';
 import { AppProject } from '../imports/appproject-argoproj.io';
 import { isClusterScoped } from '../internal/cluster-scoped';
@@ -108,6 +109,7 @@ export class ArgoCdProject extends Construct {
     const namespace = props.namespace ?? 'argocd';
     check(isDnsLabel(props.name) && props.name !== 'default', this, 'name', props.name,
       "must be a DNS label other than 'default' (Argo CD's project that admits every repository, cluster and kind)", "e.g. name: 'llama-70b'");
+    checkProjectProps(this, props);
     check(props.sourceRepos.length > 0, this, 'sourceRepos', props.sourceRepos, 'is empty, so no Application of the project could sync', 'give the Git repository the manifests are committed to');
     check(props.destinations.length > 0, this, 'destinations', props.destinations, 'is empty, so no Application of the project could sync', 'give the namespaces the Applications deploy to');
     dns1123Label(this, 'namespace', namespace, "'argocd'");

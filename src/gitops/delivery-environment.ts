@@ -2,6 +2,7 @@ import { ApiObject, App, Chart, IResolver, ResolutionContext } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IgnoreDifference, IIgnoreDifferences } from './argo-cd-application';
 import { IResourceKinds, ResourceKind } from './argo-cd-project';
+import { checkEnvironmentProps } from './gitops-inputs';
 import { SyncWave } from './sync-wave';
 import { ValidationHook } from './validation-hook';
 import { CanaryRollout } from '../delivery/canary-rollout';
@@ -169,6 +170,7 @@ export class DeliveryEnvironment extends Chart implements IIgnoreDifferences, IR
   constructor(scope: Construct, id: string, props: DeliveryEnvironmentProps) {
     super(scope, id, { namespace: props.namespace });
     bindInputs(this, props);
+    checkEnvironmentProps(this, props);
     this.environment = props.environment;
     this.validationWaiver = props.validationWaiver;
     if (!props.validation && !props.validationWaiver?.trim()) {

@@ -48,8 +48,18 @@ export function describe(value: unknown): string {
 
 function durationText(d: Duration): string {
   const ms = d.toMilliseconds({ integral: false });
-  // toHumanString renders NaN as an empty string.
-  return Number.isFinite(ms) ? JSON.stringify(d.toHumanString()) : `${ms} ms`;
+  // toHumanString renders NaN as an empty string, and drops the sub-second part of longer durations.
+  if (!Number.isFinite(ms)) return `${ms} ms`;
+  if (ms % 1000 === 0) return JSON.stringify(d.toHumanString());
+  if (Math.abs(ms) < 1000) return JSON.stringify(`${ms} ms`);
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
+    rest -= n * size;
+  }
+  return JSON.stringify([...parts, `${Number((rest / 1000).toPrecision(12))} seconds`].join(' '));
 }
 
 /** Throws a propError when `ok` is false. */
@@ -86,13 +96,46 @@ export function deferFactoryChecks(cls: { readonly prototype: object }): void {
           value = factory.apply(this, args);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
-          return markDeferred(Object.create(cls.prototype), e);
+          return markDeferred(refuse(Object.create(cls.prototype), e), e);
         }
         const inherited = deferredProblem(args);
-        return inherited ? markDeferred(value, inherited) : value;
+        return inherited && typeof value === 'object' && value !== null ? markDeferred(refuse(value, inherited), inherited) : value;
       },
     });
   }
+}
+
+/**
+ * Methods of value classes that some subclasses implement but the base class only declares (TypeScript emits
+ * nothing for an abstract method): a refused value has them too.
+ */
+const ABSTRACT_METHODS = ['bind', 'volume', '_metricCatalog'];
+
+/**
+ * Makes a refused value (the empty instance a refused factory returns, or a value holding one) throw the
+ * factory's problem from its methods (e.g. `bind`, called directly outside a construct), with the path of a
+ * construct among their arguments, rather than a TypeError on the missing state.
+ */
+function refuse(value: object, problem: InputError): object {
+  if (DEFERRED in value) return value;
+  const methods = new Set(ABSTRACT_METHODS);
+  for (let p = Object.getPrototypeOf(value); p !== Object.prototype && p !== null; p = Object.getPrototypeOf(p)) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (key !== 'constructor' && typeof Object.getOwnPropertyDescriptor(p, key)!.value === 'function') methods.add(key);
+    }
+  }
+  methods.delete('toString');
+  Object.defineProperty(value, 'toString', { enumerable: false, value: () => `(refused: ${problem.prop})` });
+  for (const key of methods) {
+    Object.defineProperty(value, key, {
+      enumerable: false,
+      value: (...args: unknown[]) => {
+        const scope = args.find(a => Construct.isConstruct(a)) as IConstruct | undefined;
+        throw scope ? problem.at(scope) : problem;
+      },
+    });
+  }
+  return value;
 }
 
 /** The problem a factory found in the arguments of `value` (or of a value it holds), if any. */

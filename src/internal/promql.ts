@@ -1,7 +1,7 @@
 import { Parser, SyntaxNode } from '@lezer/common';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { re2Regex } from './validate';
+import { jsRegex, re2Regex } from './validate';
 
 /**
  * PromQL fragments users give (metric names, matchers, selectors, whole queries) are parsed with Prometheus'
@@ -39,7 +39,7 @@ export function metricName(scope: Scope, prop: string, value: string, example = 
  * A list of label matchers without braces (e.g. `route="/v1/completions", code=~"5.."`), as pasted inside a
  * selector's braces. Regex matchers must be RE2; an empty list is refused (use the option's default instead).
  */
-export function labelMatchers(scope: Scope, prop: string, value: string): string {
+export function labelMatchers(scope: Scope, prop: string, value: string, pinned: readonly PinnedLabel[] = []): string {
   check(typeof value === 'string' && value.trim().length > 0 && !/^\s*\{|\}\s*$/.test(value), scope, prop, value,
     'must be label matchers without braces', "e.g. 'route=\"/v1/completions\"'");
   const text = `{${value}}`;
@@ -56,7 +56,95 @@ export function labelMatchers(scope: Scope, prop: string, value: string): string
       re2Regex(scope, `${prop} (${text.slice(m.from, m.to)})`, unquote(text.slice(literal.from, literal.to)));
     }
   }
+  const matchers = readMatchers(list!, text);
+  for (const m of matchers) {
+    const pin = m.label === '__name__' ? NAME_PIN : pinned.find(p => p.label === m.label);
+    check(!pin, scope, prop, value, `matches the label ${m.label} (${m.text}), which ${pin?.setBy}: a matcher of yours on it selects nothing or fights that selector`,
+      `drop the ${m.label} matcher`);
+  }
+  matchNothing(scope, prop, value, matchers);
   return value;
+}
+
+/** A label the selector a matcher list is pasted into sets itself, and what sets it (for the message). */
+export interface PinnedLabel {
+  readonly label: string;
+  /** e.g. `the gate's selector sets to the service's namespace`. */
+  readonly setBy: string;
+}
+
+const NAME_PIN: PinnedLabel = { label: '__name__', setBy: 'is the metric name, given separately' };
+
+/** The labels the gates' selector sets (with the default PrometheusSettings labels) and the alerts' and dashboard's. */
+export const REQUEST_PINS: readonly PinnedLabel[] = [
+  { label: 'namespace', setBy: 'the library\'s selector sets to the service\'s namespace' },
+  { label: 'rollouts_pod_template_hash', setBy: 'the gates\' selector sets to the canary\'s or the stable\'s pod-template hash' },
+];
+
+interface Matcher {
+  readonly label: string;
+  readonly op: string;
+  readonly value: string;
+  /** As written, e.g. `code="500"`, and where. */
+  readonly text: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+const OPS: Record<string, string> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
+
+function readMatchers(list: SyntaxNode, text: string): Matcher[] {
+  return children(list).filter(m => m.name === 'UnquotedLabelMatcher').map(m => {
+    const name = m.getChild('LabelName')!;
+    const literal = m.getChild('StringLiteral')!;
+    return {
+      label: text.slice(name.from, name.to),
+      op: OPS[m.getChild('MatchOp')?.firstChild?.name ?? ''] ?? '',
+      value: unquote(text.slice(literal.from, literal.to)),
+      text: text.slice(m.from, m.to),
+      from: m.from,
+      to: m.to,
+    };
+  });
+}
+
+/**
+ * Whether matcher `m` accepts label value `v` (`''`: the label is absent); undefined when a regex cannot be
+ * judged here (flag groups, or JavaScript disagrees with RE2 on it).
+ */
+function accepts(m: Matcher, v: string): boolean | undefined {
+  if (m.op === '=') return m.value === v;
+  if (m.op === '!=') return m.value !== v;
+  const re = /\(\?[imsU-]/.test(m.value) ? undefined : jsRegex(m.value, true);
+  if (!re) return undefined;
+  return m.op === '=~' ? re.test(v) : !re.test(v);
+}
+
+/** Whether `m` provably accepts only the empty value (the label must be absent), e.g. `code=""`, `code=~""`, `code!~".*"`. */
+function onlyEmpty(m: Matcher): boolean {
+  const bare = m.value.replace(/^\^/, '').replace(/\$$/, '');
+  return (m.op === '=' && m.value === '') || (m.op === '=~' && ['', '()', '(?:)'].includes(bare))
+    || (m.op === '!~' && ['.*', '(.*)', '(?:.*)'].includes(bare));
+}
+
+/**
+ * Refuses matchers on one label that no value satisfies together: two equalities with different values,
+ * `=` and `!=` of one value, an equality its regex rejects, `=~` and `!~` of one regex, and a label required
+ * both absent and present.
+ */
+function matchNothing(scope: Scope, prop: string, value: string, matchers: readonly Matcher[], context = ''): void {
+  for (const [i, a] of matchers.entries()) {
+    for (const b of matchers.slice(i + 1)) {
+      if (a.label !== b.label) continue;
+      const eq = a.op === '=' ? a : b.op === '=' ? b : undefined;
+      const other = eq === a ? b : a;
+      const empty = onlyEmpty(a) ? b : onlyEmpty(b) ? a : undefined;
+      const opposite = a.value === b.value && [a.op, b.op].sort().join(' ') === '!~ =~';
+      const never = opposite || (eq !== undefined && accepts(other, eq.value) === false) || (empty !== undefined && accepts(empty, '') === false);
+      check(!never, scope, prop, value, `can never select a series${context}: no ${a.label} value satisfies both ${a.text} and ${b.text}, so the query always returns nothing`,
+        a.op === '=' && b.op === '=' ? `for either value write one matcher, ${a.label}=~"${a.value}|${b.value}"` : `drop one of the two ${a.label} matchers, or make them agree`);
+    }
+  }
 }
 
 /** One vector selector: a metric name with optional matchers, e.g. `http_requests_total{code=~"5.."}`. */
@@ -82,8 +170,20 @@ export function promqlQuery(scope: Scope, prop: string, value: string, declaredA
   const text = value.replace(ARG, '0');
   check(!/\{\{|\}\}/.test(text), scope, prop, value, 'has a placeholder other than {{args.NAME}}', 'Argo Rollouts only substitutes {{args.NAME}} in queries');
   check(parseExpr(text) !== undefined, scope, prop, value, 'is not valid PromQL', 'check the expression with promtool or the Prometheus UI');
+  // Every selector must be able to select something; matchers holding a placeholder are left out (offsets
+  // are kept by filling each placeholder with as many zeros).
+  const filled = value.replace(ARG, a => '0'.repeat(a.length));
+  const tree = parser.parse(filled);
+  tree.iterate({
+    enter: n => {
+      if (n.name !== 'LabelMatchers') return;
+      const known = readMatchers(n.node, filled).filter(m => !value.slice(m.from, m.to).includes('{{'));
+      matchNothing(scope, prop, value, known);
+    },
+  });
   return value;
 }
+
 
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -100,10 +200,28 @@ function unquote(literal: string): string {
   }
 }
 
-/** The user's request counters of a custom runtime: one metric name and a matcher list for its errors. */
-export function requestMetricFragments(where: string, props: { readonly requestsMetric?: string; readonly errorsMatcher?: string }): void {
-  if (props.requestsMetric !== undefined) metricName(undefined, `${where}.requestsMetric`, props.requestsMetric, "'http_requests_total'");
-  if (props.errorsMatcher !== undefined) labelMatchers(undefined, `${where}.errorsMatcher`, props.errorsMatcher);
+/**
+ * The user's request counters of a custom runtime: one metric name, a matcher list for its errors and one for
+ * its inference requests, neither on a label the library's selectors set. `where` prefixes the props.
+ */
+export function requestMetricFragments(where: string, props: RequestFragments, scope?: IConstruct): void {
+  const at = (name: string) => (where ? `${where}.${name}` : name);
+  if (props.requestsMetric !== undefined) metricName(scope, at('requestsMetric'), props.requestsMetric, "'http_requests_total'");
+  if (props.inferenceMatcher !== undefined) labelMatchers(scope, at('inferenceMatcher'), props.inferenceMatcher, REQUEST_PINS);
+  if (props.errorsMatcher === undefined) return;
+  labelMatchers(scope, at('errorsMatcher'), props.errorsMatcher, REQUEST_PINS);
+  // Errors are counted with both lists in one selector: together they must still select something.
+  if (props.inferenceMatcher !== undefined) {
+    const text = `{${props.inferenceMatcher}, ${props.errorsMatcher}}`;
+    matchNothing(scope, at('errorsMatcher'), props.errorsMatcher, readMatchers(parseExpr(text)!.firstChild!, text), ' together with inferenceMatcher');
+  }
+}
+
+/** A custom runtime's request counters as users give them. */
+export interface RequestFragments {
+  readonly requestsMetric?: string;
+  readonly errorsMatcher?: string;
+  readonly inferenceMatcher?: string;
 }
 
 /** A histogram's base name (without `_bucket`): one metric name. */

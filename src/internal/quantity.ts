@@ -27,6 +27,6 @@ export function quantityBytes(quantity: k8s.Quantity): number | undefined {
  */
 export function scratchMebibytes(scope: IConstruct, prop: string, size: Size = Size.gibibytes(10)): number {
   const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR });
-  check(mib >= 1, scope, prop, `${size.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR })}Ki`, 'must be at least 1 MiB: container logs and /tmp live there', `e.g. ${prop}: Size.gibibytes(10)`);
+  check(mib >= 1, scope, prop, size, 'must be at least 1 MiB: container logs and /tmp live there', `e.g. ${prop}: Size.gibibytes(10)`);
   return mib;
 }

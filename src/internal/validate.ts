@@ -47,7 +47,7 @@ export function dns1123Subdomain(scope: Scope, prop: string, value: string, exam
   return value;
 }
 
-function isDns1123Subdomain(value: unknown): boolean {
+export function isDns1123Subdomain(value: unknown): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= 253 && value.split('.').every(p => DNS1123_LABEL.test(p));
 }
 
@@ -183,15 +183,22 @@ export function re2Regex(scope: Scope, prop: string, value: string): string {
   const unsupported = /\(\?<?[=!]|\(\?>|\\[1-9]|\\k<|[*+?}]\+/.exec(value ?? '');
   check(!unsupported, scope, prop, value, `uses ${JSON.stringify(unsupported?.[0])}, which RE2 (Istio, Envoy, Prometheus) does not support`,
     'rewrite it without lookaround, backreferences or possessive quantifiers');
-  let compiles = typeof value === 'string';
-  try {
-    // JavaScript lacks RE2's flag groups and (?P<name>…): rewrite them to JavaScript equivalents before compiling.
-    new RegExp(value.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?[imsU-]+:/g, '(?:').replace(/\(\?P</g, '(?<'));
-  } catch {
-    compiles = false;
-  }
-  check(compiles, scope, prop, value, 'is not a valid regular expression', "e.g. '^/v1/(chat/)?completions$'");
+  check(typeof value === 'string' && jsRegex(value) !== undefined, scope, prop, value, 'is not a valid regular expression', "e.g. '^/v1/(chat/)?completions$'");
   return value;
+}
+
+/**
+ * An RE2 pattern as a JavaScript RegExp (`anchored`: matching the whole string, as Prometheus matches), or
+ * undefined when it does not compile. JavaScript lacks RE2's flag groups and (?P<name>…): they are rewritten
+ * to JavaScript equivalents (flags dropped, so a case-insensitive pattern is only an approximation).
+ */
+export function jsRegex(value: string, anchored = false): RegExp | undefined {
+  const js = value.replace(/\(\?[imsU-]+\)/g, '').replace(/\(\?[imsU-]+:/g, '(?:').replace(/\(\?P</g, '(?<');
+  try {
+    return new RegExp(anchored ? `^(?:${js})$` : js, 's');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A relative path that stays inside its base directory: not absolute, no `..` segment. */

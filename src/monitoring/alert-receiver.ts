@@ -58,6 +58,8 @@ export interface WebhookReceiverOptions extends AlertReceiverOptions {
 export class AlertReceiver {
   /** Slack, through an incoming webhook whose URL is in a Secret. */
   public static slack(options: SlackReceiverOptions): AlertReceiver {
+    check(options.channel === undefined || /^\S+$/.test(options.channel), undefined, 'AlertReceiver.slack.channel', options.channel,
+      'must be a channel name or id without spaces', "e.g. channel: '#ml-alerts', or leave it out for the webhook's own channel");
     return new AlertReceiver(options, 'slack', 'slackConfigs', ['apiURL', 'AlertReceiver.slack.apiUrl', options.apiUrl], { channel: options.channel });
   }
 

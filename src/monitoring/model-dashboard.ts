@@ -5,7 +5,7 @@ import { RequestMetricOptions } from '../gates/gate';
 import { bindInputs } from '../internal/errors';
 import { DOMAIN } from '../internal/labels';
 import { childName, dnsLabel } from '../internal/names';
-import { labelMatchers, metricName } from '../internal/promql';
+import { metricName, requestMetricFragments } from '../internal/promql';
 import { annotationKey, dns1123Label, labelKey as checkLabelKey, labelValue, nonEmpty } from '../internal/validate';
 import {
   acrossReplicas, errorRatio, fullestReplica, gpuMemoryUsed, gpuUtilization, histogramQuantile, PERCENTILES, sumRate,
@@ -133,8 +133,7 @@ export class ModelDashboard extends Construct {
     if (props.folderAnnotation !== undefined) annotationKey(this, 'folderAnnotation', props.folderAnnotation);
     if (props.folder !== undefined) nonEmpty(this, 'folder', props.folder, "e.g. folder: '/tmp/dashboards/ml'");
     if (props.latencyHistogram !== undefined) metricName(this, 'latencyHistogram', props.latencyHistogram, "'http_request_duration_seconds'");
-    if (props.requestsMetric !== undefined) metricName(this, 'requestsMetric', props.requestsMetric, "'http_requests_total'");
-    if (props.errorsMatcher !== undefined) labelMatchers(this, 'errorsMatcher', props.errorsMatcher);
+    requestMetricFragments('', props, this);
   }
 }
 

@@ -6,6 +6,7 @@ import { NotificationTrigger } from './notification-trigger';
 import { Notify } from './notify';
 import { bindInputs, check } from '../internal/errors';
 import { LabelKeys } from '../internal/labels';
+import { dns1123Label } from '../internal/validate';
 
 /** Properties of a DeliveryAuditTrail. */
 export interface DeliveryAuditTrailProps {
@@ -92,6 +93,7 @@ export class DeliveryAuditTrail extends Construct {
     super(scope, id);
     bindInputs(this, props);
     const name = props.webhookName ?? DEFAULT_NAME;
+    dns1123Label(this, 'webhookName', name, "'mlops-audit'");
     this.subscription = DeliveryAuditTrail.auditSubscription(name);
     this.notify = this.subscription.notify[0];
     check(/^[-._a-zA-Z0-9]+$/.test(props.urlSecretKey ?? ''), this, 'urlSecretKey', props.urlSecretKey, 'must be a Secret data key (the URL itself stays in the Secret)',

@@ -11,6 +11,7 @@ import { DOMAIN } from '../internal/labels';
 import { childName, labelValue, shortHash } from '../internal/names';
 import { sizeQuantity } from '../internal/quantity';
 import { restrictedContainer, restrictedPod } from '../internal/security';
+import { size as checkSize } from '../internal/validate';
 
 /** What the service gives a shared cache to render its claim and fill Job. */
 export interface SharedCacheRequest {
@@ -159,6 +160,7 @@ export function renderSharedCache(scope: Construct, options: SharedModelCacheOpt
   check(Number.isInteger(keep) && keep >= 2, scope, 'modelCache.keepVersions', keep,
     'must be a whole number >= 2: the stable pods of a canary, and those re-created after an abort, load the previous version',
     'set keepVersions: 2 or more');
+  if (options.sizePerVersion !== undefined) checkSize(scope, 'modelCache.sizePerVersion', options.sizePerVersion);
   const perVersion = options.sizePerVersion ? bytes(options.sizePerVersion)
     : request.weightBytes !== undefined ? request.weightBytes * 1.1 : undefined;
   check(perVersion !== undefined, scope, 'modelCache.sizePerVersion', undefined, 'is unknown, so the claim cannot be checked to hold the versions it keeps',
@@ -304,6 +306,8 @@ function verifierOf(scope: IConstruct, integrity: CacheIntegrity, lineage: Model
         'use CacheIntegrity.sha256Manifest({ files }) for this source');
       checkListed(scope, 'modelCache.integrity.objects', entries, weightBytes);
       for (const o of entries) {
+        check(o.versionId === undefined || /^\S+$/.test(o.versionId), scope, `modelCache.integrity.objects[${o.path}].versionId`, o.versionId,
+          'must be an S3 version id (no spaces, not empty)', 'copy VersionId from aws s3api head-object');
         check(o.versionId !== undefined || o.eTag !== undefined, scope, `modelCache.integrity.objects[${o.path}]`, undefined,
           'pins nothing: without a version id or an ETag any object at that key would pass', 'give versionId (a versioned bucket) or eTag');
         check(o.eTag === undefined || /^[0-9a-f]{32}(-[1-9][0-9]*)?$/.test(o.eTag), scope, `modelCache.integrity.objects[${o.path}].eTag`, o.eTag,

@@ -59,6 +59,9 @@ export class KubernetesManifests extends Construct {
     super(scope, id);
     check((props.chart === undefined) !== (props.app === undefined), this, 'chart/app', props.chart ?? props.app,
       'exactly one of chart and app is needed', 'pass the chart, or the app to apply all of its charts');
+    // The API server takes field managers of at most 128 characters.
+    const fieldManager = props.fieldManager ?? MANAGED_BY;
+    check(fieldManager.trim().length > 0 && fieldManager.length <= 128, this, 'fieldManager', fieldManager, 'must be 1 to 128 characters', "e.g. fieldManager: 'terraform'");
     const charts = props.chart ? [props.chart] : props.app!.charts;
     // toJson() runs the validations of the whole cdk8s app, as `cdk8s synth` would.
     const documents: KubeDocument[] = charts.flatMap(chart => chart.toJson());
@@ -76,7 +79,7 @@ export class KubernetesManifests extends Construct {
       const resource = new Manifest(this, step.id, {
         manifest: terraformLiteral(step.document) as Record<string, any>,
         computedFields: step.computedFields,
-        fieldManager: { name: props.fieldManager ?? MANAGED_BY, forceConflicts: props.forceConflicts ?? false },
+        fieldManager: { name: fieldManager, forceConflicts: props.forceConflicts ?? false },
         dependsOn: step.dependsOn.length > 0 ? step.dependsOn.map(dep => created.get(dep)!) : undefined,
         wait: step.awaitCompletion ? { condition: [{ type: 'Complete', status: 'True' }] } : undefined,
         // The provider waits 10 minutes by default; a Job may run until its deadline (a model download, an evaluation).

@@ -105,7 +105,7 @@ describe('defaults: a healthy canary that just started does not pause, missing d
 
   test('refuses a scrape interval under a second', () => {
     const { chart } = service();
-    expect(() => PrometheusSettings.configure(chart, { scrapeInterval: Duration.millis(500) })).toThrow(/PrometheusSettings.scrapeInterval: must be from 1 second to 60 minutes \(got "500 millis"\)/);
+    expect(() => PrometheusSettings.configure(chart, { scrapeInterval: Duration.millis(500) })).toThrow(/PrometheusSettings.scrapeInterval: must be from 1 second to 60 minutes \(got "500 ms"\)/);
   });
 });
 

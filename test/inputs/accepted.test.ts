@@ -92,6 +92,27 @@ describe('accepted edge values pass the conformance harness', () => {
 });
 
 describe('accepted edge values of the areas added since the toolkit', () => {
+  test('label matchers that overlap but can select a series: a regex and an exclusion, flags, two values in one regex', async () => {
+    const { chart, svc } = service({ name: 'llm', runtime: custom(), model: ModelSource.s3({ uri: 's3://m/x/1/', modelName: 'x', version: '1' }), drain: { preStopHandler: PreStopHandler.execSleep() } });
+    const requests = { requestsMetric: 'http_requests_total', inferenceMatcher: 'handler=~"/v1/.*", handler!="/v1/models"', errorsMatcher: 'code=~"5..", code!="503", code!~"(?i)x.*"' };
+    new CanaryRollout(chart, 'Rollout', {
+      service: svc,
+      steps: [CanaryStep.weight(20), CanaryStep.analysis({
+        gates: [Gate.errorRate({ maxRatio: 0.01, ...requests }), Gate.custom({
+          name: 'accuracy',
+          query: 'avg(model_accuracy{namespace="{{args.namespace}}", namespace!="kube-system", split=~"eval|test", split!="train"})',
+          comparison: Comparison.AT_LEAST,
+          threshold: 0.8,
+        })],
+      }), CanaryStep.weight(100)],
+    });
+    new ModelAlerts(chart, 'Alerts', { service: svc, alerts: [AlertPreset.errorRate({ maxRatio: 0.05, ...requests }), AlertPreset.dataDrift({ metric: 'd', threshold: 1, selector: 'job="drift", job!=""' })] });
+    const docs = await expectConformant(chart, { sampleArgs: { 'namespace': 'llm', 'canary-hash': 'abc', 'stable-hash': 'def' } }) as any[];
+    const queries = docs.find(d => d.kind === 'AnalysisTemplate').spec.metrics.map((m: any) => m.provider.prometheus.query);
+    expect(queries[0]).toContain('handler=~"/v1/.*", handler!="/v1/models",code=~"5..", code!="503", code!~"(?i)x.*"}');
+    expect(queries[1]).toContain('split=~"eval|test", split!="train"');
+  });
+
   test('gates: an error ratio just below 1, limits one below count', async () => {
     const { chart, svc } = service({ name: 'llm' });
     const gate = Gate.errorRate({

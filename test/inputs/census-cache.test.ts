@@ -48,7 +48,7 @@ describe('shared model cache, CacheIntegrity, CudaVersion and drain', () => cens
   ['cuda 12.-1', () => cuda(CudaVersion.of(12, -1)), x('test/Svc', 'runtime.cudaVersion', '"12.-1"', 'give the CUDA version the image was built with')],
   ['cuda 12.5.1', () => cuda(CudaVersion.of(12.5, 1)), x('test/Svc', 'runtime.cudaVersion', '"12.5.1"', 'give the CUDA version the image was built with')],
   ['cuda NaN', () => cuda(CudaVersion.of(NaN, 0)), x('test/Svc', 'runtime.cudaVersion', '"NaN.0"', 'give the CUDA version the image was built with')],
-  ['preStopDelay fractional', () => drain({ preStopDelay: Duration.millis(1500) }), x('test/Svc', 'drain.preStopDelay', '"1 second 500 millis"', 'use Duration.seconds(n) with an integer n >= 0')],
+  ['preStopDelay fractional', () => drain({ preStopDelay: Duration.millis(1500) }), x('test/Svc', 'drain.preStopDelay', '"1.5 seconds"', 'use Duration.seconds(n) with an integer n >= 0')],
   ['preStopDelay NaN', () => drain({ preStopDelay: Duration.seconds(NaN) }), x('test/Svc', 'drain.preStopDelay', 'NaN ms', 'e.g. Duration.seconds(30)')],
   ['preStopDelay int32', () => drain({ preStopDelay: Duration.days(30000) }), x('test/Svc', 'drain.preStopDelay', '"30000 days"', 'e.g. Duration.seconds(1)')],
   ['shutdownTimeout 0', () => drain({ shutdownTimeout: Duration.seconds(0) }), x('test/Svc', 'drain.shutdownTimeout', '"0 seconds"', 'use Duration.seconds(n) with an integer n >= 1')],

@@ -32,10 +32,10 @@ describe('gate options and comparisons', () => census([
   ['count Infinity', () => opts({ count: Infinity }), x(T, 'error-rate.count', 'Infinity', 'integer >= 1')],
   ['consecutiveErrorLimit negative', () => opts({ consecutiveErrorLimit: -2 }), x(T, 'error-rate.consecutiveErrorLimit', '-2', 'integer >= 0')],
   ['interval zero', () => opts({ interval: Duration.seconds(0) }), x(T, 'error-rate.interval', '"0 seconds"', 'Duration.seconds(n)')],
-  ['interval fractional', () => opts({ interval: Duration.millis(1500) }), x(T, 'error-rate.interval', '"1 second 500 millis"', 'Duration.seconds(n)')],
+  ['interval fractional', () => opts({ interval: Duration.millis(1500) }), x(T, 'error-rate.interval', '"1.5 seconds"', 'Duration.seconds(n)')],
   ['interval beyond int32', () => opts({ interval: Duration.days(30000) }), x(T, 'error-rate.interval', '"30000 days"', 'Duration.minutes(5)')],
   ['initialDelay NaN', () => opts({ initialDelay: Duration.seconds(NaN) }), x(T, 'error-rate.initialDelay', 'NaN ms', 'Duration.seconds(n)')],
-  ['initialDelay fractional', () => opts({ initialDelay: Duration.millis(100) }), x(T, 'error-rate.initialDelay', '"100 millis"', 'Duration.seconds(n)')],
+  ['initialDelay fractional', () => opts({ initialDelay: Duration.millis(100) }), x(T, 'error-rate.initialDelay', '"100 ms"', 'Duration.seconds(n)')],
 ]));
 
 // The window is checked against the chart's PrometheusSettings, which may be created after the rollout: a finding at synth.

@@ -48,7 +48,7 @@ describe('alert presets', () => census([
   ['latencySlo threshold no vLLM bucket', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(3) })),
     x(P, 'AlertPreset.latencySlo.threshold', '"3 seconds"', '2.5, 5, 10')],
   ['latencySlo threshold 100 ms', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.millis(100) })),
-    x(P, 'AlertPreset.latencySlo.threshold', '"100 millis"', '0.3, 0.5')],
+    x(P, 'AlertPreset.latencySlo.threshold', '"100 ms"', '0.3, 0.5')],
   ['latencySlo histogram with _bucket', () => alerts(AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(1), histogram: 'h_bucket' })),
     x(P, 'AlertPreset.latencySlo.histogram', '"h_bucket"', "'h'")],
   ['latency percentile outside the enum', () => alerts(AlertPreset.latency({ threshold: Duration.seconds(1), percentile: 'p90' as Percentile })),

@@ -83,7 +83,7 @@ describe('alert routing: receivers, routes and timing', () => census([
     x(A, 'AlertRoute.retraining.alertNames', '["Model Drift"]', "['ModelDataDrift']")],
   ['retraining with no names', () => route(AlertRoute.retraining({ alertNames: [], receiver: SLACK })), x(A, 'AlertRoute.retraining.alertNames', '[]', "['ModelDataDrift']")],
   ['no routes', () => timing({ routes: [] }), x(R, 'routes', '[]', 'AlertRoute.severity')],
-  ['groupWait fractional', () => timing({ groupWait: Duration.millis(1500) }), x(R, 'groupWait', '"1 second 500 millis"', 'Duration.seconds(n)')],
+  ['groupWait fractional', () => timing({ groupWait: Duration.millis(1500) }), x(R, 'groupWait', '"1.5 seconds"', 'Duration.seconds(n)')],
   ['groupInterval zero', () => timing({ groupInterval: Duration.seconds(0) }), x(R, 'groupInterval', '"0 seconds"', 'Duration.seconds(n)')],
   ['repeatInterval NaN', () => timing({ repeatInterval: Duration.seconds(NaN) }), x(R, 'repeatInterval', 'NaN ms', 'Duration.seconds(n)')],
 ]));

@@ -7,7 +7,7 @@
 import { InputError } from '../../src/internal/errors';
 
 export interface Expected {
-  /** The construct path printed in brackets. */
+  /** The construct path printed in brackets; '' for a value used outside any construct (no brackets). */
   readonly path: string;
   /** The prop as printed before the colon. */
   readonly prop: string;
@@ -30,8 +30,13 @@ export function census(cases: Case[]): void {
     }
     expect(error).toBeInstanceOf(InputError);
     const message = (error as Error).message;
-    expect(message.startsWith(`[${e.path}] ${e.prop}: `)).toBe(true);
-    expect(message.split(`[${e.path}]`).length).toBe(2);
+    if (e.path === '') {
+      // A value used outside any construct: the factory's prop names where the value came from.
+      expect(message.startsWith(`${e.prop}: `)).toBe(true);
+    } else {
+      expect(message.startsWith(`[${e.path}] ${e.prop}: `)).toBe(true);
+      expect(message.split(`[${e.path}]`).length).toBe(2);
+    }
     expect(message).toContain(`(got ${e.got}). Fix: `);
     expect(message.slice(message.indexOf('Fix: '))).toContain(e.fix);
   });

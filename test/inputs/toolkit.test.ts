@@ -74,4 +74,22 @@ describe('messages', () => {
     expect(e.at(s).message).toBe('[test/X] p: is wrong (got 1). Fix: fix it');
     expect(e.at(s).at(new Construct(s, 'Y')).message).toBe('[test/X] p: is wrong (got 1). Fix: fix it');
   });
+
+  test.each([
+    [Duration.millis(1500), '"1.5 seconds"'],
+    [Duration.millis(61_500), '"1 minute 1.5 seconds"'],
+    [Duration.millis(3_600_250), '"1 hour 0.25 seconds"'],
+    [Duration.millis(90_000.5), '"1 minute 30.0005 seconds"'],
+    [Duration.millis(500), '"500 ms"'],
+    [Duration.millis(0.5), '"0.5 ms"'],
+    [Duration.seconds(90), '"1 minute 30 seconds"'],
+    [Duration.seconds(0), '"0 seconds"'],
+  ])('a fractional Duration keeps its sub-second part: %s', (d, printed) => {
+    expect(describeValue(d)).toBe(printed);
+  });
+
+  test('a refused sub-second Duration prints its millis in the message', () => {
+    const e = new InputError('test/X', 'interval', Duration.millis(61_500), 'must be whole seconds', 'e.g. Duration.seconds(60)');
+    expect(e.message).toBe('[test/X] interval: must be whole seconds (got "1 minute 1.5 seconds"). Fix: e.g. Duration.seconds(60)');
+  });
 });

@@ -25,7 +25,7 @@ describe('durations', () => {
   });
 
   test('fractional and too-small durations are rejected with the prop and the value', () => {
-    expect(() => wholeSeconds(scope(), 'probes.timeout', Duration.millis(1500))).toThrow(/probes.timeout: must be a whole number of seconds >= 0 \(got "1 second 500 millis"\)/);
+    expect(() => wholeSeconds(scope(), 'probes.timeout', Duration.millis(1500))).toThrow(/probes.timeout: must be a whole number of seconds >= 0 \(got "1.5 seconds"\)/);
     expect(() => shortDuration(scope(), 'interval', Duration.seconds(0), 1)).toThrow(/interval: must be a whole number of seconds >= 1/);
   });
 });

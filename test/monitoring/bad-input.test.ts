@@ -36,7 +36,7 @@ describe('alert presets refuse bad input', () => {
 
   test('`for` that is not a Prometheus duration names the construct and the alert', () => {
     expect(() => alerts(AlertPreset.errorRate({ maxRatio: 0.01, for: Duration.millis(1500) })))
-      .toThrow(/\[test\/Alerts\] ModelHighErrorRate.for: must be a whole number of seconds >= 0 \(got "1 second 500 millis"\). Fix: use Duration.seconds\(n\)/);
+      .toThrow(/\[test\/Alerts\] ModelHighErrorRate.for: must be a whole number of seconds >= 0 \(got "1.5 seconds"\). Fix: use Duration.seconds\(n\)/);
     expect(() => alerts(AlertPreset.gpuSaturated({ for: Duration.seconds(NaN) }))).toThrow(/ModelGpuSaturated.for: must be a whole number of seconds/);
     expect(() => alerts(AlertPreset.availabilitySlo({ objective: 0.999, pageFor: Duration.seconds(Infinity) }))).toThrow(/ModelAvailabilityBudgetBurnFast.for/);
     expect(() => alerts(AlertPreset.dataDrift({ metric: 'drift', threshold: 1, missingFor: Duration.millis(10) }))).toThrow(/ModelDataDriftMissing.for/);

@@ -425,7 +425,7 @@ describe.each([
     build: () => service({ ephemeralStorage: Size.mebibytes(0) }),
     path: 'test/Svc',
     prop: 'ephemeralStorage',
-    value: '"0Ki"',
+    value: '0 KiB',
     fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
   },
   {
@@ -433,7 +433,7 @@ describe.each([
     build: () => validationJob({ ephemeralStorage: Size.kibibytes(512) }),
     path: 'test/Validation',
     prop: 'ephemeralStorage',
-    value: '"512Ki"',
+    value: '512 KiB',
     fix: 'e.g. ephemeralStorage: Size.gibibytes(10)',
   },
 ])('bad input: $name', ({ build, path, prop, value, fix }) => {
