@@ -10,12 +10,13 @@ import { TritonOptions, tritonRuntime } from './runtimes/triton';
 import { VllmOptions, vllmRuntime } from './runtimes/vllm';
 
 // Each runtime is one file of ./runtimes: its options, flags, default image, metric catalog and capabilities.
-export { CACHE_ROOT, RuntimeBindOptions, RuntimeConfig, RuntimeKind, RuntimeOptions } from './runtimes/base';
-export { CustomRuntimeOptions } from './runtimes/custom';
-export { SglangOptions } from './runtimes/sglang';
-export { TgiOptions } from './runtimes/tgi';
-export { TritonOptions } from './runtimes/triton';
-export { VllmOptions } from './runtimes/vllm';
+export { CACHE_ROOT, RuntimeKind } from './runtimes/base';
+export type { RuntimeBindOptions, RuntimeConfig, RuntimeOptions } from './runtimes/base';
+export type { CustomRuntimeOptions } from './runtimes/custom';
+export type { SglangOptions } from './runtimes/sglang';
+export type { TgiOptions } from './runtimes/tgi';
+export type { TritonOptions } from './runtimes/triton';
+export type { VllmOptions } from './runtimes/vllm';
 
 /**
  * A model server: its image, flags, ports, health endpoints and writable paths.
