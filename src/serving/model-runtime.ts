@@ -11,7 +11,7 @@ import { VllmOptions, vllmRuntime } from './runtimes/vllm';
 
 // Each runtime is one file of ./runtimes: its options, flags, default image, metric catalog and capabilities.
 export { CACHE_ROOT, RuntimeKind } from './runtimes/base';
-export type { RuntimeBindOptions, RuntimeConfig, RuntimeOptions } from './runtimes/base';
+export type { ContainerLaunch, MultiNodeLaunch, RuntimeBindOptions, RuntimeConfig, RuntimeOptions } from './runtimes/base';
 export type { CustomRuntimeOptions } from './runtimes/custom';
 export type { SglangOptions } from './runtimes/sglang';
 export type { TgiOptions } from './runtimes/tgi';

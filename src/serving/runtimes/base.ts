@@ -112,7 +112,9 @@ export interface DefaultImage {
 
 /** The server container's entrypoint and arguments of one role in a LeaderWorkerSet group. */
 export interface ContainerLaunch {
+  /** The entrypoint. */
   readonly command: string[];
+  /** Its arguments. */
   readonly args: string[];
 }
 
