@@ -42,14 +42,19 @@ describe('SglangOptions', () => census([
 describe('SGLang in a service and its readers', () => census([
   ['sglang another image without its CUDA version', () => sglang({ image: 'ghcr.io/acme/sglang:0.5.5' }), x(P, 'runtime.image', '"ghcr.io/acme/sglang:0.5.5"', 'cudaVersion')],
   ['sglang latest image', () => sglang({ image: 'lmsysorg/sglang:latest', cudaVersion: undefined }), x(P, 'runtime.image', '"lmsysorg/sglang:latest"', 'explicit version tag')],
-  ['sglang gate errorRate without counters', reading(s => new GateAnalysisTemplate(s.chart, 'G', { service: s.svc, gates: [Gate.errorRate({ maxRatio: 0.01 })] })),
+  ['sglang gate errorRate without counters', reading(s => new GateAnalysisTemplate(s.chart, 'G', { service: s.svc, gates: [Gate.errorRate({ maxRatio: 0.01 })], name: 'gates' })),
     x('test/G', 'Gate.errorRate.requestsMetric', 'undefined', 'in front of the server')],
   ['sglang latency SLO between buckets', reading(s => new ModelAlerts(s.chart, 'A', { service: s.svc, alerts: [AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(5) })] })),
     x('test/A', 'AlertPreset.latencySlo.threshold', '"5 seconds"', 'use one of 0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10')],
   ['sglang availability SLO without counters', reading(s => new ModelAlerts(s.chart, 'A', { service: s.svc, alerts: [AlertPreset.availabilitySlo({ objective: 0.999 })] })),
     x('test/A', 'AlertPreset.availabilitySlo.requestsMetric', 'undefined', 'in front of the server')],
   ['sglang multi-node TP not the node size', () => service({
-    name: 'big', model: hfSource(), runtime: ModelRuntime.sglang(), accelerator: Accelerator.H100_SXM, tensorParallelSize: 16, pipelineParallelSize: 1,
+    name: 'big',
+    model: hfSource(),
+    runtime: ModelRuntime.sglang(),
+    accelerator: Accelerator.H100_SXM,
+    tensorParallelSize: 16,
+    pipelineParallelSize: 1,
     footprint: { parametersBillions: 405, precision: Precision.BF16 },
   }), x(P, 'tensorParallelSize', '16', 'tensorParallelSize <= 8')],
 ]));

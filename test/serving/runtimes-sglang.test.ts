@@ -1,8 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import { byKind, hfSource, server, service } from './helpers';
 import {
-  Accelerator, AlertPreset, CudaVersion, Gate, GateAnalysisTemplate, GpuModelServiceProps, ModelAlerts, ModelAutoscaler, ModelDashboard, ModelRuntime, Percentile,
-  Precision, ScalingMetric,
+  Accelerator, AlertPreset, CudaVersion, Gate, GateAnalysisTemplate, GpuModelServiceProps, ModelAlerts, ModelAutoscaler, ModelDashboard, ModelRuntime,
+  Percentile, Precision, ScalingMetric,
 } from '../../src';
 import { expectConformant } from '../conformance';
 import { bound } from '../inputs/bind';
@@ -49,8 +49,11 @@ describe('ModelRuntime.sglang: the server container', () => {
   test('offline Hugging Face caches and JIT caches on writable volumes; the image has sleep for the preStop wait', () => {
     const env = Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({
-      HOME: '/var/cache/model-server/home', HF_HOME: '/var/cache/model-server/huggingface', HF_HUB_OFFLINE: '1',
-      XDG_CACHE_HOME: '/var/cache/model-server/xdg', TRITON_CACHE_DIR: '/var/cache/model-server/triton',
+      HOME: '/var/cache/model-server/home',
+      HF_HOME: '/var/cache/model-server/huggingface',
+      HF_HUB_OFFLINE: '1',
+      XDG_CACHE_HOME: '/var/cache/model-server/xdg',
+      TRITON_CACHE_DIR: '/var/cache/model-server/triton',
     });
     expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(expect.arrayContaining(['/tmp', '/var/cache/model-server']));
     expect(c.lifecycle.preStop.exec.command[0]).toBe('sleep');
@@ -121,9 +124,13 @@ describe('ModelRuntime.sglang: the metric catalog drives gates, alerts, autoscal
     const { chart, svc } = sglang();
     new ModelAlerts(chart, 'Alerts', {
       service: svc,
-      alerts: [AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(10) }), AlertPreset.queueDepth({ maxWaiting: 20 }), AlertPreset.kvCacheUsage({ maxUsage: 0.98 })],
+      alerts: [
+        AlertPreset.latencySlo({ objective: 0.99, threshold: Duration.seconds(10) }),
+        AlertPreset.queueDepth({ maxWaiting: 20 }),
+        AlertPreset.kvCacheUsage({ maxUsage: 0.98 }),
+      ],
     });
-    const rules = (await expectConformant(chart)).find((d: any) => d.kind === 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules);
+    const rules = ((await expectConformant(chart)).find((d: any) => d.kind === 'PrometheusRule') as any).spec.groups.flatMap((g: any) => g.rules);
     const text = JSON.stringify(rules);
     expect(text).toContain('sglang:e2e_request_latency_seconds_bucket');
     expect(text).toContain('le=~\\"10(\\\\\\\\.0+)?\\"');
@@ -155,7 +162,8 @@ describe('ModelRuntime.sglang: the metric catalog drives gates, alerts, autoscal
     expect(() => gateQueries(Gate.interTokenLatency({ threshold: Duration.millis(60) }), ModelRuntime.sglang({ image: 'lmsysorg/sglang:v0.4.9', cudaVersion: CudaVersion.CUDA_12_4 })))
       .toThrow(/Gate\.interTokenLatency: reads an inter-token latency histogram, which this runtime does not export/);
     const digest = 'lmsysorg/sglang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
-    expect(() => gateQueries(Gate.interTokenLatency({ threshold: Duration.millis(60) }), ModelRuntime.sglang({ image: digest, cudaVersion: CudaVersion.CUDA_12_9 })))
+    const itl = Gate.interTokenLatency({ threshold: Duration.millis(60) });
+    expect(() => gateQueries(itl, ModelRuntime.sglang({ image: digest, cudaVersion: CudaVersion.CUDA_12_9 })))
       .toThrow(/the image reference carries no version.*Fix: give the image with its version tag .* or set the runtime's imageVersion/);
     expect(gateQueries(Gate.interTokenLatency({ threshold: Duration.millis(60) }), ModelRuntime.sglang({ image: digest, imageVersion: '0.5.5', cudaVersion: CudaVersion.CUDA_12_9 }))[0][1])
       .toContain('sglang:inter_token_latency_seconds_bucket');
@@ -170,12 +178,19 @@ describe('ModelRuntime.sglang: the metric catalog drives gates, alerts, autoscal
 
 describe('ModelRuntime.sglang across nodes (LeaderWorkerSet)', () => {
   const { chart } = service({
-    name: 'big', model: hfSource(), runtime: ModelRuntime.sglang(), accelerator: Accelerator.H100_SXM,
-    tensorParallelSize: 8, pipelineParallelSize: 2, replicas: 2, footprint: { parametersBillions: 405, precision: Precision.BF16 },
+    name: 'big',
+    model: hfSource(),
+    runtime: ModelRuntime.sglang(),
+    accelerator: Accelerator.H100_SXM,
+    tensorParallelSize: 8,
+    pipelineParallelSize: 2,
+    replicas: 2,
+    footprint: { parametersBillions: 405, precision: Precision.BF16 },
   });
   const docs = Testing.synth(chart);
   const lws = byKind(docs).LeaderWorkerSet;
-  const [leader, worker] = [lws.spec.leaderWorkerTemplate.leaderTemplate, lws.spec.leaderWorkerTemplate.workerTemplate].map((t: any) => t.spec.containers[0]);
+  const { leaderTemplate, workerTemplate } = lws.spec.leaderWorkerTemplate;
+  const [leader, worker] = [leaderTemplate, workerTemplate].map((t: any) => t.spec.containers[0]);
 
   test('every node runs the same server with its rank from LWS; rank 0 (the leader) serves, the workers join its rendezvous', async () => {
     await expectConformant(chart);
