@@ -68,7 +68,7 @@ export abstract class ModelRuntime {
     return new BuiltInRuntime(customRuntime(options));
   }
 
-  /** Which server this is (the pods' `runtime` label). */
+  /** Which server this is (the service's `mlops.cdk8s.io/runtime` annotation). */
   public abstract readonly kind: RuntimeKind;
 
   /** The user's extra plain environment, checked for credentials by the service. */

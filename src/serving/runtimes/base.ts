@@ -4,8 +4,8 @@ import { int, INT32_MAX } from '../../internal/validate';
 import { MetricCatalog, RuntimeVersion } from '../../metrics/runtime-metrics';
 
 /**
- * The serving frameworks the library knows. The value is the `runtime` label of the service's pods; nothing
- * outside a runtime's own file decides anything by it (capabilities and metrics come from the runtime).
+ * The serving frameworks the library knows. The value is the service's `mlops.cdk8s.io/runtime` annotation;
+ * nothing outside a runtime's own file decides anything by it (capabilities and metrics come from the runtime).
  */
 export enum RuntimeKind {
   /** vLLM's OpenAI-compatible server. */
