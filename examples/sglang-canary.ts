@@ -34,7 +34,7 @@ export class SglangCanaryChart extends Chart {
       accelerator: Accelerator.H100_SXM,
       tensorParallelSize: 2,
       replicas: 3,
-      footprint: { parametersBillions: 32.8, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(40) },
+      footprint: { parametersBillions: 32.5, precision: Precision.BF16, kvCacheBudget: Size.gibibytes(40) },
     });
     this.rollout = new CanaryRollout(this, 'Canary', {
       service: this.service,
