@@ -6,7 +6,7 @@ export { type ModelFootprint, Precision } from './gpu/model-footprint';
 export * from './gpu/cuda-version';
 export * from './serving/lineage';
 export * from './serving/secret-ref';
-export { type CustomRuntimeOptions, ModelRuntime, type RuntimeBindOptions, type RuntimeConfig, RuntimeKind, type RuntimeOptions, type TgiOptions, type TritonOptions, type VllmOptions } from './serving/model-runtime';
+export { type CustomRuntimeOptions, ModelRuntime, type RuntimeBindOptions, type RuntimeConfig, RuntimeKind, type RuntimeOptions, type SglangOptions, type TgiOptions, type TritonOptions, type VllmOptions } from './serving/model-runtime';
 export * from './serving/model-source';
 export * from './serving/model-cache';
 export * from './serving/pre-stop-handler';

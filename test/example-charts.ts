@@ -9,6 +9,7 @@ import { Llama70bCanaryChart } from '../examples/llama-70b-canary';
 import { Llama70bShadowChart } from '../examples/llama-70b-shadow';
 import { Llama70bChart } from '../examples/llama-70b-vllm';
 import { MigEmbeddingsChart } from '../examples/mig-embeddings';
+import { SglangCanaryChart } from '../examples/sglang-canary';
 
 /** Every single-chart example, built as `npx projen synth:examples` builds it (the pipeline is an app of its own). */
 export const examples: Record<string, (scope: Construct) => Chart> = {
@@ -21,4 +22,5 @@ export const examples: Record<string, (scope: Construct) => Chart> = {
   'classifier-blue-green': s => new ClassifierBlueGreenChart(s, 'classifier-blue-green'),
   'llama-405b-multi-node': s => new Llama405bMultiNodeChart(s, 'llama-405b'),
   'deepseek-r1-multi-node': s => new DeepSeekR1MultiNodeChart(s, 'deepseek-r1'),
+  'sglang-canary': s => new SglangCanaryChart(s, 'qwen-32b-canary'),
 };

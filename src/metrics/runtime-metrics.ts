@@ -31,8 +31,12 @@ export interface MetricCatalog {
   readonly note?: string;
   /** Inference request counters. */
   readonly requests?: RequestCounters;
+  /** Why `requests` is absent, when the runtime is known to export no such counters. */
+  readonly requestsNote?: string;
   /** End-to-end request latency histogram, in seconds (without `_bucket`). */
   readonly requestLatency?: string;
+  /** The bucket boundaries (`le`) of `requestLatency`, in seconds, when fixed by the runtime. */
+  readonly requestLatencyBuckets?: number[];
   /** Time-to-first-token histogram, in seconds. */
   readonly timeToFirstToken?: string;
   /** Inter-token latency histogram, in seconds. */
@@ -94,8 +98,9 @@ export function requestCounters(catalog: MetricCatalog, custom: CustomRequestMet
 /** Like requestCounters, but a runtime without known counters is an error naming `where`. */
 export function requireRequestCounters(catalog: MetricCatalog, custom: CustomRequestMetrics, scope: IConstruct, where: string): RequestCounters {
   const counters = requestCounters(catalog, custom, scope, where);
-  check(counters !== undefined, scope, `${where}.requestsMetric`, undefined, `the ${catalog.runtime} has no known inference request counters`,
-    'set requestsMetric and errorsMatcher, and inferenceMatcher unless requestsMetric counts inference requests only');
+  check(counters !== undefined, scope, `${where}.requestsMetric`, undefined,
+    `the ${catalog.runtime} has no known inference request counters${catalog.requestsNote ? `: ${catalog.requestsNote}` : ''}`,
+    `set requestsMetric and errorsMatcher${catalog.requestsNote ? ' to counters of what is in front of the server (a gateway or mesh)' : ''}, and inferenceMatcher unless requestsMetric counts inference requests only`);
   return counters!;
 }
 

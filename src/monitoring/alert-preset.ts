@@ -17,7 +17,6 @@ import {
 } from '../metrics/promql-builders';
 import { requireLatencyHistogram, requireRequestCounters, requireSeries } from '../metrics/runtime-metrics';
 import { IModelService } from '../serving/model-service';
-import { RuntimeKind } from '../serving/model-runtime';
 
 /** An alert on how differently canary and stable predict. */
 export interface PredictionShiftAlertOptions extends AlertOptions {
@@ -65,8 +64,6 @@ export class PredictionDistribution {
     public readonly isHistogram: boolean) {}
 }
 
-// vllm:e2e_request_latency_seconds buckets of the V1 engine (vllm/v1/metrics/loggers.py); V0's are a subset.
-const VLLM_E2E_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
 
 /**
  * Alert presets for a model service, rendered by `ModelAlerts` into a PrometheusRule. Every alert carries
@@ -157,9 +154,10 @@ export abstract class AlertPreset {
     const seconds = positiveSeconds('AlertPreset.latencySlo.threshold', props.threshold);
     return preset(props, ctx => {
       const h = requireLatencyHistogram(ctx.svc._metricCatalog, props.histogram, ctx.scope, 'AlertPreset.latencySlo');
-      if (props.histogram === undefined && ctx.svc.runtimeKind === RuntimeKind.VLLM) {
-        check(VLLM_E2E_BUCKETS.includes(seconds), ctx.scope, 'AlertPreset.latencySlo.threshold', props.threshold,
-          `is no bucket boundary of ${h}, so the SLO alerts could never fire`, `use one of ${VLLM_E2E_BUCKETS.join(', ')} seconds`);
+      const buckets = props.histogram === undefined ? ctx.svc._metricCatalog.requestLatencyBuckets : undefined;
+      if (buckets) {
+        check(buckets.includes(seconds), ctx.scope, 'AlertPreset.latencySlo.threshold', props.threshold,
+          `is no bucket boundary of ${h}, so the SLO alerts could never fire`, `use one of ${buckets.join(', ')} seconds`);
       }
       const sel = ctx.series.runtime;
       // Go clients write le="8", Python clients le="8.0"; Prometheus 3 normalizes to the latter.

@@ -107,7 +107,7 @@ export class GpuModelService extends Construct implements IModelService {
 
     const { tp, pp } = this.parallelism(props);
     const multiNode: MultiNodePlan | undefined = isMultiNode(props.multiNode, tp * pp, props.accelerator)
-      ? planMultiNode(this, props.multiNode ?? {}, tp, pp, props.accelerator, props.runtime.kind, props.migProfile !== undefined)
+      ? planMultiNode(this, props.multiNode ?? {}, tp, pp, props.accelerator, props.runtime, props.migProfile !== undefined)
       : undefined;
     this.nodesPerReplica = multiNode?.nodes ?? 1;
     this.gpusPerReplica = props.migProfile ? 1 : tp * pp;
@@ -182,7 +182,7 @@ export class GpuModelService extends Construct implements IModelService {
     renderNetworkPolicy(this, props.networkPolicy ?? {}, ports.map(p => p.containerPort), multiNode ? { [LwsLabels.NAME]: this.name } : undefined);
 
     this.ownWorkload = multiNode
-      ? renderLeaderWorkerSet(this, { plan: multiNode, runtime, maxSurge, maxUnavailable })
+      ? renderLeaderWorkerSet(this, { plan: multiNode, launch: props.runtime._multiNodeLaunch(runtime, multiNode.nodes)!, maxSurge, maxUnavailable })
       : this.renderDeployment(maxSurge, maxUnavailable, probes.startupTimeout);
 
     check(props.scrape !== false || props.scrapeOptions === undefined, this, 'scrapeOptions', props.scrapeOptions,
@@ -304,7 +304,7 @@ export class GpuModelService extends Construct implements IModelService {
 
   /** The shutdown wait: built-in runtime images have `sleep`; a custom image must say. */
   private preStopHandler(props: GpuModelServiceProps): PreStopHandler {
-    const handler = props.drain?.preStopHandler ?? (this.runtimeKind === RuntimeKind.CUSTOM ? undefined : PreStopHandler.execSleep());
+    const handler = props.drain?.preStopHandler ?? (props.runtime._imageHasSleep ? PreStopHandler.execSleep() : undefined);
     if (handler) return handler;
     throw propError(this, 'drain.preStopHandler', handler,
       'a custom runtime\'s image may have no `sleep` (distroless), and a preStop hook that cannot run sends SIGTERM at once, while requests are still routed to the pod',

@@ -3,7 +3,8 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct, IConstruct } from 'constructs';
 import type { IModelService, WorkloadReference } from './model-service';
-import { RuntimeConfig, RuntimeKind } from './model-runtime';
+import type { ModelRuntime } from './model-runtime';
+import type { MultiNodeLaunch } from './runtimes/base';
 import { Accelerator } from '../gpu/accelerator';
 import { LeaderWorkerSet } from '../imports/leaderworkerset-leaderworkerset.x-k8s.io';
 import { check, deferFactoryChecks, propError } from '../internal/errors';
@@ -23,12 +24,6 @@ export const RELEASE_LABEL = `${DOMAIN}/release`;
 export const POD_SECURITY_EXCEPTION = `${DOMAIN}/pod-security-exception`;
 /** The LWS annotation placing each group in its own topology domain, one group per domain. */
 const EXCLUSIVE_TOPOLOGY = 'leaderworkerset.sigs.k8s.io/exclusive-topology';
-/**
- * vLLM's Ray bootstrap, shipped in the `vllm/vllm-openai` image: `leader` starts the Ray head and blocks until the
- * group's nodes have joined, `worker` joins the head and blocks.
- * @see https://github.com/vllm-project/vllm/blob/main/examples/online_serving/multi-node-serving.sh
- */
-const VLLM_RAY_SCRIPT = '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
 const DEFAULT_MAX_NODES = 4;
 
 /** Options of an RDMA interconnect. */
@@ -158,13 +153,13 @@ export function isMultiNode(options: MultiNodeOptions | undefined, gpus: number,
 
 /** Checks the parallelism of a multi-node replica against its nodes, and the runtime's ability to span them. */
 export function planMultiNode(scope: IConstruct, options: MultiNodeOptions, tp: number, pp: number, accelerator: Accelerator,
-  runtime: RuntimeKind, onMig: boolean): MultiNodePlan {
+  runtime: ModelRuntime, onMig: boolean): MultiNodePlan {
   const perNode = accelerator.maxGpusPerNode;
   check(!onMig, scope, 'migProfile', 'set', 'a MIG instance is a slice of one GPU and cannot be part of a multi-node replica',
     'drop migProfile, or drop multiNode and use a single-node model');
-  check(runtime === RuntimeKind.VLLM, scope, 'runtime', runtime,
-    'cannot span nodes: only vLLM (Ray, started by the LWS leader) runs one model across a LeaderWorkerSet group',
-    'use ModelRuntime.vllm(), or a model that fits one node');
+  check(runtime._singleNodeReason === undefined, scope, 'runtime', runtime.kind,
+    `cannot span nodes: only vLLM (Ray, started by the LWS leader) and SGLang (--nnodes, --node-rank) run one model across a LeaderWorkerSet group, and ${runtime._singleNodeReason}`,
+    'use ModelRuntime.vllm() or ModelRuntime.sglang(), or a model that fits one node');
   check(tp === perNode, scope, 'tensorParallelSize', tp,
     `must equal the GPUs of one node (${perNode} on ${accelerator.name}) in a multi-node replica: each pod takes its whole node, tensor parallel inside it over NVLink`,
     `set tensorParallelSize: ${perNode} and split across nodes with pipelineParallelSize`);
@@ -230,31 +225,26 @@ export interface IGroupUpdate extends IConstruct {
 /** Everything a LeaderWorkerSet is rendered from besides the service. */
 export interface LeaderWorkerSetInput {
   readonly plan: MultiNodePlan;
-  readonly runtime: RuntimeConfig;
+  /** The leader's and workers' entrypoints, from the runtime. */
+  readonly launch: MultiNodeLaunch;
   readonly maxSurge: number;
   readonly maxUnavailable: number;
 }
 
 /**
- * Renders the service's LeaderWorkerSet: one group per replica, the leader running the Ray head and the server
- * (probes, ports and metrics), the workers joining the head. Both templates derive from the service's pod template.
+ * Renders the service's LeaderWorkerSet: one group per replica, the leader running the server (probes, ports and
+ * metrics) and the workers joining it, each as the runtime starts them. Both templates derive from the service's
+ * pod template.
  */
 export function renderLeaderWorkerSet(service: IModelService & Construct, input: LeaderWorkerSetInput): WorkloadReference {
-  const { plan, runtime } = input;
+  const { plan, launch } = input;
   const base = service.podTemplate;
   const [server, ...sidecars] = base.spec!.containers;
-  const serve = [...runtime.command ?? [], '"$@"'].join(' ');
-  const leader: k8s.Container = {
-    ...server,
-    command: ['/bin/bash', '-c'],
-    // "$@" keeps the server's arguments exactly as rendered; $0 is the first word after the script.
-    args: [`bash ${VLLM_RAY_SCRIPT} leader --ray_cluster_size=$LWS_GROUP_SIZE && exec ${serve}`, runtime.command?.[0] ?? 'server', ...server.args ?? []],
-  };
-  // Workers run Ray only: no server, so no ports (nothing to scrape or route to) and no HTTP probes.
+  const leader: k8s.Container = { ...server, ...launch.leader };
+  // Workers serve nothing of their own: no ports (nothing to scrape or route to) and no HTTP probes.
   const worker: k8s.Container = {
     ...server,
-    command: ['/bin/bash', '-c'],
-    args: [`exec bash ${VLLM_RAY_SCRIPT} worker --ray_address=$LWS_LEADER_ADDRESS`],
+    ...launch.worker,
     ports: undefined,
     startupProbe: undefined,
     readinessProbe: undefined,
@@ -269,12 +259,12 @@ export function renderLeaderWorkerSet(service: IModelService & Construct, input:
     metadata: service.metadata(service.name, plan.exclusiveTopologyKey ? { [EXCLUSIVE_TOPOLOGY]: plan.exclusiveTopologyKey } : undefined),
     spec: {
       replicas: service.replicas,
-      // The leader's server only becomes ready once every worker has joined Ray: with LeaderReady the workers
+      // The leader's server only becomes ready once every worker has joined (Ray, torch.distributed): with LeaderReady the workers
       // would wait for a readiness that waits for them.
       startupPolicy: 'LeaderCreated',
       leaderWorkerTemplate: {
         size: plan.nodes,
-        // A lost worker breaks the Ray cluster and the pipeline: the whole group restarts together.
+        // A lost worker breaks the group's collective and the pipeline: the whole group restarts together.
         restartPolicy: 'RecreateGroupOnPodRestart',
         leaderTemplate: k8s.toJson_PodTemplateSpec(template(leader)),
         workerTemplate: k8s.toJson_PodTemplateSpec(template(worker)),

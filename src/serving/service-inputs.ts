@@ -1,7 +1,6 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { GpuModelServiceProps } from './gpu-model-service-props';
-import { RuntimeKind } from './model-runtime';
 import { checkContainerProps } from '../internal/container-inputs';
 import { check } from '../internal/errors';
 import { sameNamespace } from '../internal/object-ref';
@@ -24,9 +23,9 @@ export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps
     const v = props[prop];
     if (v !== undefined && Number.isInteger(v) && v >= 1) int(scope, prop, v, 1, prop === 'replicas' ? INT32_MAX : 64, `e.g. ${prop}: 2`);
   }
-  // TGI shards with --num-shard only; a pipeline split would be dropped silently.
-  check(props.runtime.kind !== RuntimeKind.TGI || (props.pipelineParallelSize ?? 1) === 1, scope, 'pipelineParallelSize', props.pipelineParallelSize,
-    'TGI has no pipeline parallelism', 'use tensor parallelism only, or ModelRuntime.vllm()');
+  // A runtime without pipeline stages (TGI's --num-shard) would drop the split silently.
+  check(props.runtime._noPipelineParallelism === undefined || (props.pipelineParallelSize ?? 1) === 1, scope, 'pipelineParallelSize', props.pipelineParallelSize,
+    props.runtime._noPipelineParallelism!, 'use tensor parallelism only, or ModelRuntime.vllm() or ModelRuntime.sglang()');
   for (const prop of ['maxSurge', 'maxUnavailable'] as const) {
     const v = props[prop];
     if (v !== undefined) int(scope, prop, v, 0, INT32_MAX, `e.g. ${prop}: 1`);
