@@ -109,7 +109,7 @@ export function deferFactoryChecks(cls: { readonly prototype: object }): void {
  * Methods of value classes that some subclasses implement but the base class only declares (TypeScript emits
  * nothing for an abstract method): a refused value has them too.
  */
-const ABSTRACT_METHODS = ['bind', 'volume', '_metricCatalog'];
+const ABSTRACT_METHODS = ['bind', '_bind', 'volume', '_metricCatalog'];
 
 /**
  * Makes a refused value (the empty instance a refused factory returns, or a value holding one) throw the
