@@ -1,8 +1,9 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import {
-  AvailabilitySloAlertOptions, DataDriftAlertOptions, ErrorRateAlertOptions, GpuMemoryAlertOptions, GpuSaturatedAlertOptions, GpuUnderutilizedAlertOptions,
-  GpuXidAlertOptions, HistogramAlertOptions, KvCacheAlertOptions, LatencyAlertOptions, LatencySloAlertOptions, PublishedMetricOptions, QualityAlertOptions,
+  AvailabilitySloAlertOptions, DataDriftAlertOptions, ErrorRateAlertOptions, GpuMemoryAlertOptions,
+  GpuSaturatedAlertOptions, GpuUnderutilizedAlertOptions, GpuXidAlertOptions, HistogramAlertOptions,
+  KvCacheAlertOptions, LatencyAlertOptions, LatencySloAlertOptions, PublishedMetricOptions, QualityAlertOptions,
   QueueDepthAlertOptions,
 } from './alert-preset-options';
 import { alertName, checkAlertName, checkUrl, Context, num, pct, Render, renderContext, single, VERSION } from './alert-rendering';

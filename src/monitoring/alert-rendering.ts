@@ -4,8 +4,8 @@ import { AlertOptions, AlertRules, AlertSeverity } from './alert-rules';
 import { shortDuration } from '../internal/duration';
 import { check } from '../internal/errors';
 import { url as validUrl } from '../internal/validate';
-import { IModelService } from '../serving/model-service';
 import { ModelSeries, modelSeries } from '../serving/model-series';
+import { IModelService } from '../serving/model-service';
 
 /**
  * How alert presets render their rules: the context a preset renders with, one alert with the preset's options

@@ -11,8 +11,8 @@ import {
   acrossReplicas, errorRatio, fullestReplica, gpuMemoryUsed, gpuUtilization, histogramQuantile, PERCENTILES, sumRate,
 } from '../metrics/promql-builders';
 import { requestCounters } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/model-service';
 import { MODEL_VERSION_LABEL, modelSeries } from '../serving/model-series';
+import { IModelService } from '../serving/model-service';
 
 /** Properties of a ModelDashboard. */
 export interface ModelDashboardProps extends RequestMetricOptions {

@@ -3,8 +3,8 @@ import { check, deferFactoryChecks } from '../internal/errors';
 import { promqlQuery } from '../internal/promql';
 import { acrossReplicas, aggregate, gpuUtilization } from '../metrics/promql-builders';
 import { requireSeries } from '../metrics/runtime-metrics';
-import { IModelService } from '../serving/model-service';
 import { modelSeries } from '../serving/model-series';
+import { IModelService } from '../serving/model-service';
 
 /** Scaling on vLLM's waiting queue. */
 export interface QueueDepthScalingOptions {

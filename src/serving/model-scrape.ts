@@ -1,7 +1,7 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IModelService } from './model-service';
 import { MODEL_VERSION_LABEL, modelSeries } from './model-series';
+import type { IModelService } from './model-service';
 import { RELEASE_LABEL, releaseOf } from './multi-node';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelings } from '../imports/podmonitor-monitoring.coreos.com';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsMetricRelabelingsAction } from '../imports/servicemonitor-monitoring.coreos.com';

@@ -12,8 +12,8 @@ import { childName } from '../internal/names';
 import { scratchMebibytes, sizeQuantity } from '../internal/quantity';
 import { checkImagePinned, pullPolicy, restrictedContainer, restrictedPod } from '../internal/security';
 import { plainEnv, secretEnv } from '../serving/env';
-import type { IModelService } from '../serving/model-service';
 import { standardLabels } from '../serving/lineage-labels';
+import type { IModelService } from '../serving/model-service';
 import { releaseOf } from '../serving/multi-node';
 import { NetworkPeer } from '../serving/network-policy';
 

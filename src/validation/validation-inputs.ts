@@ -2,8 +2,8 @@ import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { ValidationProps } from './validation-options';
 import { checkContainerProps } from '../internal/container-inputs';
-import { referencedName, sameNamespace } from '../internal/object-ref';
 import { check } from '../internal/errors';
+import { referencedName, sameNamespace } from '../internal/object-ref';
 import { dns1123Label, dns1123Subdomain, duration, int, INT32_MAX } from '../internal/validate';
 
 /**

@@ -167,6 +167,16 @@ export function optionalInt(where: string, prop: string, value: number | undefin
   if (value !== undefined) int(undefined, `${where}.${prop}`, value, 1, INT32_MAX, fix);
 }
 
+/**
+ * A `--quantization` method name. Only its form is checked: the accepted names change with every release of the
+ * server, and plugins register their own at runtime (vLLM's `register_quantization_config`).
+ */
+export function checkQuantization(where: string, server: string, value: string | undefined, examples: string, flagHelp: string): void {
+  if (value === undefined) return;
+  check(/^[a-z][a-z0-9_-]*$/.test(value), undefined, `${where}.quantization`, value,
+    `must be a ${server} quantization method name (lowercase, e.g. ${examples})`, `use a value of \`${flagHelp}\`, or leave it unset: ${server} reads it from the model config`);
+}
+
 /** The environment that keeps Hugging Face-based servers offline and their caches on writable volumes. */
 export function huggingFaceEnv(extra: { [name: string]: string } = {}): { [name: string]: string } {
   return {

@@ -1,6 +1,7 @@
-import { CACHE_ROOT, checkFraction, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition, RuntimeKind, RuntimeOptions, RuntimeSeries } from './base';
+import {
+  CACHE_ROOT, checkFraction, checkQuantization, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition, RuntimeKind, RuntimeOptions, RuntimeSeries,
+} from './base';
 import { CudaVersion } from '../../gpu/cuda-version';
-import { check } from '../../internal/errors';
 import { atLeast, RuntimeVersion } from '../../metrics/runtime-metrics';
 
 /** SGLang server options. */
@@ -72,10 +73,7 @@ export function sglangRuntime(options: SglangOptions): RuntimeDefinition {
   checkFraction(where, 'memFractionStatic', fraction);
   optionalInt(where, 'contextLength', options.contextLength, 'e.g. contextLength: 8192 (tokens)');
   optionalInt(where, 'maxRunningRequests', options.maxRunningRequests, 'e.g. maxRunningRequests: 256');
-  if (options.quantization !== undefined) {
-    check(/^[a-z][a-z0-9_-]*$/.test(options.quantization), undefined, `${where}.quantization`, options.quantization,
-      "must be an SGLang quantization method name (lowercase, e.g. 'fp8', 'awq')", 'use a value of `--quantization`, or leave it unset: SGLang reads it from the model config');
-  }
+  checkQuantization(where, 'SGLang', options.quantization, "'fp8', 'awq'", '--quantization');
   const customBuckets = (options.extraArgs ?? []).some(a => a.split('=')[0] === '--bucket-e2e-request-latency');
   return {
     kind: RuntimeKind.SGLANG,

@@ -1,8 +1,8 @@
 import {
-  CACHE_ROOT, checkFraction, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition, RuntimeKind, RuntimeOptions, RuntimeSeries,
+  CACHE_ROOT, checkFraction, checkQuantization, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition, RuntimeKind,
+  RuntimeOptions, RuntimeSeries,
 } from './base';
 import { CudaVersion } from '../../gpu/cuda-version';
-import { check } from '../../internal/errors';
 import { atLeast, RuntimeVersion } from '../../metrics/runtime-metrics';
 
 /** vLLM engine options. */
@@ -87,10 +87,7 @@ export function vllmRuntime(options: VllmOptions): RuntimeDefinition {
   checkFraction(where, 'gpuMemoryUtilization', util);
   optionalInt(where, 'maxModelLen', options.maxModelLen, 'e.g. maxModelLen: 8192 (tokens)');
   optionalInt(where, 'maxNumSeqs', options.maxNumSeqs, 'e.g. maxNumSeqs: 256');
-  if (options.quantization !== undefined) {
-    check(/^[a-z][a-z0-9_-]*$/.test(options.quantization), undefined, `${where}.quantization`, options.quantization,
-      "must be a vLLM quantization method name (lowercase, e.g. 'awq', 'gptq', 'fp8')", 'use a value of `vllm serve --quantization`, or leave it unset: vLLM reads it from the model config');
-  }
+  checkQuantization(where, 'vLLM', options.quantization, "'awq', 'gptq', 'fp8'", 'vllm serve --quantization');
   return {
     kind: RuntimeKind.VLLM,
     where,
