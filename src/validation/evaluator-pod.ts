@@ -86,14 +86,17 @@ export function renderValidation(scope: IConstruct, props: ValidationProps, targ
   const endpoint = target._kind === ValidationTargetKind.URL ? target._endpoint : candidateEndpoint;
   check(inProcess || endpoint !== undefined, scope, 'target', target._kind, 'has no endpoint here: only a rollout analysis knows its candidate Service',
     'use ValidationTarget.url(...) or ValidationTarget.inProcess()');
-  // Refused rather than faked: the pod template is one node of a group. Loading the model in process would take an
-  // evaluator group (a Ray head and workers on every node in the server's image, the evaluator a Ray driver of the same
-  // vLLM and Ray builds), and neither engine that runs a validation runs such a group: an Argo Rollouts job metric and
-  // an Argo CD hook each run one Job and wait for it, and Argo CD has no health check for a LeaderWorkerSet hook.
+  // Refused rather than faked: the pod template is one node of a group, so an in-process evaluator would have to be a
+  // group too, and the one Job an engine waits for cannot be one. An Indexed Job (pods `<job>-<index>` behind a headless
+  // Service) has one pod template for every index: the user's evaluator would run beside every worker, and only index 0
+  // may serve (probes, evaluator). Argo Rollouts names a job metric's Job `<AnalysisRun UID>.<metric>.<n>`
+  // (metricproviders/job/job.go), and the API server refuses an Indexed Job whose `<name>-<completions - 1>` is not a
+  // DNS label (pkg/apis/batch/validation). Argo CD has no health check for a LeaderWorkerSet hook.
   check(!inProcess || releaseOf(svc.podTemplate) === undefined, scope, 'target', target._kind,
     `loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group (${svc.gpusPerReplica} GPUs over several nodes): `
-    + 'an in-process evaluator would have to be a whole group (a Ray cluster in the server\'s image, the evaluator its driver on the same vLLM and Ray), '
-    + 'and an Argo Rollouts job metric or an Argo CD hook runs and waits for one Job only',
+    + 'an in-process evaluator would have to be a group too, and no engine that runs a validation waits for one: '
+    + 'an Indexed Job gives every pod one template (the evaluator would run on every node, the server\'s probes on the workers), '
+    + 'and Argo Rollouts names its job metric\'s Job <AnalysisRun UID>.<metric>.<n>, whose dots the API server refuses in an Indexed Job',
     'validate the new groups through their endpoint: StagedGroupUpdate\'s validation (it calls the canary groups\' leaders), '
     + 'or ValidationTarget.url(<a running endpoint of this version, e.g. staging>)');
   const env = [

@@ -231,7 +231,7 @@ describe('bad input', () => {
     ['an in-process validation (ValidationJob) of a multi-node model', () => {
       const { svc } = service(props());
       return new ValidationJob(svc, 'V', { ...EVAL, service: svc, target: ValidationTarget.inProcess() });
-    }, /\[test\/Svc\/V\] target: loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group \(16 GPUs over several nodes\): an in-process evaluator would have to be a whole group .* and an Argo Rollouts job metric or an Argo CD hook runs and waits for one Job only \(got "in-process"\)\. Fix: validate the new groups through their endpoint: StagedGroupUpdate's validation/],
+    }, /\[test\/Svc\/V\] target: loads the model in one evaluator pod, but a replica of this service is a LeaderWorkerSet group \(16 GPUs over several nodes\): an in-process evaluator would have to be a group too, and no engine that runs a validation waits for one: an Indexed Job gives every pod one template .*, and Argo Rollouts names its job metric's Job <AnalysisRun UID>\.<metric>\.<n>, whose dots the API server refuses in an Indexed Job \(got "in-process"\)\. Fix: validate the new groups through their endpoint: StagedGroupUpdate's validation/],
     ['an in-process PreSync validation (ValidationHook, in process by default) of a multi-node model', () => {
       const { chart, svc } = service(props());
       return new ValidationHook(chart, 'H', { ...EVAL, service: svc });
