@@ -1,5 +1,6 @@
 import {
-  CACHE_ROOT, checkFraction, checkQuantization, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition, RuntimeKind, RuntimeOptions, RuntimeSeries,
+  CACHE_ROOT, checkFraction, checkQuantization, flag, huggingFaceEnv, optionalInt, RuntimeConfig, RuntimeDefinition,
+  RuntimeKind, RuntimeOptions, RuntimeSeries,
 } from './base';
 import { CudaVersion } from '../../gpu/cuda-version';
 import { atLeast, RuntimeVersion } from '../../metrics/runtime-metrics';
