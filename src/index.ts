@@ -10,6 +10,7 @@ export { type CustomRuntimeOptions, ModelRuntime, type RuntimeBindOptions, type 
 export * from './serving/model-source';
 export * from './serving/model-cache';
 export * from './serving/pre-stop-handler';
+export * from './serving/toleration';
 export * from './serving/shared-model-cache';
 export * from './serving/model-service';
 export * from './serving/gpu-model-service-props';

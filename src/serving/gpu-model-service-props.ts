@@ -1,5 +1,4 @@
 import { Duration, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-34';
 import { Provenance } from './lineage';
 import { ModelCache } from './model-cache';
 import { ModelRuntime } from './model-runtime';
@@ -9,6 +8,7 @@ import { MultiNodeOptions } from './multi-node';
 import { NetworkPolicyOptions } from './network-policy';
 import { PreStopHandler } from './pre-stop-handler';
 import { SecretKeyRef } from './secret-ref';
+import { Toleration } from './toleration';
 import { Accelerator } from '../gpu/accelerator';
 import { MigProfile } from '../gpu/mig-profile';
 import { ModelFootprint } from '../gpu/model-footprint';
@@ -210,10 +210,11 @@ export interface GpuModelServiceProps {
    */
   readonly nodeSelector?: { [key: string]: string };
   /**
-   * Extra tolerations, on top of `nvidia.com/gpu:NoSchedule`.
+   * Extra tolerations, on top of `nvidia.com/gpu:NoSchedule`, e.g. `Toleration.exists('dedicated', { effect: TaintEffect.NO_SCHEDULE })`.
    * @default - none
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
    */
-  readonly tolerations?: k8s.Toleration[];
+  readonly tolerations?: Toleration[];
   /**
    * Require replicas on distinct nodes instead of preferring it.
    * @default false

@@ -203,7 +203,7 @@ export function renderServerPodTemplate(scope: Construct, input: ServerPodInput)
         : undefined,
       tolerations: [
         { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
-        ...(props.tolerations ?? []),
+        ...(props.tolerations ?? []).map(t => t._render()),
       ],
       initContainers: initContainers.length ? initContainers : undefined,
       containers: [server],

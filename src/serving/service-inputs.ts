@@ -4,10 +4,7 @@ import type { GpuModelServiceProps } from './gpu-model-service-props';
 import { checkContainerProps } from '../internal/container-inputs';
 import { check } from '../internal/errors';
 import { sameNamespace } from '../internal/object-ref';
-import {
-  annotationKey, dns1123Label, dns1123Subdomain, duration, finite, int, INT32_MAX, labelKey, labelMap, labelValue, oneOf,
-  size,
-} from '../internal/validate';
+import { annotationKey, dns1123Label, dns1123Subdomain, duration, finite, int, INT32_MAX, labelMap, size } from '../internal/validate';
 
 /**
  * The input checks of GpuModelService's plain props (strings, numbers, Durations, Sizes, maps); the service's own
@@ -36,19 +33,6 @@ export function checkServiceProps(scope: IConstruct, props: GpuModelServiceProps
   if (props.sharedMemorySize !== undefined) size(scope, 'sharedMemorySize', props.sharedMemorySize, { min: Size.mebibytes(64), max: Size.tebibytes(4) });
   if (props.priorityClassName !== undefined) dns1123Subdomain(scope, 'priorityClassName', props.priorityClassName, "'gpu-inference'");
   labelMap(scope, 'nodeSelector', props.nodeSelector);
-  (props.tolerations ?? []).forEach((t, i) => {
-    const p = `tolerations[${i}]`;
-    if (t.key !== undefined) labelKey(scope, `${p}.key`, t.key);
-    if (t.operator !== undefined) oneOf(scope, `${p}.operator`, t.operator, ['Equal', 'Exists']);
-    if (t.effect !== undefined) oneOf(scope, `${p}.effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
-    if (t.value !== undefined) labelValue(scope, `${p}.value`, t.value);
-    check(t.operator !== 'Exists' || !t.value, scope, `${p}.value`, t.value, 'must be empty with operator Exists', 'drop the value, or use operator Equal');
-    check(t.key !== undefined || t.operator === 'Exists', scope, `${p}.key`, t.key, 'is required unless operator is Exists', "e.g. key: 'nvidia.com/gpu'");
-    if (t.tolerationSeconds !== undefined) {
-      check(t.effect === 'NoExecute', scope, `${p}.tolerationSeconds`, t.tolerationSeconds, 'only applies with effect NoExecute', 'set effect: NoExecute or drop it');
-      int(scope, `${p}.tolerationSeconds`, t.tolerationSeconds, 0, INT32_MAX, 'e.g. tolerationSeconds: 300');
-    }
-  });
   Object.keys(props.serviceAccountAnnotations ?? {}).forEach(k => annotationKey(scope, 'serviceAccountAnnotations key', k));
   const drain = props.drain ?? {};
   if (drain.preStopDelay !== undefined) duration(scope, 'drain.preStopDelay', drain.preStopDelay, { max: Duration.minutes(10) });

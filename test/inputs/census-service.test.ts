@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { census, x } from './census';
-import { NetworkPeer } from '../../src';
+import { NetworkPeer, TaintEffect, Toleration } from '../../src';
 import { expectConformant } from '../conformance';
 import { service } from '../serving/helpers';
 
@@ -40,15 +40,19 @@ describe('GpuModelService props', () => census([
   ['nodeSelector key bad prefix', () => svc({ nodeSelector: { 'Example.com/gpu': 'a100' } }), x(P, 'nodeSelector key', '"Example.com/gpu"', 'example.com/team')],
   ['nodeSelector value with space', () => svc({ nodeSelector: { gpu: 'a 100' } }), x(P, 'nodeSelector["gpu"]', '"a 100"', 'gpu-a100')],
   ['nodeSelector value too long', () => svc({ nodeSelector: { gpu: 'a'.repeat(64) } }), x(P, 'nodeSelector["gpu"]', `"${'a'.repeat(64)}"`, 'gpu-a100')],
-  ['toleration operator Bogus', () => svc({ tolerations: [{ key: 'k', operator: 'Bogus' }] }), x(P, 'tolerations[0].operator', '"Bogus"', 'Equal, Exists')],
-  ['toleration effect lowercase', () => svc({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'noschedule' }] }), x(P, 'tolerations[0].effect', '"noschedule"', 'NoSchedule')],
-  ['toleration key with space', () => svc({ tolerations: [{ key: 'a b', operator: 'Exists' }] }), x(P, 'tolerations[0].key', '"a b"', 'example.com/team')],
-  ['toleration Exists with value', () => svc({ tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] }), x(P, 'tolerations[0].value', '"v"', 'operator Equal')],
-  ['toleration without key and Equal', () => svc({ tolerations: [{ operator: 'Equal', value: 'v' }] }), x(P, 'tolerations[0].key', 'undefined', 'nvidia.com/gpu')],
-  ['toleration seconds without NoExecute', () => svc({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] }),
-    x(P, 'tolerations[0].tolerationSeconds', '30', 'NoExecute')],
-  ['toleration seconds negative', () => svc({ tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: -1 }] }),
-    x(P, 'tolerations[0].tolerationSeconds', '-1', 'tolerationSeconds: 300')],
+  // Toleration factories: what the old k8s.Toleration[] prop checked, now refused where the value is made and
+  // reported with the service's path.
+  ['toleration effect lowercase (JavaScript)', () => svc({ tolerations: [Toleration.exists('k', { effect: 'noschedule' as TaintEffect })] }),
+    x(P, 'Toleration.exists.effect', '"noschedule"', 'NoSchedule')],
+  ['toleration key with space', () => svc({ tolerations: [Toleration.exists('a b')] }), x(P, 'Toleration.exists.key', '"a b"', 'example.com/team')],
+  ['toleration value with space', () => svc({ tolerations: [Toleration.equal('k', 'a b')] }), x(P, 'Toleration.equal.value', '"a b"', 'gpu-a100')],
+  ['toleration Equal with empty key', () => svc({ tolerations: [Toleration.equal('', 'v')] }), x(P, 'Toleration.equal.key', '""', 'example.com/team')],
+  ['toleration evictAfter without NoExecute', () => svc({ tolerations: [Toleration.exists('k', { effect: TaintEffect.NO_SCHEDULE, evictAfter: Duration.seconds(30) })] }),
+    x(P, 'Toleration.exists.evictAfter', '"30 seconds"', 'NO_EXECUTE')],
+  ['toleration evictAfter beyond int32 seconds', () => svc({ tolerations: [Toleration.exists('k', { effect: TaintEffect.NO_EXECUTE, evictAfter: Duration.days(30000) })] }),
+    x(P, 'Toleration.exists.evictAfter', '"30000 days"', 'Duration.seconds')],
+  ['toleration evictAfter fractional', () => svc({ tolerations: [Toleration.all({ effect: TaintEffect.NO_EXECUTE, evictAfter: Duration.millis(1500) })] }),
+    x(P, 'Toleration.all.evictAfter', '"1.5 seconds"', 'Duration.minutes(5)')],
   ['env name A=B', () => svc({ env: { 'A=B': '1' } }), x(P, 'env', '"A=B"', 'HF_HUB_OFFLINE')],
   ['env name with space', () => svc({ env: { 'MY VAR': '1' } }), x(P, 'env', '"MY VAR"', 'HF_HUB_OFFLINE')],
   ['secretEnv name invalid', () => svc({ secretEnv: { '1TOKEN': { secretName: 's', key: 'k' } } }), x(P, 'secretEnv', '"1TOKEN"', 'HF_HUB_OFFLINE')],
@@ -82,7 +86,7 @@ describe('accepted boundary values synthesize conformant manifests', () => {
       memory: Size.mebibytes(64),
       sharedMemorySize: Size.mebibytes(64),
       nodeSelector: { 'example.com/gpu-class': 'a'.repeat(63) },
-      tolerations: [{ key: 'example.com/dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }],
+      tolerations: [Toleration.exists('example.com/dedicated', { effect: TaintEffect.NO_EXECUTE, evictAfter: Duration.seconds(0) }), Toleration.equal('pool', 'a'.repeat(63)), Toleration.all({ effect: TaintEffect.PREFER_NO_SCHEDULE })],
       env: { 'my.var-1': 'x' },
       networkPolicy: { clients: [NetworkPeer.namespace('ml-gateway')] },
       drain: { preStopDelay: Duration.minutes(10), shutdownTimeout: Duration.hours(2) },
@@ -92,5 +96,11 @@ describe('accepted boundary values synthesize conformant manifests', () => {
     const deployment = docs.find((d: any) => d.kind === 'Deployment') as any;
     expect(deployment.metadata.namespace).toBe('a'.repeat(63));
     expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(7200);
+    expect(deployment.spec.template.spec.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'example.com/dedicated', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 },
+      { key: 'pool', operator: 'Equal', value: 'a'.repeat(63) },
+      { operator: 'Exists', effect: 'PreferNoSchedule' },
+    ]);
   });
 });
