@@ -1,7 +1,8 @@
-import { Duration, Testing } from 'cdk8s';
-import { Accelerator, Comparison, Gate, GateAnalysisTemplate, GpuModelService, ModelRuntime, ModelSource, Percentile, PrometheusSettings } from '../../src';
+import { Duration } from 'cdk8s';
+import { Comparison, Gate, ModelRuntime, ModelSource, Percentile } from '../../src';
 import { expectConformant } from '../conformance';
 import { analysisRun, ScheduledMetric, startEndingAt } from '../prometheus/analysis-run';
+import { gateTemplateChart } from '../prometheus/gate-template';
 import { CANARY_HASH, END_TIME, JUST_STARTED_SECONDS, STABLE_HASH, STEP_SECONDS } from '../prometheus/openmetrics';
 import { measure, useScenarioServer } from '../prometheus/server';
 
@@ -54,19 +55,14 @@ const DEGRADES: Record<string, string[]> = {
 /** Missing data: no measurement and no run may pass on these, whatever the gate. */
 const MISSING = ['no-traffic', 'only-non-inference', 'canary-absent', 'scraped-once'];
 
-/** The template, in a chart whose Prometheus scrapes every STEP_SECONDS, as the test data is sampled. */
+/** The gate's template for a vLLM service. */
 function templateOf(gate: Gate) {
-  const chart = Testing.chart();
-  PrometheusSettings.configure(chart, { scrapeInterval: Duration.seconds(STEP_SECONDS) });
-  const svc = new GpuModelService(chart, 'Svc', {
+  return gateTemplateChart({
     name: 'llama-70b',
     model: ModelSource.huggingFace({ repoId: 'meta-llama/Llama-3.1-70B-Instruct', revision: '1605565b47bb9346c5515c34102e054115b4f98b' }),
     runtime: ModelRuntime.vllm(),
-    accelerator: Accelerator.H100_SXM,
     tensorParallelSize: 8,
-  });
-  new GateAnalysisTemplate(chart, 'Gates', { service: svc, gates: [gate], name: 'gates' });
-  return chart;
+  }, gate);
 }
 
 const server = useScenarioServer();

@@ -1,7 +1,8 @@
-import { Duration, Testing } from 'cdk8s';
-import { Accelerator, Gate, GateAnalysisTemplate, GpuModelService, ModelRuntime, ModelSource, Percentile, PrometheusSettings } from '../../src';
+import { Duration } from 'cdk8s';
+import { Gate, ModelRuntime, ModelSource, Percentile } from '../../src';
 import { expectConformant } from '../conformance';
 import { analysisRun, ScheduledMetric, startEndingAt } from '../prometheus/analysis-run';
+import { gateTemplateChart } from '../prometheus/gate-template';
 import { CANARY_HASH, END_TIME, STABLE_HASH, STEP_SECONDS, WINDOW_SECONDS } from '../prometheus/openmetrics';
 import { measure, PromServer, startPrometheus } from '../prometheus/server';
 
@@ -89,16 +90,12 @@ const DEGRADED: Record<string, string> = { 'latency-p95': 'slow', 'ttft-p95': 's
 
 /** The gate's AnalysisTemplate for an SGLang service, in a chart whose Prometheus scrapes every STEP_SECONDS. */
 async function metricsOf(gate: Gate): Promise<Array<ScheduledMetric & { name: string }>> {
-  const chart = Testing.chart();
-  PrometheusSettings.configure(chart, { scrapeInterval: Duration.seconds(STEP_SECONDS) });
-  const svc = new GpuModelService(chart, 'Svc', {
+  const chart = gateTemplateChart({
     name: 'qwen-32b',
     model: ModelSource.huggingFace({ repoId: 'Qwen/Qwen2.5-32B-Instruct', revision: '5ede1c97bbab6ce5cda5812749b4c0bdf79b18dd' }),
     runtime: ModelRuntime.sglang(),
-    accelerator: Accelerator.H100_SXM,
     tensorParallelSize: 2,
-  });
-  new GateAnalysisTemplate(chart, 'Gates', { service: svc, gates: [gate], name: 'gates' });
+  }, gate);
   return ((await expectConformant(chart)).find((d: any) => d.kind === 'AnalysisTemplate') as any).spec.metrics;
 }
 
